@@ -1,0 +1,108 @@
+# ntk — GNU make build. `make` builds bin/ntk and lib/libntk.{a,so};
+# `make check` runs every test, then again under ASan+UBSan in build-asan/.
+# Sources are found by wildcard: add src/foo.c, src/cli/cmd_foo.c or
+# tests/check_foo.c and they are built and run without editing this file.
+
+PREFIX   ?= /usr/local
+BUILD    ?= build
+SAN      ?= 0
+CC       ?= gcc
+
+ifeq ($(BUILD),build)
+BINDIR := bin
+LIBDIR := lib
+else
+BINDIR := $(BUILD)/bin
+LIBDIR := $(BUILD)/lib
+endif
+OBJDIR := $(BUILD)/obj
+
+PKGS     := openblas lapacke
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+OPT      ?= -O2 -g -march=x86-64-v2 -mtune=generic
+CFLAGS   ?=
+override CFLAGS += -std=gnu11 $(OPT) $(WARN) -fopenmp -fPIC -Iinclude -Isrc $(PKG_CFLAGS)
+LDLIBS   := $(PKG_LIBS) -lcsv -lm -fopenmp
+
+ifeq ($(SAN),1)
+override CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDSAN    := -fsanitize=address,undefined
+endif
+
+LIB_SRCS := $(sort $(wildcard src/*.c))
+CLI_SRCS := $(sort $(wildcard src/cli/*.c))
+TEST_SRCS:= $(sort $(wildcard tests/check_*.c))
+# Files allowed fast-math in their hot loops (validity checks stay outside them).
+FAST_SRCS:= $(wildcard src/kernel_tile.c)
+
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(OBJDIR)/%.o)
+CLI_OBJS := $(CLI_SRCS:src/cli/%.c=$(OBJDIR)/cli/%.o)
+TEST_BINS:= $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+
+STATIC   := $(LIBDIR)/libntk.a
+SHARED   := $(LIBDIR)/libntk.so
+NTK      := $(BINDIR)/ntk
+
+.PHONY: all deps check test unit cli-test asan demo bench clean install fuzz mpi check-valgrind
+
+all: $(NTK) $(STATIC) $(SHARED)
+
+$(OBJDIR)/%.o: src/%.c $(wildcard include/ntk/*.h src/*.h) | $(OBJDIR)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(FAST_SRCS:src/%.c=$(OBJDIR)/%.o): override CFLAGS += -ffast-math -fno-finite-math-only
+
+$(OBJDIR)/cli/%.o: src/cli/%.c $(wildcard include/ntk/*.h src/cli/*.h src/*.h) | $(OBJDIR)/cli
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(OBJDIR) $(OBJDIR)/cli $(BINDIR) $(LIBDIR) $(BUILD)/tests:
+	mkdir -p $@
+
+$(STATIC): $(LIB_OBJS) | $(LIBDIR)
+	rm -f $@ && ar rcs $@ $^
+
+$(SHARED): $(LIB_OBJS) | $(LIBDIR)
+	$(CC) -shared -o $@ $^ $(LDSAN) $(LDLIBS)
+
+$(NTK): $(CLI_OBJS) $(STATIC) | $(BINDIR)
+	$(CC) -o $@ $(CLI_OBJS) $(STATIC) $(LDSAN) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c tests/testutil.h $(STATIC) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< $(STATIC) $(LDSAN) $(CHECK_LIBS) $(LDLIBS)
+
+deps:
+	@sh tools/deps.sh
+
+# Unit tests (Check) then command-line tests, for one build directory.
+test: $(NTK) $(TEST_BINS)
+	@set -e; for t in $(TEST_BINS); do echo "== $$t"; CK_DEFAULT_TIMEOUT=600 $$t; done
+	@NTK=$(NTK) sh tests/cli/run.sh
+
+check: deps
+	$(MAKE) test
+	$(MAKE) BUILD=build-asan SAN=1 test
+	@echo "check: all tests passed (plain and ASan+UBSan builds)"
+
+demo: deps $(NTK)
+	$(NTK) eval --train data/bostonhousing.csv --test-frac 0.25 --seed 0 \
+	    --depth 3 --reg 1e-4 --reg-scale relative --times 0.1,1,10,100,1000,inf --time-scale mean
+
+bench: deps all
+	sh tools/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/ntk $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(NTK) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/ntk/*.h $(DESTDIR)$(PREFIX)/include/ntk/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/.*NTK_VERSION "\(.*\)"/\1/p' include/ntk/common.h)|' \
+	    ntk.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ntk.pc
+
+clean:
+	rm -rf build build-asan build-fuzz bin lib

@@ -1,0 +1,102 @@
+/* Error reports, progress and checked allocation (see ntk/common.h). */
+#include "ntk/common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ntk_error_clear(ntk_error *err)
+{
+    if (!err)
+        return;
+    err->status = NTK_OK;
+    err->msg[0] = '\0';
+}
+
+ntk_status ntk_error_set(ntk_error *err, ntk_status status, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->status = status;
+        /* Messages are one line: fold any newline a caller let through. */
+        for (char *c = err->msg; *c; c++)
+            if (*c == '\n' || *c == '\r')
+                *c = ' ';
+    }
+    return status;
+}
+
+const char *ntk_status_name(ntk_status status)
+{
+    switch (status) {
+    case NTK_OK: return "ok";
+    case NTK_EFAILED: return "failed";
+    case NTK_EINPUT: return "bad input";
+    case NTK_ENOMEM: return "out of memory";
+    case NTK_EIO: return "input/output error";
+    case NTK_ENUMERIC: return "numerical failure";
+    }
+    return "unknown status";
+}
+
+int ntk_progress_report(const ntk_progress *p, const char *stage, size_t done, size_t total)
+{
+    if (!p || !p->fn)
+        return 0;
+    return p->fn(p->ctx, stage, done, total);
+}
+
+size_t ntk_memory_available(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (!f)
+        return 0;
+    char line[256];
+    size_t kb = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long v;
+        if (sscanf(line, "MemAvailable: %llu kB", &v) == 1) {
+            kb = (size_t)v;
+            break;
+        }
+    }
+    fclose(f);
+    return kb * 1024;
+}
+
+static void format_bytes(size_t bytes, char *buf, size_t n)
+{
+    double b = (double)bytes;
+    if (b >= 1024.0 * 1024 * 1024)
+        snprintf(buf, n, "%.2f GiB", b / (1024.0 * 1024 * 1024));
+    else if (b >= 1024.0 * 1024)
+        snprintf(buf, n, "%.1f MiB", b / (1024.0 * 1024));
+    else
+        snprintf(buf, n, "%zu bytes", bytes);
+}
+
+void *ntk_alloc_checked(size_t bytes, const char *what, ntk_error *err)
+{
+    if (bytes == 0)
+        bytes = 1;
+    size_t avail = ntk_memory_available();
+    char need[64], have[64];
+    if (avail && bytes > avail) {
+        format_bytes(bytes, need, sizeof need);
+        format_bytes(avail, have, sizeof have);
+        ntk_error_set(err, NTK_ENOMEM, "%s needs %s but only %s of memory is available",
+                      what ? what : "allocation", need, have);
+        return NULL;
+    }
+    void *p = malloc(bytes);
+    if (!p) {
+        format_bytes(bytes, need, sizeof need);
+        ntk_error_set(err, NTK_ENOMEM, "could not allocate %s for %s", need,
+                      what ? what : "allocation");
+    }
+    return p;
+}
