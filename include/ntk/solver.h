@@ -1,0 +1,82 @@
+/* ntk/solver.h — the linearized gradient-flow predictor
+ *
+ *   f_t(x*) = Θ(x*,X) A⁻¹ (I − e^{−η c t A}) Y,   A = Θ(X,X) + λI,
+ *   f_∞(x*) = Θ(x*,X) A⁻¹ Y,
+ *
+ * with c = 1 (--time-scale sum: gradient flow on ½Σ(f−y)²) or c = 1/(N·k)
+ * (--time-scale mean, as neural-tangents: loss ½·mean). The solver turns the
+ * training kernel into one coefficient matrix C_t (n×k) per requested time,
+ * so that f_t(x*) = Θ(x*,X)·C_t; predictions on new points then need only
+ * their kernel against the training rows.
+ *
+ * t = ∞ alone: Cholesky (dpotrf/dpotrs) of A, retried with escalating
+ * diagonal jitter if A is numerically singular. Any finite t: one symmetric
+ * eigendecomposition A = V diag(a) Vᵀ serves every time (and t = ∞) at once,
+ * with coefficient (1 − e^{−η c t a})/a computed through expm1 (limit η c t
+ * as a → 0); negative eigenvalues are clamped to 0 and reported.
+ */
+#ifndef NTK_SOLVER_H
+#define NTK_SOLVER_H
+
+#include <stddef.h>
+
+#include "ntk/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { NTK_TIME_SUM = 0, NTK_TIME_MEAN = 1 } ntk_time_scale;
+typedef enum { NTK_REG_ABSOLUTE = 0, NTK_REG_RELATIVE = 1 } ntk_reg_scale;
+typedef enum { NTK_SOLVE_AUTO = 0, NTK_SOLVE_CHOLESKY, NTK_SOLVE_EIGEN } ntk_solve_method;
+
+typedef struct {
+    double reg;                 /* λ ≥ 0 (absolute, or × mean(diag Θ) if relative) */
+    ntk_reg_scale reg_scale;
+    double lr;                  /* η > 0 */
+    ntk_time_scale time_scale;
+    const double *times;        /* n_times values ≥ 0; INFINITY for t = ∞ */
+    size_t n_times;
+    ntk_solve_method method;    /* AUTO: Cholesky iff every time is ∞ */
+    int want_train_predictions; /* 1: also return f_t at the training inputs */
+    ntk_progress progress;
+} ntk_solve_params;
+
+/* Defaults: reg 0 absolute, lr 1, time scale sum, method auto, train predictions on. */
+void ntk_solve_params_init(ntk_solve_params *p);
+
+/* Returns NULL if p is valid, else a static message naming the problem. */
+const char *ntk_solve_params_check(const ntk_solve_params *p);
+
+/* The fitted coefficients and what the solver had to do to get them. */
+typedef struct {
+    size_t n, k, n_times;
+    double *times;           /* n_times copy of the requested times */
+    double *coef;            /* n_times blocks of n×k (row-major): C_t */
+    double *train_pred;      /* n_times blocks of n×k: f_t at training inputs, or NULL */
+    double reg_abs;          /* the absolute λ that was added to the diagonal */
+    double mean_diag;        /* mean(diag Θ) before regularization */
+    double jitter;           /* extra diagonal added for t = ∞ to make A factorizable */
+    double most_negative;    /* most negative eigenvalue of A clamped to 0 (0: none) */
+    size_t n_clamped;        /* number of eigenvalues clamped */
+    double eig_min, eig_max; /* extreme eigenvalues of A (eigen path; NAN otherwise) */
+    int used_eigen;          /* 1 if the eigendecomposition was used */
+} ntk_solution;
+
+/* Solve for the coefficients. `theta` is the n×n training kernel (row-major,
+ * symmetric); it is used as workspace and destroyed. Y is n×k. Memory beyond
+ * theta: O(n·k·n_times) for the results, plus n×n for the eigenvectors on the
+ * eigen path (LAPACK dsyevd workspace, or dsyevr's when memory is short). */
+ntk_status ntk_solve(double *theta, size_t n, const double *Y, size_t k,
+                     const ntk_solve_params *p, ntk_solution **out, ntk_error *err);
+
+void ntk_solution_free(ntk_solution *s);
+
+/* The coefficient g(a) = (1 − e^{−s a})/a for s = η c t, with its limit s at
+ * a = 0 and 1/a at s = ∞; exported for tests and other modules. */
+double ntk_flow_coefficient(double a, double s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

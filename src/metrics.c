@@ -1,0 +1,54 @@
+/* Error measures (see ntk/metrics.h). */
+#include "ntk/metrics.h"
+
+#include <math.h>
+#include <string.h>
+
+void ntk_metrics_regression(const double *y, const double *pred, size_t n,
+                            ntk_regression_metrics *m)
+{
+    m->n = n;
+    if (n == 0) {
+        m->rmse = m->mae = m->r2 = NAN;
+        return;
+    }
+    double mean = 0.0;
+    for (size_t i = 0; i < n; i++)
+        mean += y[i];
+    mean /= (double)n;
+    double sse = 0.0, sae = 0.0, sst = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double e = pred[i] - y[i];
+        sse += e * e;
+        sae += fabs(e);
+        sst += (y[i] - mean) * (y[i] - mean);
+    }
+    m->rmse = sqrt(sse / (double)n);
+    m->mae = sae / (double)n;
+    m->r2 = (n >= 2 && sst > 0.0) ? 1.0 - sse / sst : NAN;
+}
+
+size_t ntk_argmax(const double *scores, size_t k)
+{
+    size_t best = 0;
+    for (size_t c = 1; c < k; c++)
+        if (scores[c] > scores[best])
+            best = c;
+    return best;
+}
+
+void ntk_metrics_classification(const size_t *labels, const size_t *pred, size_t n, size_t k,
+                                size_t *confusion, ntk_classification_metrics *m)
+{
+    if (confusion)
+        memset(confusion, 0, k * k * sizeof *confusion);
+    size_t correct = 0;
+    for (size_t i = 0; i < n; i++) {
+        correct += labels[i] == pred[i];
+        if (confusion && labels[i] < k && pred[i] < k)
+            confusion[labels[i] * k + pred[i]]++;
+    }
+    m->n = n;
+    m->n_correct = correct;
+    m->accuracy = n ? (double)correct / (double)n : NAN;
+}

@@ -1,0 +1,365 @@
+/* The gradient-flow predictor's coefficients: Cholesky for t = ∞, one
+ * eigendecomposition for any set of times (see ntk/solver.h).
+ *
+ * Every n×n matrix here is symmetric, so its row-major storage is also its
+ * column-major storage: LAPACK is called in column-major mode, which avoids
+ * the transposed copies LAPACKE makes for row-major input (an extra 8n²
+ * bytes we cannot afford at n = 40000). */
+#include "ntk/solver.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Jitter ladder for an A that is numerically singular: mean(diag)·10^e. */
+#define JITTER_FIRST_EXP (-12)
+#define JITTER_LAST_EXP (-2)
+
+void ntk_solve_params_init(ntk_solve_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->reg = 0.0;
+    p->reg_scale = NTK_REG_ABSOLUTE;
+    p->lr = 1.0;
+    p->time_scale = NTK_TIME_SUM;
+    p->method = NTK_SOLVE_AUTO;
+    p->want_train_predictions = 1;
+}
+
+const char *ntk_solve_params_check(const ntk_solve_params *p)
+{
+    if (!(p->reg >= 0.0) || !isfinite(p->reg))
+        return "the regularization must be a finite number >= 0";
+    if (!(p->lr > 0.0) || !isfinite(p->lr))
+        return "the learning rate must be a finite number > 0";
+    if (p->n_times == 0 || !p->times)
+        return "at least one training time is needed";
+    for (size_t i = 0; i < p->n_times; i++)
+        if (!(p->times[i] >= 0.0))
+            return "training times must be >= 0 (or inf)";
+    if (p->time_scale != NTK_TIME_SUM && p->time_scale != NTK_TIME_MEAN)
+        return "unknown time scale";
+    return NULL;
+}
+
+double ntk_flow_coefficient(double a, double s)
+{
+    if (isinf(s))
+        return 1.0 / a;
+    double x = s * a;
+    if (x == 0.0)
+        return s;
+    /* (1 - e^{-x})/a = s · (-expm1(-x))/x, exact to rounding for all x ≥ 0. */
+    if (x < 1e-3)
+        return s * (-expm1(-x) / x);
+    return -expm1(-x) / a;
+}
+
+void ntk_solution_free(ntk_solution *s)
+{
+    if (!s)
+        return;
+    free(s->times);
+    free(s->coef);
+    free(s->train_pred);
+    free(s);
+}
+
+static ntk_solution *solution_new(size_t n, size_t k, const ntk_solve_params *p, ntk_error *err)
+{
+    ntk_solution *s = calloc(1, sizeof *s);
+    if (!s) {
+        ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        return NULL;
+    }
+    s->n = n;
+    s->k = k;
+    s->n_times = p->n_times;
+    s->eig_min = s->eig_max = NAN;
+    s->times = malloc(p->n_times * sizeof *s->times);
+    s->coef = ntk_alloc_checked(p->n_times * n * k * sizeof(double), "coefficients", err);
+    if (p->want_train_predictions)
+        s->train_pred = ntk_alloc_checked(p->n_times * n * k * sizeof(double),
+                                          "training predictions", err);
+    if (!s->times || !s->coef || (p->want_train_predictions && !s->train_pred)) {
+        ntk_solution_free(s);
+        if (err && err->status == NTK_OK)
+            ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        return NULL;
+    }
+    memcpy(s->times, p->times, p->n_times * sizeof *s->times);
+    return s;
+}
+
+/* Column-major n×k copy of a row-major n×k matrix. */
+static void to_col_major(const double *rm, size_t n, size_t k, double *cm)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < k; c++)
+            cm[i + c * n] = rm[i * k + c];
+}
+
+static void to_row_major(const double *cm, size_t n, size_t k, double *rm)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < k; c++)
+            rm[i * k + c] = cm[i + c * n];
+}
+
+/* After a failed dpotrf('L'), the strict upper triangle (column-major) is
+ * intact: rebuild the lower triangle from it and the saved diagonal. */
+static void restore_lower(double *A, size_t n, const double *diag, double shift)
+{
+    for (size_t j = 0; j < n; j++) {
+        A[j + j * n] = diag[j] + shift;
+        for (size_t i = j + 1; i < n; i++)
+            A[i + j * n] = A[j + i * n];
+    }
+}
+
+static ntk_status solve_cholesky(double *A, size_t n, const double *Y, size_t k,
+                                 const ntk_solve_params *p, ntk_solution *s, ntk_error *err)
+{
+    double *diag = malloc(n * sizeof *diag);
+    double *B = malloc(n * k * sizeof *B);
+    if (!diag || !B) {
+        free(diag);
+        free(B);
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        diag[i] = A[i + i * n]; /* already includes λ */
+
+    double jitter = 0.0;
+    int exp10 = JITTER_FIRST_EXP;
+    ntk_status st = NTK_OK;
+    ntk_progress_report(&p->progress, "cholesky", 0, 1);
+    for (;;) {
+        lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)n);
+        if (info == 0)
+            break;
+        if (info < 0) {
+            st = ntk_error_set(err, NTK_EFAILED, "dpotrf: illegal argument %d", (int)-info);
+            break;
+        }
+        if (exp10 > JITTER_LAST_EXP) {
+            st = ntk_error_set(err, NTK_ENUMERIC,
+                               "the training kernel is not positive definite even with jitter "
+                               "%.3g (1e%d x mean diagonal) added; use --reg", jitter,
+                               JITTER_LAST_EXP);
+            break;
+        }
+        double scale = s->mean_diag > 0 ? s->mean_diag : 1.0;
+        jitter = scale * pow(10.0, exp10++);
+        restore_lower(A, n, diag, jitter);
+    }
+    ntk_progress_report(&p->progress, "cholesky", 1, 1);
+    if (st == NTK_OK) {
+        s->jitter = jitter;
+        to_col_major(Y, n, k, B);
+        lapack_int info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)n, (lapack_int)k, A,
+                                         (lapack_int)n, B, (lapack_int)n);
+        if (info != 0) {
+            st = ntk_error_set(err, NTK_EFAILED, "dpotrs failed (info %d)", (int)info);
+        } else {
+            /* Every requested time is ∞ here; one solve serves them all. */
+            double shift = s->reg_abs + jitter;
+            for (size_t t = 0; t < s->n_times; t++) {
+                double *C = s->coef + t * n * k;
+                to_row_major(B, n, k, C);
+                if (s->train_pred) {
+                    /* Θ A⁻¹ Y = (A − shift·I) A⁻¹ Y = Y − shift·C, exactly. */
+                    double *F = s->train_pred + t * n * k;
+                    for (size_t i = 0; i < n * k; i++)
+                        F[i] = Y[i] - shift * C[i];
+                }
+            }
+        }
+    }
+    free(diag);
+    free(B);
+    return st;
+}
+
+/* Eigendecomposition in place: A ← V, w ← eigenvalues (ascending). dsyevd is
+ * the fastest but wants 2n² of workspace; dsyevr needs a separate n×n output
+ * but only O(n) workspace. Pick by available memory. */
+static ntk_status eigen_in_place(double *A, size_t n, double *w, ntk_error *err)
+{
+    size_t need_d = (2 * n * n + 6 * n + 1) * sizeof(double);
+    size_t avail = ntk_memory_available();
+    lapack_int N = (lapack_int)n;
+    if (!avail || need_d < avail * 0.9) {
+        lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', N, A, N, w);
+        if (info == 0)
+            return NTK_OK;
+        if (info > 0)
+            return ntk_error_set(err, NTK_ENUMERIC,
+                                 "the eigendecomposition did not converge (dsyevd info %d)",
+                                 (int)info);
+        if (info != LAPACK_WORK_MEMORY_ERROR)
+            return ntk_error_set(err, NTK_EFAILED, "dsyevd failed (info %d)", (int)info);
+    }
+    double *Z = ntk_alloc_checked(n * n * sizeof(double), "eigenvectors", err);
+    lapack_int *isuppz = malloc(2 * n * sizeof *isuppz);
+    if (!Z || !isuppz) {
+        free(Z);
+        free(isuppz);
+        return err && err->status ? err->status
+                                  : ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    }
+    lapack_int m = 0;
+    lapack_int info = LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'V', 'A', 'L', N, A, N, 0, 0, 0, 0,
+                                     0.0, &m, w, Z, N, isuppz);
+    if (info == 0)
+        memcpy(A, Z, n * n * sizeof(double));
+    free(Z);
+    free(isuppz);
+    if (info != 0)
+        return ntk_error_set(err, NTK_ENUMERIC, "the eigendecomposition failed (dsyevr info %d)",
+                             (int)info);
+    return NTK_OK;
+}
+
+static ntk_status solve_eigen(double *A, size_t n, const double *Y, size_t k,
+                              const ntk_solve_params *p, ntk_solution *s, ntk_error *err)
+{
+    double *w = malloc(n * sizeof *w);
+    double *P = malloc(n * k * sizeof *P);   /* Vᵀ Y, column-major */
+    double *G = malloc(n * k * sizeof *G);   /* scaled P */
+    double *R = malloc(n * k * sizeof *R);   /* V G, column-major */
+    double *Ycm = malloc(n * k * sizeof *Ycm);
+    ntk_status st = NTK_OK;
+    if (!w || !P || !G || !R || !Ycm) {
+        st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        goto done;
+    }
+    ntk_progress_report(&p->progress, "eigendecomposition", 0, 1);
+    st = eigen_in_place(A, n, w, err);
+    ntk_progress_report(&p->progress, "eigendecomposition", 1, 1);
+    if (st != NTK_OK)
+        goto done;
+
+    s->used_eigen = 1;
+    s->eig_min = w[0];
+    s->eig_max = w[n - 1];
+    for (size_t i = 0; i < n; i++) {
+        if (w[i] < 0.0) {
+            if (w[i] < s->most_negative)
+                s->most_negative = w[i];
+            s->n_clamped++;
+            w[i] = 0.0;
+        }
+    }
+
+    /* t = ∞ needs A invertible: the same jitter ladder as the Cholesky path,
+     * applied only if the smallest eigenvalue is at rounding level. */
+    double amax = w[n - 1] > 0 ? w[n - 1] : 1.0;
+    double floor_ = (double)n * 2.2e-16 * amax;
+    double jitter = 0.0;
+    int any_inf = 0;
+    for (size_t t = 0; t < s->n_times; t++)
+        any_inf |= isinf(s->times[t]);
+    if (any_inf && w[0] <= floor_) {
+        double scale = s->mean_diag > 0 ? s->mean_diag : 1.0;
+        int e;
+        for (e = JITTER_FIRST_EXP; e <= JITTER_LAST_EXP; e++) {
+            jitter = scale * pow(10.0, e);
+            if (w[0] + jitter > floor_)
+                break;
+        }
+        if (e > JITTER_LAST_EXP) {
+            st = ntk_error_set(err, NTK_ENUMERIC,
+                               "the training kernel is singular even with jitter %.3g; use --reg",
+                               jitter);
+            goto done;
+        }
+        s->jitter = jitter;
+    }
+
+    to_col_major(Y, n, k, Ycm);
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)n, (int)k, (int)n, 1.0, A, (int)n,
+                Ycm, (int)n, 0.0, P, (int)n);
+    double c = p->time_scale == NTK_TIME_MEAN ? 1.0 / ((double)n * (double)k) : 1.0;
+    for (size_t t = 0; t < s->n_times; t++) {
+        double tt = s->times[t];
+        double scale_t = isinf(tt) ? INFINITY : p->lr * c * tt;
+        for (size_t i = 0; i < n; i++) {
+            double a = isinf(tt) ? w[i] + jitter : w[i];
+            double g = ntk_flow_coefficient(a, scale_t);
+            for (size_t col = 0; col < k; col++)
+                G[i + col * n] = g * P[i + col * n];
+        }
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)n, 1.0, A,
+                    (int)n, G, (int)n, 0.0, R, (int)n);
+        to_row_major(R, n, k, s->coef + t * n * k);
+        if (s->train_pred) {
+            /* Θ = A − λI shares A's eigenvectors with eigenvalues a − λ. */
+            for (size_t i = 0; i < n; i++) {
+                double theta_i = w[i] - s->reg_abs;
+                for (size_t col = 0; col < k; col++)
+                    G[i + col * n] *= theta_i;
+            }
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)n, 1.0,
+                        A, (int)n, G, (int)n, 0.0, R, (int)n);
+            to_row_major(R, n, k, s->train_pred + t * n * k);
+        }
+    }
+done:
+    free(w);
+    free(P);
+    free(G);
+    free(R);
+    free(Ycm);
+    return st;
+}
+
+ntk_status ntk_solve(double *theta, size_t n, const double *Y, size_t k,
+                     const ntk_solve_params *p, ntk_solution **out, ntk_error *err)
+{
+    *out = NULL;
+    const char *msg = ntk_solve_params_check(p);
+    if (msg)
+        return ntk_error_set(err, NTK_EINPUT, "%s", msg);
+    if (n == 0 || k == 0)
+        return ntk_error_set(err, NTK_EINPUT, "no training rows");
+    for (size_t i = 0; i < n * n; i++)
+        if (!isfinite(theta[i]))
+            return ntk_error_set(err, NTK_ENUMERIC,
+                                 "the training kernel has a non-finite entry at (%zu, %zu)",
+                                 i / n + 1, i % n + 1);
+    for (size_t i = 0; i < n * k; i++)
+        if (!isfinite(Y[i]))
+            return ntk_error_set(err, NTK_EINPUT, "target row %zu is not finite", i / k + 1);
+
+    ntk_solution *s = solution_new(n, k, p, err);
+    if (!s)
+        return err ? err->status : NTK_ENOMEM;
+
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++)
+        sum += theta[i * n + i];
+    s->mean_diag = sum / (double)n;
+    s->reg_abs = p->reg_scale == NTK_REG_RELATIVE ? p->reg * s->mean_diag : p->reg;
+    for (size_t i = 0; i < n; i++)
+        theta[i * n + i] += s->reg_abs;
+
+    int all_inf = 1;
+    for (size_t t = 0; t < p->n_times; t++)
+        all_inf &= isinf(p->times[t]) != 0;
+    if (p->method == NTK_SOLVE_CHOLESKY && !all_inf) {
+        ntk_solution_free(s);
+        return ntk_error_set(err, NTK_EINPUT, "the Cholesky path serves only t = inf");
+    }
+    int eigen = p->method == NTK_SOLVE_EIGEN || (p->method == NTK_SOLVE_AUTO && !all_inf);
+    ntk_status st = eigen ? solve_eigen(theta, n, Y, k, p, s, err)
+                          : solve_cholesky(theta, n, Y, k, p, s, err);
+    if (st != NTK_OK) {
+        ntk_solution_free(s);
+        return st;
+    }
+    *out = s;
+    return NTK_OK;
+}
