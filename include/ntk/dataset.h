@@ -29,8 +29,12 @@ typedef struct {
 void ntk_read_options_init(ntk_read_options *opt);
 
 /* A CSV file as text cells. Cells are NUL-terminated UTF-8 strings as they
- * appear after CSV unquoting; `quoted` tells whether a cell was quoted in the
- * file (a quoted "NA" is still missing; a quoted "5" is still the number 5). */
+ * appear after CSV unquoting (unquoted fields lose surrounding spaces and
+ * tabs). Whether a cell was quoted is not recorded because it changes nothing:
+ * a quoted "NA" is still missing; a quoted "5" is still the number 5.
+ * Tables are created only by ntk_table_read, ntk_table_parse and
+ * ntk_table_subset (all text lives in one hidden allocation); free them with
+ * ntk_table_free. */
 typedef struct {
     char *path;           /* file name used in messages */
     size_t n_rows;        /* data records (header excluded) */
@@ -41,9 +45,15 @@ typedef struct {
 } ntk_table;
 
 /* Read a whole CSV file. Errors (NTK_EINPUT) name the file, line and column:
- * ragged rows, unterminated quotes, NUL bytes, empty files, duplicate column
- * names are reported, never guessed. Handles a UTF-8 BOM, CRLF, quoted fields
- * with doubled quotes, embedded delimiters and newlines. */
+ * ragged rows, unterminated quotes, stray quotes, NUL bytes, fields longer
+ * than 1 MiB, empty files, a header without data rows and duplicate column
+ * names are reported, never guessed; a file that cannot be opened or read
+ * (missing, a directory, no permission) is NTK_EINPUT "cannot open FILE:
+ * reason". Handles a UTF-8 BOM, CRLF (or bare CR) line ends, quoted fields
+ * with doubled quotes, embedded delimiters and newlines. Blank lines are
+ * skipped; line numbers count physical lines, including newlines inside
+ * quoted fields. Empty column names are allowed and may repeat (address such
+ * columns by 1-based index). */
 ntk_status ntk_table_read(const char *path, const ntk_read_options *opt,
                           ntk_table **out, ntk_error *err);
 
@@ -52,7 +62,21 @@ ntk_status ntk_table_read(const char *path, const ntk_read_options *opt,
 ntk_status ntk_table_parse(const char *data, size_t size, const char *name,
                            const ntk_read_options *opt, ntk_table **out, ntk_error *err);
 
+/* Free a table (NULL is fine). */
 void ntk_table_free(ntk_table *t);
+
+/* A new table holding rows rows[0..n-1] of t (in that order, repeats
+ * allowed) with the same column names; `line` and `path` are carried over so
+ * messages still name the original file and lines. Used to fit an encoder
+ * on the training part of a split. */
+ntk_status ntk_table_subset(const ntk_table *t, const size_t *rows, size_t n, ntk_table **out,
+                            ntk_error *err);
+
+/* A new table holding rows idx[0..n-1] of t (in that order), with the same
+ * columns; used to split a file into training and test parts before the
+ * encoder is fitted, so nothing about the test rows leaks into it. */
+ntk_status ntk_table_subset(const ntk_table *t, const size_t *idx, size_t n, ntk_table **out,
+                            ntk_error *err);
 
 /* Resolve a column reference — a column name, or a 1-based index written as
  * digits — to a 0-based index. Names take precedence over indices when a
@@ -61,7 +85,50 @@ void ntk_table_free(ntk_table *t);
 ntk_status ntk_table_find_column(const ntk_table *t, const char *ref, size_t *index,
                                  ntk_error *err);
 
-/* ------------------------------------------------------------- encoding */
+/* ------------------------------------------------------------- encoding
+ *
+ * Rules applied by ntk_encoder_fit (over the training rows whose target is
+ * present):
+ * - Missing cells: "", "NA", "N/A", "?", "NaN", "nan" (case-sensitive, after
+ *   trimming spaces/tabs; quoting does not matter). In the target column
+ *   "NaN"/"nan" are an error rather than missing (a NaN target is usually a
+ *   bug upstream); the other markers skip the row.
+ * - Column types: NUMERIC if every non-missing cell is a decimal number
+ *   (surrounding spaces allowed; no hex). An infinity ("Inf", "-inf",
+ *   "Infinity") or an overflowing number in a numeric column is an error
+ *   naming the cell. BOOLEAN if every non-missing cell is a boolean word
+ *   (TRUE/True/true, FALSE/False/false, YES/Yes/yes, NO/No/no, Y/y, N/n).
+ *   Otherwise CATEGORICAL; `categorical` forces it. Levels are the distinct
+ *   texts, compared exactly and sorted by byte order (strcmp); under impute a
+ *   column with missing cells gets the extra level "" (first in the order).
+ * - Dropped columns (type NTK_COL_DROPPED, drop_reason): the target
+ *   ("target"), user drops ("--drop"), constant columns — one distinct
+ *   non-missing value and no missing cells ("constant") — and row names: a
+ *   FIRST column with an empty header name (while other columns are named)
+ *   whose cells are all present and distinct, as written by R's write.csv,
+ *   pandas' to_csv and the UCI "_R.dat" files ("row names"). List that
+ *   column in `categorical` to keep it as a feature.
+ * - A feature column with no value at all (every cell missing) is an error
+ *   naming it, unless it is dropped.
+ * - Target: `target` (default the last column). Task auto: a numeric target
+ *   is regression; a boolean or text target (or one listed in `categorical`)
+ *   is classification. Class labels are the exact texts, sorted by byte
+ *   order; y is the label's index. Regression with a non-numeric target, a
+ *   classification target with one class, or no row with a target is an
+ *   error. Under NTK_MISSING_ERROR any missing cell, target included, is an
+ *   error naming its file, line and column.
+ * - Encoding: numeric as is; boolean 1/0; categorical one-hot over its levels
+ *   (a level unseen in training gives an all-zero block, counted in
+ *   ntk_dataset.n_unseen_levels). Missing numeric/boolean cells take the
+ *   training mean (`fill`); missing categorical cells take the "" level (an
+ *   all-zero block when training had no missing cell there, also counted as
+ *   unseen).
+ * - Standardization NTK_STANDARDIZE_ZSCORE: every encoded feature, one-hot
+ *   columns included (like scikit-learn's StandardScaler on the whole design
+ *   matrix), has its training mean subtracted and is divided by its training
+ *   population standard deviation; a feature constant on the training rows
+ *   gets scale 1. NTK_STANDARDIZE_NONE: mean 0, scale 1.
+ */
 
 typedef enum { NTK_TASK_AUTO = 0, NTK_TASK_REGRESSION, NTK_TASK_CLASSIFICATION } ntk_task;
 typedef enum { NTK_MISSING_IMPUTE = 0, NTK_MISSING_ERROR } ntk_missing_policy;
@@ -128,6 +195,11 @@ typedef struct {
     size_t n_unseen_labels;        /* target labels unseen in training (rows skipped) */
 } ntk_dataset;
 
+/* Short names: "numeric", "boolean", "categorical", "dropped";
+ * "auto", "regression", "classification". */
+const char *ntk_column_type_name(ntk_column_type type);
+const char *ntk_task_name(ntk_task task);
+
 /* Fit an encoder on a training table. Fails with NTK_EINPUT (naming column
  * and reason) for an unknown target, a non-numeric regression target, a
  * classification target with a single class, a column that is all missing
@@ -136,12 +208,23 @@ ntk_status ntk_encoder_fit(const ntk_table *train, const ntk_encode_options *opt
                            ntk_encoder **out, ntk_error *err);
 
 /* Encode any table with the columns of the training table (matched by name,
- * or by position for unnamed columns). `with_target`: 1 to read the target
- * column (eval/test data), 0 when it may be absent (predict). */
+ * or by position for unnamed columns; extra columns are ignored; a missing
+ * feature column is NTK_EINPUT naming it). `with_target`: 1 to read the
+ * target column (eval/test data: it must be present; rows with a missing
+ * target are skipped and counted in n_skipped_target, rows whose label was
+ * not seen in training are skipped and counted in n_unseen_labels), 0 to
+ * ignore it even when present (predict: every row is kept, y is NULL). Cells
+ * that do not fit the fitted type (text in a numeric column, Inf, a
+ * non-boolean word in a boolean column) are NTK_EINPUT naming file, line and
+ * column. No usable row left is NTK_EINPUT. */
 ntk_status ntk_encoder_apply(const ntk_encoder *enc, const ntk_table *t, int with_target,
                              ntk_dataset **out, ntk_error *err);
 
+/* Free an encoder: every pointer member (and each string in the arrays) is
+ * released with free(), so code that rebuilds an encoder (model loading)
+ * must allocate each with malloc. NULL is fine. */
 void ntk_encoder_free(ntk_encoder *enc);
+/* Free a dataset (NULL is fine). */
 void ntk_dataset_free(ntk_dataset *ds);
 
 /* ---------------------------------------------------------------- splits */

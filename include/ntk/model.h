@@ -1,0 +1,107 @@
+/* ntk/model.h — a trained NTK predictor: train, predict, save, load.
+ *
+ * A model holds everything prediction needs — the fitted encoder, the
+ * architecture, the encoded training inputs and one coefficient matrix per
+ * training time — so `predict` needs no training data (LIBLINEAR's
+ * train/predict/save_model/load_model habit).
+ *
+ * Targets: regression targets are centered and scaled on the training set
+ * (unless target_scaling is 0) and predictions are reported in the original
+ * units; classification uses centered one-hot targets (1 − 1/k for the true
+ * class, −1/k otherwise) and predicts the argmax.
+ */
+#ifndef NTK_MODEL_H
+#define NTK_MODEL_H
+
+#include <stddef.h>
+
+#include "ntk/common.h"
+#include "ntk/dataset.h"
+#include "ntk/kernel.h"
+#include "ntk/solver.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    ntk_arch arch;
+    ntk_kernel_kind kind;
+    ntk_solve_params solve;   /* reg, reg scale, lr, times, time scale, method */
+    int target_scaling;       /* 1 (default): standardize regression targets */
+    int threads;              /* kernel threads (0 = default) */
+    ntk_progress progress;
+} ntk_train_params;
+
+/* Defaults: ntk_arch_init, NTK kind, ntk_solve_params_init, target scaling on. */
+void ntk_train_params_init(ntk_train_params *p);
+
+/* Returns NULL if valid, else a static message. */
+const char *ntk_train_params_check(const ntk_train_params *p);
+
+typedef struct {
+    ntk_encoder *encoder;     /* owned */
+    ntk_arch arch;
+    ntk_kernel_kind kind;
+    double reg;               /* as given */
+    ntk_reg_scale reg_scale;
+    double reg_abs;           /* absolute ridge actually used */
+    double lr;
+    ntk_time_scale time_scale;
+    size_t n_times;
+    double *times;
+    ntk_task task;
+    size_t k;                 /* outputs: 1 (regression) or number of classes */
+    double y_mean, y_scale;   /* regression: prediction = f·y_scale + y_mean */
+    size_t n, d;
+    double *X;                /* n×d encoded training inputs */
+    double *coef;             /* n_times blocks of n×k */
+    /* What the solver had to do (also saved, for the record). */
+    double jitter, most_negative, mean_diag;
+    size_t n_clamped;
+    int used_eigen;
+    /* Wall-clock seconds spent by ntk_model_train (not saved). */
+    double seconds_kernel, seconds_solve;
+} ntk_model;
+
+/* Train on an encoded data set. Takes ownership of `enc` (freed with the
+ * model, also on failure). If train_scores is non-NULL it receives a malloc'ed
+ * n_times×n×k array of the fitted outputs at the training inputs (original
+ * units for regression, class scores for classification). */
+ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,
+                           const ntk_train_params *p, ntk_model **out, double **train_scores,
+                           ntk_error *err);
+
+/* Outputs for m encoded rows X (m×d): scores is n_times×m×k (original units
+ * for regression). Test kernels are computed in row blocks so memory stays
+ * O(block·n) whatever m is. */
+ntk_status ntk_model_predict(const ntk_model *model, const double *X, size_t m, double *scores,
+                             int threads, const ntk_progress *progress, ntk_error *err);
+
+/* Class index per row from k scores per row (argmax). */
+void ntk_scores_to_labels(const double *scores, size_t m, size_t k, size_t *labels);
+
+void ntk_model_free(ntk_model *model);
+
+/* ----------------------------------------------------------- model files
+ * Versioned binary format: magic "NTKMODEL", format version, explicit
+ * little-endian integers and IEEE-754 doubles, section sizes, and a 64-bit
+ * FNV-1a checksum of everything before it. A truncated, corrupted or foreign
+ * file is rejected with a clear message (NTK_EINPUT); no size read from the
+ * file is trusted before it is checked against the bytes present. */
+
+/* Serialize to a malloc'ed buffer. */
+ntk_status ntk_model_serialize(const ntk_model *model, unsigned char **buf, size_t *size,
+                               ntk_error *err);
+
+/* Parse a buffer; `name` is used in messages. */
+ntk_status ntk_model_deserialize(const unsigned char *buf, size_t size, const char *name,
+                                 ntk_model **out, ntk_error *err);
+
+/* Read a model file (whole file, then ntk_model_deserialize). */
+ntk_status ntk_model_load(const char *path, ntk_model **out, ntk_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

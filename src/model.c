@@ -1,0 +1,232 @@
+/* Training and prediction of the NTK predictor (see ntk/model.h). */
+#include "ntk/model.h"
+
+#include <cblas.h>
+#include <omp.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Test-kernel rows computed per block: bounds prediction memory to
+ * PREDICT_BLOCK_BYTES whatever the number of test rows. */
+#define PREDICT_BLOCK_BYTES ((size_t)64 << 20)
+
+void ntk_train_params_init(ntk_train_params *p)
+{
+    memset(p, 0, sizeof *p);
+    ntk_arch_init(&p->arch);
+    p->kind = NTK_KIND_NTK;
+    ntk_solve_params_init(&p->solve);
+    p->target_scaling = 1;
+}
+
+const char *ntk_train_params_check(const ntk_train_params *p)
+{
+    const char *m = ntk_arch_check(&p->arch);
+    if (m)
+        return m;
+    if (p->kind != NTK_KIND_NTK && p->kind != NTK_KIND_NNGP)
+        return "unknown kernel kind";
+    return ntk_solve_params_check(&p->solve);
+}
+
+void ntk_model_free(ntk_model *m)
+{
+    if (!m)
+        return;
+    ntk_encoder_free(m->encoder);
+    free(m->times);
+    free(m->X);
+    free(m->coef);
+    free(m);
+}
+
+void ntk_scores_to_labels(const double *scores, size_t m, size_t k, size_t *labels)
+{
+    for (size_t i = 0; i < m; i++) {
+        size_t best = 0;
+        for (size_t c = 1; c < k; c++)
+            if (scores[i * k + c] > scores[i * k + best])
+                best = c;
+        labels[i] = best;
+    }
+}
+
+/* Targets as the solver sees them: standardized regression values or
+ * centered one-hot rows. */
+static double *make_targets(const ntk_dataset *ds, ntk_model *m, int scaling, ntk_error *err)
+{
+    size_t n = ds->n, k = m->k;
+    double *Y = malloc(n * k * sizeof *Y);
+    if (!Y) {
+        ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (m->task == NTK_TASK_CLASSIFICATION) {
+        for (size_t i = 0; i < n; i++)
+            for (size_t c = 0; c < k; c++)
+                Y[i * k + c] = ((size_t)ds->y[i] == c ? 1.0 : 0.0) - 1.0 / (double)k;
+        m->y_mean = 0.0;
+        m->y_scale = 1.0;
+        return Y;
+    }
+    double mean = 0.0, var = 0.0;
+    for (size_t i = 0; i < n; i++)
+        mean += ds->y[i];
+    mean /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        var += (ds->y[i] - mean) * (ds->y[i] - mean);
+    double sd = sqrt(var / (double)n);
+    m->y_mean = scaling ? mean : 0.0;
+    m->y_scale = scaling && sd > 0.0 ? sd : 1.0;
+    for (size_t i = 0; i < n; i++)
+        Y[i] = (ds->y[i] - m->y_mean) / m->y_scale;
+    return Y;
+}
+
+static void unscale(const ntk_model *m, double *scores, size_t count)
+{
+    if (m->task != NTK_TASK_REGRESSION)
+        return;
+    for (size_t i = 0; i < count; i++)
+        scores[i] = scores[i] * m->y_scale + m->y_mean;
+}
+
+ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,
+                           const ntk_train_params *p, ntk_model **out, double **train_scores,
+                           ntk_error *err)
+{
+    *out = NULL;
+    if (train_scores)
+        *train_scores = NULL;
+    const char *msg = ntk_train_params_check(p);
+    if (msg) {
+        ntk_encoder_free(enc);
+        return ntk_error_set(err, NTK_EINPUT, "%s", msg);
+    }
+    if (!train->y) {
+        ntk_encoder_free(enc);
+        return ntk_error_set(err, NTK_EINPUT, "the training data has no target column");
+    }
+    if (train->n == 0) {
+        ntk_encoder_free(enc);
+        return ntk_error_set(err, NTK_EINPUT, "no training rows");
+    }
+    ntk_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        ntk_encoder_free(enc);
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    }
+    m->encoder = enc;
+    m->arch = p->arch;
+    m->kind = p->kind;
+    m->reg = p->solve.reg;
+    m->reg_scale = p->solve.reg_scale;
+    m->lr = p->solve.lr;
+    m->time_scale = p->solve.time_scale;
+    m->n_times = p->solve.n_times;
+    m->task = enc->task;
+    m->k = enc->task == NTK_TASK_CLASSIFICATION ? enc->n_classes : 1;
+    m->n = train->n;
+    m->d = train->d;
+    m->times = malloc(m->n_times * sizeof *m->times);
+    m->X = malloc(m->n * m->d * sizeof *m->X + 1);
+    ntk_status st = NTK_OK;
+    double *theta = NULL, *Y = NULL;
+    ntk_solution *sol = NULL;
+    if (!m->times || !m->X) {
+        st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        goto fail;
+    }
+    memcpy(m->times, p->solve.times, m->n_times * sizeof *m->times);
+    memcpy(m->X, train->X, m->n * m->d * sizeof *m->X);
+
+    Y = make_targets(train, m, p->target_scaling, err);
+    if (!Y) {
+        st = err ? err->status : NTK_ENOMEM;
+        goto fail;
+    }
+    char what[96];
+    snprintf(what, sizeof what, "training kernel %zux%zu", m->n, m->n);
+    theta = ntk_alloc_checked(m->n * m->n * sizeof *theta, what, err);
+    if (!theta) {
+        st = NTK_ENOMEM;
+        goto fail;
+    }
+    ntk_kernel_options kopt = {p->threads, p->progress};
+    double t0 = omp_get_wtime();
+    st = ntk_kernel_eval(&m->arch, m->kind, m->X, m->n, NULL, 0, m->d, theta, &kopt, err);
+    m->seconds_kernel = omp_get_wtime() - t0;
+    if (st != NTK_OK)
+        goto fail;
+    ntk_solve_params sp = p->solve;
+    sp.want_train_predictions = train_scores != NULL;
+    sp.progress = p->progress;
+    t0 = omp_get_wtime();
+    st = ntk_solve(theta, m->n, Y, m->k, &sp, &sol, err);
+    m->seconds_solve = omp_get_wtime() - t0;
+    free(theta);
+    theta = NULL;
+    if (st != NTK_OK)
+        goto fail;
+    m->coef = sol->coef;
+    sol->coef = NULL;
+    m->reg_abs = sol->reg_abs;
+    m->jitter = sol->jitter;
+    m->most_negative = sol->most_negative;
+    m->n_clamped = sol->n_clamped;
+    m->mean_diag = sol->mean_diag;
+    m->used_eigen = sol->used_eigen;
+    if (train_scores) {
+        *train_scores = sol->train_pred;
+        sol->train_pred = NULL;
+        unscale(m, *train_scores, m->n_times * m->n * m->k);
+    }
+    ntk_solution_free(sol);
+    free(Y);
+    *out = m;
+    return NTK_OK;
+fail:
+    free(theta);
+    free(Y);
+    ntk_solution_free(sol);
+    ntk_model_free(m);
+    return st;
+}
+
+ntk_status ntk_model_predict(const ntk_model *m, const double *X, size_t rows, double *scores,
+                             int threads, const ntk_progress *progress, ntk_error *err)
+{
+    size_t n = m->n, k = m->k;
+    if (rows == 0)
+        return NTK_OK;
+    size_t block = PREDICT_BLOCK_BYTES / (sizeof(double) * (n ? n : 1));
+    if (block < 64)
+        block = 64;
+    if (block > rows)
+        block = rows;
+    double *Kb = ntk_alloc_checked(block * n * sizeof *Kb, "test kernel block", err);
+    if (!Kb)
+        return NTK_ENOMEM;
+    ntk_kernel_options kopt = {threads, {NULL, NULL}};
+    ntk_status st = NTK_OK;
+    for (size_t r0 = 0; r0 < rows; r0 += block) {
+        size_t b = rows - r0 < block ? rows - r0 : block;
+        if (ntk_progress_report(progress, "predict", r0, rows)) {
+            st = ntk_error_set(err, NTK_EFAILED, "interrupted");
+            break;
+        }
+        st = ntk_kernel_eval(&m->arch, m->kind, X + r0 * m->d, b, m->X, n, m->d, Kb, &kopt, err);
+        if (st != NTK_OK)
+            break;
+        for (size_t t = 0; t < m->n_times; t++)
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)b, (int)k, (int)n, 1.0,
+                        Kb, (int)n, m->coef + t * n * k, (int)k, 0.0,
+                        scores + (t * rows + r0) * k, (int)k);
+    }
+    ntk_progress_report(progress, "predict", rows, rows);
+    free(Kb);
+    if (st == NTK_OK)
+        unscale(m, scores, m->n_times * rows * k);
+    return st;
+}
