@@ -423,7 +423,7 @@ ntk_status ntk_model_deserialize(const unsigned char *buf, size_t size, const ch
         size_t left = (r.len - r.pos) / 8;
         if ((m->d && m->n > left / m->d) || m->k == 0 ||
             (m->n && m->k > left / m->n) ||
-            (m->n * m->k && m->n_times > left / (m->n * m->k)))
+            (m->n * m->k != 0 && m->n_times > left / (m->n * m->k)))
             corrupt(&r, "matrix sizes");
     }
     if (!r.failed) {
