@@ -65,13 +65,6 @@ ntk_status ntk_table_parse(const char *data, size_t size, const char *name,
 /* Free a table (NULL is fine). */
 void ntk_table_free(ntk_table *t);
 
-/* A new table holding rows rows[0..n-1] of t (in that order, repeats
- * allowed) with the same column names; `line` and `path` are carried over so
- * messages still name the original file and lines. Used to fit an encoder
- * on the training part of a split. */
-ntk_status ntk_table_subset(const ntk_table *t, const size_t *rows, size_t n, ntk_table **out,
-                            ntk_error *err);
-
 /* A new table holding rows idx[0..n-1] of t (in that order), with the same
  * columns; used to split a file into training and test parts before the
  * encoder is fitted, so nothing about the test rows leaks into it. */

@@ -1,0 +1,550 @@
+/* Fitting an encoder on a training table: target and task, column types,
+ * levels, imputation values and standardization (rules in ntk/dataset.h). */
+#include "dataset_internal.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ntk_encode_options_init(ntk_encode_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->task = NTK_TASK_AUTO;
+    opt->missing = NTK_MISSING_IMPUTE;
+    opt->standardize = NTK_STANDARDIZE_ZSCORE;
+}
+
+const char *ntk_column_type_name(ntk_column_type type)
+{
+    switch (type) {
+    case NTK_COL_NUMERIC: return "numeric";
+    case NTK_COL_BOOLEAN: return "boolean";
+    case NTK_COL_CATEGORICAL: return "categorical";
+    case NTK_COL_DROPPED: return "dropped";
+    }
+    return "unknown";
+}
+
+const char *ntk_task_name(ntk_task task)
+{
+    switch (task) {
+    case NTK_TASK_AUTO: return "auto";
+    case NTK_TASK_REGRESSION: return "regression";
+    case NTK_TASK_CLASSIFICATION: return "classification";
+    }
+    return "unknown";
+}
+
+/* What one pass over a column's training cells found. */
+typedef struct {
+    size_t n_missing, n_present;
+    size_t first_missing;    /* row of the first missing cell, SIZE_MAX if none */
+    size_t first_nonfinite;  /* row of the first Inf/overflow, SIZE_MAX if none */
+    size_t first_nonnumber;  /* row of the first cell that is not a number */
+    int numeric, boolean;    /* every present cell so far fits the type */
+    int num_const, bool_const, text_const;
+    double num0, bool0, num_sum, bool_sum;
+    const char *text0;
+} col_stats;
+
+enum { ROLE_FEATURE = 0, ROLE_TARGET, ROLE_DROP };
+
+static const char *file_of(const ntk_table *t) { return t->path ? t->path : "(input)"; }
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted distinct copies of the texts v[0..n-1] (v is sorted in place).
+ * `lead_empty` puts an extra "" first. Returns the count or SIZE_MAX. */
+static size_t distinct_levels(const char **v, size_t n, int lead_empty, char ***out)
+{
+    qsort(v, n, sizeof *v, cmp_str);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || strcmp(v[i], v[i - 1]) != 0)
+            v[k++] = v[i];
+    size_t total = k + (lead_empty ? 1 : 0);
+    char **lv = calloc(total ? total : 1, sizeof *lv);
+    if (!lv)
+        return SIZE_MAX;
+    size_t o = 0;
+    if (lead_empty && !(lv[o++] = ds_strdup(""))) {
+        free(lv);
+        return SIZE_MAX;
+    }
+    for (size_t i = 0; i < k; i++) {
+        if (!(lv[o++] = ds_strdup(v[i]))) {
+            for (size_t q = 0; q < o; q++)
+                free(lv[q]);
+            free(lv);
+            return SIZE_MAX;
+        }
+    }
+    *out = lv;
+    return total;
+}
+
+/* Resolve a comma-separated list of column references, setting mark[c] = 1. */
+static ntk_status mark_list(const ntk_table *t, const char *list, const char *what,
+                            unsigned char *mark, ntk_error *err)
+{
+    if (!list)
+        return NTK_OK;
+    char *copy = ds_strdup(list);
+    if (!copy)
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    ntk_status s = NTK_OK;
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok && s == NTK_OK;
+         tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ' || *tok == '\t')
+            tok++;
+        size_t l = strlen(tok);
+        while (l && (tok[l - 1] == ' ' || tok[l - 1] == '\t'))
+            tok[--l] = '\0';
+        if (!l)
+            continue;
+        size_t c;
+        ntk_error e2;
+        ntk_error_clear(&e2);
+        if (ntk_table_find_column(t, tok, &c, &e2) != NTK_OK)
+            s = ntk_error_set(err, NTK_EINPUT, "%s: %s", what, e2.msg);
+        else
+            mark[c] = 1;
+    }
+    free(copy);
+    return s;
+}
+
+/* Row-major pass over the used rows collecting per-column statistics. */
+static void scan_columns(const ntk_table *t, const size_t *used, size_t n_used, const int *role,
+                         col_stats *st)
+{
+    const size_t nc = t->n_cols;
+    for (size_t c = 0; c < nc; c++) {
+        col_stats *s = &st[c];
+        memset(s, 0, sizeof *s);
+        s->first_missing = s->first_nonfinite = s->first_nonnumber = SIZE_MAX;
+        s->numeric = s->boolean = 1;
+        s->num_const = s->bool_const = s->text_const = 1;
+    }
+    for (size_t i = 0; i < n_used; i++) {
+        const size_t r = used[i];
+        char *const *row = t->cells + r * nc;
+        for (size_t c = 0; c < nc; c++) {
+            if (role[c] == ROLE_TARGET)
+                continue;
+            col_stats *s = &st[c];
+            const char *cell = row[c];
+            double v;
+            int num = DS_NUM_INVALID;
+            if (s->numeric || s->boolean) {
+                num = ds_parse_number(cell, &v);
+                if (num == DS_NUM_OK) {
+                    if (s->n_present == 0)
+                        s->num0 = v;
+                    else if (v != s->num0)
+                        s->num_const = 0;
+                    s->num_sum += v;
+                    s->boolean = 0;
+                    goto present;
+                }
+            }
+            if (ds_is_missing(cell)) {
+                if (s->n_missing++ == 0)
+                    s->first_missing = r;
+                continue;
+            }
+            if (num == DS_NUM_NONFINITE) {
+                if (s->first_nonfinite == SIZE_MAX)
+                    s->first_nonfinite = r;
+                s->boolean = 0;
+            } else if (s->numeric) {
+                s->numeric = 0;
+                s->first_nonnumber = r;
+            }
+            if (s->boolean) {
+                if (ds_parse_bool(cell, &v)) {
+                    if (s->n_present == 0)
+                        s->bool0 = v;
+                    else if (v != s->bool0)
+                        s->bool_const = 0;
+                    s->bool_sum += v;
+                } else {
+                    s->boolean = 0;
+                }
+            }
+        present:
+            if (s->n_present == 0)
+                s->text0 = cell;
+            else if (s->text_const && strcmp(cell, s->text0) != 0)
+                s->text_const = 0;
+            s->n_present++;
+        }
+    }
+}
+
+/* All present and pairwise distinct (for the row-names rule). */
+static int all_distinct(const ntk_table *t, size_t c, const size_t *used, size_t n_used,
+                        int *oom)
+{
+    const char **v = malloc((n_used ? n_used : 1) * sizeof *v);
+    if (!v) {
+        *oom = 1;
+        return 0;
+    }
+    for (size_t i = 0; i < n_used; i++)
+        v[i] = t->cells[used[i] * t->n_cols + c];
+    qsort(v, n_used, sizeof *v, cmp_str);
+    int ok = 1;
+    for (size_t i = 1; i < n_used && ok; i++)
+        if (strcmp(v[i], v[i - 1]) == 0)
+            ok = 0;
+    free(v);
+    return ok;
+}
+
+static ntk_status set_reason(ntk_encoded_column *col, const char *why, ntk_error *err)
+{
+    col->type = NTK_COL_DROPPED;
+    free(col->drop_reason);
+    col->drop_reason = ds_strdup(why);
+    return col->drop_reason ? NTK_OK : ntk_error_set(err, NTK_ENOMEM, "out of memory");
+}
+
+/* Error at cell (r, c) with a message prefix and the cell's text. */
+static ntk_status cell_fail(ntk_error *err, const ntk_table *t, size_t r, size_t c, const char *what)
+{
+    char lab[200], snip[160];
+    const char *cell = t->cells[r * t->n_cols + c];
+    ds_column_label(lab, sizeof lab, t->names[c], c);
+    ds_snippet(snip, sizeof snip, cell, strlen(cell));
+    return ntk_error_set(err, NTK_EINPUT, "%s: line %zu, %s: %s: %s", file_of(t),
+                         ds_cell_line(t, r, c), lab, what, snip);
+}
+
+/* Target: rows to use, task, labels. */
+static ntk_status fit_target(const ntk_table *t, const ntk_encode_options *opt, int forced_cat,
+                             ntk_encoder *enc, size_t *used, size_t *n_used, ntk_error *err)
+{
+    const size_t tc = enc->target_column, nc = t->n_cols;
+    ntk_encoded_column *col = &enc->columns[tc];
+    char lab[200];
+    ds_column_label(lab, sizeof lab, t->names[tc], tc);
+    size_t n = 0;
+    int numeric = 1;
+    size_t first_nonnum = SIZE_MAX, first_inf = SIZE_MAX;
+    for (size_t r = 0; r < t->n_rows; r++) {
+        const char *cell = t->cells[r * nc + tc];
+        int mk = ds_missing_kind(cell);
+        if (mk == DS_MISSING_NAN)
+            return cell_fail(err, t, r, tc,
+                             "the target is NaN (write an empty field or NA for a missing target)");
+        if (mk == DS_MISSING) {
+            if (opt->missing == NTK_MISSING_ERROR)
+                return cell_fail(err, t, r, tc, "missing target value (--missing error)");
+            col->n_missing++;
+            continue;
+        }
+        double v;
+        int st = ds_parse_number(cell, &v);
+        if (st == DS_NUM_NONFINITE && first_inf == SIZE_MAX)
+            first_inf = r;
+        if (st == DS_NUM_INVALID && numeric) {
+            numeric = 0;
+            first_nonnum = r;
+        }
+        used[n++] = r;
+    }
+    *n_used = n;
+    if (n == 0)
+        return ntk_error_set(err, NTK_EINPUT, "%s: target %s has no values (every row is missing it)",
+                             file_of(t), lab);
+    ntk_task task = opt->task;
+    if (task == NTK_TASK_AUTO)
+        task = (numeric && !forced_cat) ? NTK_TASK_REGRESSION : NTK_TASK_CLASSIFICATION;
+    enc->task = task;
+    if (task == NTK_TASK_REGRESSION) {
+        if (!numeric) {
+            char snip[160];
+            const char *cell = t->cells[first_nonnum * nc + tc];
+            ds_snippet(snip, sizeof snip, cell, strlen(cell));
+            return ntk_error_set(err, NTK_EINPUT,
+                                 "%s: target %s is not numeric (line %zu: %s); use --task "
+                                 "classification for class labels",
+                                 file_of(t), lab, ds_cell_line(t, first_nonnum, tc), snip);
+        }
+        if (first_inf != SIZE_MAX)
+            return cell_fail(err, t, first_inf, tc, "the target is not a finite number");
+        return NTK_OK;
+    }
+    const char **v = malloc(n * sizeof *v);
+    if (!v)
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        v[i] = t->cells[used[i] * nc + tc];
+    size_t k = distinct_levels(v, n, 0, &enc->class_labels);
+    free(v);
+    if (k == SIZE_MAX)
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    enc->n_classes = k;
+    if (k < 2) {
+        char snip[160];
+        ds_snippet(snip, sizeof snip, enc->class_labels[0], strlen(enc->class_labels[0]));
+        return ntk_error_set(err, NTK_EINPUT,
+                             "%s: target %s has a single class %s; classification needs at least "
+                             "two (use --task regression for a numeric target)",
+                             file_of(t), lab, snip);
+    }
+    return NTK_OK;
+}
+
+/* Decide the type of feature column c from its statistics. */
+static ntk_status type_column(const ntk_table *t, size_t c, const col_stats *s, int forced_cat,
+                              const size_t *used, size_t n_used, const ntk_encode_options *opt,
+                              ntk_encoded_column *col, ntk_error *err)
+{
+    char lab[200];
+    ds_column_label(lab, sizeof lab, t->names[c], c);
+    col->n_missing = s->n_missing;
+    /* Row names: an unnamed first column of distinct values in a named header. */
+    if (c == 0 && !forced_cat && t->names[0][0] == '\0' && s->n_missing == 0) {
+        int named = 0;
+        for (size_t j = 1; j < t->n_cols && !named; j++)
+            named = t->names[j][0] != '\0';
+        int oom = 0;
+        if (named && all_distinct(t, c, used, n_used, &oom))
+            return set_reason(col, "row names", err);
+        if (oom)
+            return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    }
+    if (s->n_present == 0)
+        return ntk_error_set(err, NTK_EINPUT,
+                             "%s: %s has no values (every cell is missing); drop it with --drop %zu",
+                             file_of(t), lab, c + 1);
+    int constant;
+    if (forced_cat || (!s->numeric && !s->boolean)) {
+        col->type = NTK_COL_CATEGORICAL;
+        constant = s->text_const;
+    } else if (s->numeric) {
+        if (s->first_nonfinite != SIZE_MAX)
+            return cell_fail(err, t, s->first_nonfinite, c, "numbers must be finite");
+        col->type = NTK_COL_NUMERIC;
+        constant = s->num_const;
+        col->fill = s->num_sum / (double)s->n_present;
+    } else {
+        col->type = NTK_COL_BOOLEAN;
+        constant = s->bool_const;
+        col->fill = s->bool_sum / (double)s->n_present;
+    }
+    if (constant && s->n_missing == 0) {
+        col->fill = 0;
+        return set_reason(col, "constant", err);
+    }
+    if (s->n_missing && opt->missing == NTK_MISSING_ERROR)
+        return cell_fail(err, t, s->first_missing, c, "missing value (--missing error)");
+    if (col->type == NTK_COL_CATEGORICAL) {
+        const char **v = malloc((n_used ? n_used : 1) * sizeof *v);
+        if (!v)
+            return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        size_t m = 0;
+        for (size_t i = 0; i < n_used; i++) {
+            const char *cell = t->cells[used[i] * t->n_cols + c];
+            if (!ds_is_missing(cell))
+                v[m++] = cell;
+        }
+        size_t k = distinct_levels(v, m, s->n_missing > 0, &col->levels);
+        free(v);
+        if (k == SIZE_MAX)
+            return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        col->n_levels = k;
+        col->n_features = k;
+    } else {
+        col->n_features = 1;
+    }
+    return NTK_OK;
+}
+
+/* Means and scales of the encoded training rows. */
+static ntk_status fit_standardization(ntk_encoder *enc, const ntk_table *t, ntk_error *err)
+{
+    const size_t d = enc->n_features;
+    enc->feature_mean = calloc(d, sizeof(double));
+    enc->feature_scale = malloc(d * sizeof(double));
+    if (!enc->feature_mean || !enc->feature_scale)
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    for (size_t f = 0; f < d; f++)
+        enc->feature_scale[f] = 1.0;
+    if (enc->standardize != NTK_STANDARDIZE_ZSCORE)
+        return NTK_OK;
+    size_t *colmap = malloc(enc->n_columns * sizeof *colmap);
+    if (!colmap)
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    for (size_t j = 0; j < enc->n_columns; j++)
+        colmap[j] = j;
+    ntk_dataset *ds;
+    ntk_status s = ds_encode(enc, t, colmap, 1, 0, &ds, err);
+    free(colmap);
+    if (s != NTK_OK)
+        return s;
+    const size_t n = ds->n;
+    double *mn = malloc(d * sizeof *mn), *mx = malloc(d * sizeof *mx);
+    if (!mn || !mx) {
+        free(mn);
+        free(mx);
+        ntk_dataset_free(ds);
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    }
+    for (size_t f = 0; f < d; f++)
+        mn[f] = mx[f] = ds->X[f];
+    for (size_t i = 0; i < n; i++) {
+        const double *x = ds->X + i * d;
+        for (size_t f = 0; f < d; f++) {
+            enc->feature_mean[f] += x[f];
+            if (x[f] < mn[f])
+                mn[f] = x[f];
+            if (x[f] > mx[f])
+                mx[f] = x[f];
+        }
+    }
+    for (size_t f = 0; f < d; f++)
+        enc->feature_mean[f] /= (double)n;
+    double *ss = calloc(d, sizeof *ss);
+    if (!ss) {
+        free(mn);
+        free(mx);
+        ntk_dataset_free(ds);
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        const double *x = ds->X + i * d;
+        for (size_t f = 0; f < d; f++) {
+            double dv = x[f] - enc->feature_mean[f];
+            ss[f] += dv * dv;
+        }
+    }
+    for (size_t f = 0; f < d; f++) {
+        double sd = sqrt(ss[f] / (double)n);
+        enc->feature_scale[f] = (mn[f] == mx[f] || !(sd > 0) || !isfinite(sd)) ? 1.0 : sd;
+        if (mn[f] == mx[f])
+            enc->feature_mean[f] = mn[f];
+    }
+    free(ss);
+    free(mn);
+    free(mx);
+    ntk_dataset_free(ds);
+    return NTK_OK;
+}
+
+ntk_status ntk_encoder_fit(const ntk_table *t, const ntk_encode_options *opt, ntk_encoder **out,
+                           ntk_error *err)
+{
+    ntk_encode_options defaults;
+    if (!opt) {
+        ntk_encode_options_init(&defaults);
+        opt = &defaults;
+    }
+    *out = NULL;
+    const size_t nc = t->n_cols;
+    if (nc == 0 || t->n_rows == 0)
+        return ntk_error_set(err, NTK_EINPUT, "%s: no data", file_of(t));
+    ntk_encoder *enc = calloc(1, sizeof *enc);
+    int *role = calloc(nc, sizeof *role);
+    unsigned char *drop = calloc(nc, 1), *cat = calloc(nc, 1);
+    size_t *used = malloc(t->n_rows * sizeof *used);
+    col_stats *st = malloc(nc * sizeof *st);
+    ntk_status s = NTK_OK;
+    if (!enc || !role || !drop || !cat || !used || !st ||
+        !(enc->columns = calloc(nc, sizeof *enc->columns))) {
+        s = ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        goto done;
+    }
+    enc->n_columns = nc;
+    enc->missing = opt->missing;
+    enc->standardize = opt->standardize;
+    for (size_t j = 0; j < nc; j++)
+        if (!(enc->columns[j].name = ds_strdup(t->names[j]))) {
+            s = ntk_error_set(err, NTK_ENOMEM, "out of memory");
+            goto done;
+        }
+    if ((s = mark_list(t, opt->drop, "--drop", drop, err)) != NTK_OK ||
+        (s = mark_list(t, opt->categorical, "--categorical", cat, err)) != NTK_OK)
+        goto done;
+
+    size_t n_used = t->n_rows;
+    if (!opt->no_target) {
+        size_t tc = nc - 1;
+        if (opt->target) {
+            ntk_error e2;
+            ntk_error_clear(&e2);
+            if (ntk_table_find_column(t, opt->target, &tc, &e2) != NTK_OK) {
+                s = ntk_error_set(err, NTK_EINPUT, "unknown target: %s", e2.msg);
+                goto done;
+            }
+        }
+        if (drop[tc]) {
+            char lab[200];
+            ds_column_label(lab, sizeof lab, t->names[tc], tc);
+            s = ntk_error_set(err, NTK_EINPUT, "--drop: %s is the target (choose another with "
+                                               "--target, or use --no-target)", lab);
+            goto done;
+        }
+        enc->has_target = 1;
+        enc->target_column = tc;
+        role[tc] = ROLE_TARGET;
+        if ((s = set_reason(&enc->columns[tc], "target", err)) != NTK_OK ||
+            (s = fit_target(t, opt, cat[tc], enc, used, &n_used, err)) != NTK_OK)
+            goto done;
+    } else {
+        enc->task = opt->task == NTK_TASK_AUTO ? NTK_TASK_REGRESSION : opt->task;
+        for (size_t r = 0; r < t->n_rows; r++)
+            used[r] = r;
+    }
+    for (size_t j = 0; j < nc; j++)
+        if (drop[j])
+            role[j] = ROLE_DROP;
+    scan_columns(t, used, n_used, role, st);
+
+    size_t d = 0;
+    for (size_t j = 0; j < nc && s == NTK_OK; j++) {
+        ntk_encoded_column *col = &enc->columns[j];
+        if (role[j] == ROLE_TARGET)
+            continue;
+        if (role[j] == ROLE_DROP) {
+            col->n_missing = st[j].n_missing;
+            s = set_reason(col, "--drop", err);
+            continue;
+        }
+        s = type_column(t, j, &st[j], cat[j], used, n_used, opt, col, err);
+        col->first_feature = d;
+        d += col->n_features;
+    }
+    if (s != NTK_OK)
+        goto done;
+    if (d == 0) {
+        s = ntk_error_set(err, NTK_EINPUT,
+                          "%s: no feature columns left (every column is the target, dropped or "
+                          "constant)",
+                          file_of(t));
+        goto done;
+    }
+    enc->n_features = d;
+    s = fit_standardization(enc, t, err);
+
+done:
+    free(role);
+    free(drop);
+    free(cat);
+    free(used);
+    free(st);
+    if (s != NTK_OK) {
+        ntk_encoder_free(enc);
+        return s;
+    }
+    *out = enc;
+    return NTK_OK;
+}

@@ -1,0 +1,475 @@
+/* Reading CSV text into an ntk_table with libcsv (see ntk/dataset.h).
+ *
+ * The input is fed to libcsv one physical line at a time so that every
+ * callback knows the line it is on; the start line of a record is the line of
+ * its first field minus the newlines inside that (quoted) field. All cell text
+ * goes into one growing arena addressed by offsets, turned into pointers at
+ * the end: no allocation per cell. */
+#include "dataset_internal.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void ntk_read_options_init(ntk_read_options *opt)
+{
+    opt->delimiter = ',';
+    opt->has_header = 1;
+}
+
+ntk_table *ds_table_alloc(void)
+{
+    ds_table_impl *ti = calloc(1, sizeof *ti);
+    return ti ? &ti->pub : NULL;
+}
+
+void ntk_table_free(ntk_table *t)
+{
+    if (!t)
+        return;
+    ds_table_impl *ti = (ds_table_impl *)t;
+    free(ti->arena);
+    free(t->path);
+    free(t->names);
+    free(t->cells);
+    free(t->line);
+    free(ti);
+}
+
+/* ------------------------------------------------------------ parse state */
+
+typedef struct {
+    const char *name;      /* file name for messages */
+    int has_header;
+    /* text */
+    char *arena;
+    size_t arena_len, arena_cap;
+    /* header names and data cells as arena offsets */
+    size_t *name_off;
+    size_t n_names, name_cap;
+    size_t *cell_off;
+    size_t n_cells, cell_cap;
+    size_t *lines;
+    size_t n_rows, line_cap;
+    size_t n_cols;         /* known after the first record */
+    int have_cols;
+    size_t header_line;
+    /* position */
+    size_t cur_line;       /* physical line being fed (1-based) */
+    size_t field_in_rec;   /* fields seen so far in the current record */
+    size_t rec_line;       /* start line of the current record */
+    size_t n_records;
+    /* failure */
+    int failed;
+    ntk_status status;
+    ntk_error *err;
+} parse_state;
+
+static int fail_set(parse_state *ps, ntk_status st)
+{
+    ps->failed = 1;
+    ps->status = st;
+    return 0;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 1;
+    size_t nc = *cap ? *cap : 256;
+    while (nc < need) {
+        if (nc > ((size_t)-1) / 2 / elem)
+            return 0;
+        nc *= 2;
+    }
+    void *q = realloc(*p, nc * elem);
+    if (!q)
+        return 0;
+    *p = q;
+    *cap = nc;
+    return 1;
+}
+
+static int oom(parse_state *ps)
+{
+    ntk_error_set(ps->err, NTK_ENOMEM, "%s: out of memory while reading", ps->name);
+    return fail_set(ps, NTK_ENOMEM);
+}
+
+/* Append text + NUL to the arena; returns its offset through *off. */
+static int arena_put(parse_state *ps, const char *s, size_t len, size_t *off)
+{
+    if (!grow((void **)&ps->arena, &ps->arena_cap, ps->arena_len + len + 1, 1))
+        return oom(ps);
+    *off = ps->arena_len;
+    memcpy(ps->arena + ps->arena_len, s, len);
+    ps->arena[ps->arena_len + len] = '\0';
+    ps->arena_len += len + 1;
+    return 1;
+}
+
+static size_t count_nl(const char *s, size_t len)
+{
+    size_t n = 0;
+    const char *e = s + len;
+    while (s < e && (s = memchr(s, '\n', (size_t)(e - s))) != NULL) {
+        n++;
+        s++;
+    }
+    return n;
+}
+
+static void on_field(void *field, size_t len, void *data)
+{
+    parse_state *ps = data;
+    if (ps->failed)
+        return;
+    const char *s = field ? field : "";
+    if (ps->field_in_rec == 0)
+        ps->rec_line = ps->cur_line - count_nl(s, len);
+    if (len > DS_FIELD_MAX) {
+        ntk_error_set(ps->err, NTK_EINPUT,
+                      "%s: line %zu, column %zu: field too long (%zu bytes; the limit is 1 MiB)",
+                      ps->name, ps->cur_line - count_nl(s, len), ps->field_in_rec + 1, len);
+        fail_set(ps, NTK_EINPUT);
+        return;
+    }
+    size_t off;
+    if (ps->has_header && ps->n_records == 0) {
+        if (!grow((void **)&ps->name_off, &ps->name_cap, ps->n_names + 1, sizeof(size_t)) ||
+            !arena_put(ps, s, len, &off)) {
+            if (!ps->failed)
+                oom(ps);
+            return;
+        }
+        ps->name_off[ps->n_names++] = off;
+    } else if (!ps->have_cols || ps->field_in_rec < ps->n_cols) {
+        if (!grow((void **)&ps->cell_off, &ps->cell_cap, ps->n_cells + 1, sizeof(size_t)) ||
+            !arena_put(ps, s, len, &off)) {
+            if (!ps->failed)
+                oom(ps);
+            return;
+        }
+        ps->cell_off[ps->n_cells++] = off;
+    }
+    ps->field_in_rec++;
+}
+
+static void on_record(int c, void *data)
+{
+    (void)c;
+    parse_state *ps = data;
+    if (ps->failed)
+        return;
+    if (ps->field_in_rec == 0) /* cannot happen with libcsv; be safe */
+        return;
+    if (!ps->have_cols) {
+        ps->n_cols = ps->field_in_rec;
+        ps->have_cols = 1;
+        ps->header_line = ps->rec_line;
+    } else if (ps->field_in_rec != ps->n_cols) {
+        ntk_error_set(ps->err, NTK_EINPUT, "%s: line %zu: expected %zu field%s, found %zu", ps->name,
+                      ps->rec_line, ps->n_cols, ps->n_cols == 1 ? "" : "s", ps->field_in_rec);
+        fail_set(ps, NTK_EINPUT);
+        return;
+    }
+    if (!(ps->has_header && ps->n_records == 0)) {
+        if (!grow((void **)&ps->lines, &ps->line_cap, ps->n_rows + 1, sizeof(size_t))) {
+            oom(ps);
+            return;
+        }
+        ps->lines[ps->n_rows++] = ps->rec_line;
+    }
+    ps->n_records++;
+    ps->field_in_rec = 0;
+}
+
+/* Report a libcsv strict-mode error at `at` inside the line `line..line_end`. */
+static void parse_error(parse_state *ps, const char *line, const char *line_end, const char *at,
+                        char delim)
+{
+    const char *b = at;
+    while (b > line && b[-1] != delim)
+        b--;
+    const char *e = at;
+    while (e < line_end && *e != delim && *e != '\n' && *e != '\r')
+        e++;
+    if (e == at && e < line_end)
+        e++;
+    char snip[160];
+    ds_snippet(snip, sizeof snip, b, (size_t)(e - b));
+    const char *what = *at == '"' ? "quote inside an unquoted field (quotes must be doubled inside "
+                                    "quoted fields)"
+                                  : "text after the closing quote of a field";
+    ntk_error_set(ps->err, NTK_EINPUT, "%s: line %zu, column %zu: %s: %s", ps->name, ps->cur_line,
+                  ps->field_in_rec + 1, what, snip);
+    fail_set(ps, NTK_EINPUT);
+}
+
+static void free_state(parse_state *ps)
+{
+    free(ps->arena);
+    free(ps->name_off);
+    free(ps->cell_off);
+    free(ps->lines);
+}
+
+/* Build the table from a finished parse (takes the arena). */
+static ntk_status build_table(parse_state *ps, const char *name, ntk_table **out, ntk_error *err)
+{
+    ntk_table *t = ds_table_alloc();
+    if (!t)
+        return ntk_error_set(err, NTK_ENOMEM, "%s: out of memory", name);
+    ds_table_impl *ti = (ds_table_impl *)t;
+    t->path = ds_strdup(name);
+    t->n_rows = ps->n_rows;
+    t->n_cols = ps->n_cols;
+    t->names = malloc((ps->n_cols ? ps->n_cols : 1) * sizeof *t->names);
+    t->cells = malloc((ps->n_cells ? ps->n_cells : 1) * sizeof *t->cells);
+    if (!t->path || !t->names || !t->cells) {
+        ntk_table_free(t);
+        return ntk_error_set(err, NTK_ENOMEM, "%s: out of memory", name);
+    }
+    /* An empty string for unnamed columns: the arena's last byte is a NUL. */
+    ti->arena = ps->arena;
+    ps->arena = NULL;
+    for (size_t j = 0; j < ps->n_cols; j++)
+        t->names[j] = ps->has_header ? ti->arena + ps->name_off[j]
+                                     : ti->arena + ps->arena_len - 1;
+    for (size_t k = 0; k < ps->n_cells; k++)
+        t->cells[k] = ti->arena + ps->cell_off[k];
+    t->line = ps->lines;
+    ps->lines = NULL;
+    *out = t;
+    return NTK_OK;
+}
+
+typedef struct {
+    const char *s;
+    size_t i;
+} name_idx;
+
+static int cmp_name_idx(const void *a, const void *b)
+{
+    const name_idx *x = a, *y = b;
+    int c = strcmp(x->s, y->s);
+    return c ? c : (x->i < y->i ? -1 : x->i > y->i);
+}
+
+/* Duplicate non-empty column names are an error (empty names may repeat). */
+static ntk_status check_duplicates(const ntk_table *t, size_t header_line, ntk_error *err)
+{
+    size_t n = t->n_cols;
+    if (n < 2)
+        return NTK_OK;
+    name_idx *idx = malloc(n * sizeof *idx);
+    if (!idx)
+        return ntk_error_set(err, NTK_ENOMEM, "%s: out of memory", t->path);
+    for (size_t j = 0; j < n; j++) {
+        idx[j].s = t->names[j];
+        idx[j].i = j;
+    }
+    qsort(idx, n, sizeof *idx, cmp_name_idx);
+    ntk_status s = NTK_OK;
+    for (size_t k = 1; k < n; k++) {
+        const char *a = idx[k - 1].s, *b = idx[k].s;
+        if (a[0] && strcmp(a, b) == 0) {
+            char snip[160];
+            ds_snippet(snip, sizeof snip, a, strlen(a));
+            s = ntk_error_set(err, NTK_EINPUT,
+                              "%s: line %zu: duplicate column name %s (columns %zu and %zu)",
+                              t->path, header_line, snip, idx[k - 1].i + 1, idx[k].i + 1);
+            break;
+        }
+    }
+    free(idx);
+    return s;
+}
+
+ntk_status ntk_table_parse(const char *data, size_t size, const char *name,
+                           const ntk_read_options *opt, ntk_table **out, ntk_error *err)
+{
+    ntk_read_options defaults;
+    if (!opt) {
+        ntk_read_options_init(&defaults);
+        opt = &defaults;
+    }
+    if (!name)
+        name = "(input)";
+    *out = NULL;
+    char delim = opt->delimiter ? opt->delimiter : ',';
+    if (delim == '"' || delim == '\n' || delim == '\r')
+        return ntk_error_set(err, NTK_EINPUT, "invalid delimiter '%s'",
+                             delim == '"' ? "\\\"" : delim == '\n' ? "\\n" : "\\r");
+
+    parse_state ps;
+    memset(&ps, 0, sizeof ps);
+    ps.name = name;
+    ps.has_header = opt->has_header != 0;
+    ps.err = err;
+    ps.cur_line = 1;
+    if (!grow((void **)&ps.arena, &ps.arena_cap, size + size / 8 + 64, 1))
+        return ntk_error_set(err, NTK_ENOMEM, "%s: out of memory (%zu bytes of text)", name, size);
+
+    const char *p = data, *end = data + size;
+    if (size >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
+    /* Lines end at '\n'; a file with only bare '\r' line ends (old Mac) uses '\r'. */
+    char sep = '\n';
+    if (!memchr(p, '\n', (size_t)(end - p)) && memchr(p, '\r', (size_t)(end - p)))
+        sep = '\r';
+    const char *nul = memchr(p, '\0', (size_t)(end - p));
+
+    struct csv_parser cp;
+    if (csv_init(&cp, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+        free_state(&ps);
+        return ntk_error_set(err, NTK_ENOMEM, "%s: cannot initialize the CSV parser", name);
+    }
+    csv_set_delim(&cp, (unsigned char)delim);
+    csv_set_blk_size(&cp, 65536);
+
+    while (p < end && !ps.failed) {
+        const char *nl = memchr(p, sep, (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+        if (nul && nul < p + len) {
+            /* Parse up to the NUL so the column is known, then stop. */
+            size_t pre = (size_t)(nul - p);
+            size_t done = csv_parse(&cp, p, pre, on_field, on_record, &ps);
+            if (!ps.failed && done < pre)
+                parse_error(&ps, p, p + len, p + done, delim);
+            if (!ps.failed) {
+                ntk_error_set(err, NTK_EINPUT,
+                              "%s: line %zu, column %zu: NUL byte in input (binary file?)", name,
+                              ps.cur_line, ps.field_in_rec + 1);
+                fail_set(&ps, NTK_EINPUT);
+            }
+            break;
+        }
+        size_t done = csv_parse(&cp, p, len, on_field, on_record, &ps);
+        if (ps.failed)
+            break;
+        if (done < len) {
+            parse_error(&ps, p, p + len, p + done, delim);
+            break;
+        }
+        if (cp.entry_pos > DS_FIELD_MAX) {
+            size_t start = ps.cur_line - count_nl((const char *)cp.entry_buf, cp.entry_pos);
+            if (nl && cp.quoted)
+                start++; /* the newline just fed is inside the field */
+            ntk_error_set(err, NTK_EINPUT,
+                          "%s: line %zu, column %zu: field too long (over 1 MiB)%s", name,
+                          start, ps.field_in_rec + 1, cp.quoted ? "; unterminated quote?" : "");
+            fail_set(&ps, NTK_EINPUT);
+            break;
+        }
+        p += len;
+        if (nl)
+            ps.cur_line++;
+    }
+    if (!ps.failed) {
+        if (csv_fini(&cp, on_field, on_record, &ps) != 0 && !ps.failed) {
+            /* Only an unterminated quoted field makes csv_fini fail. All
+             * newlines since the quote opened are in the partial field. */
+            size_t nl_in = count_nl((const char *)cp.entry_buf, cp.entry_pos);
+            size_t start = ps.cur_line - nl_in;
+            ntk_error_set(err, NTK_EINPUT,
+                          "%s: line %zu, column %zu: unterminated quoted field (missing closing quote)",
+                          name, start, ps.field_in_rec + 1);
+            fail_set(&ps, NTK_EINPUT);
+        }
+    }
+    csv_free(&cp);
+    if (ps.failed) {
+        free_state(&ps);
+        return ps.status;
+    }
+    if (ps.n_records == 0) {
+        free_state(&ps);
+        return ntk_error_set(err, NTK_EINPUT, "%s: empty file (no %s)", name,
+                             ps.has_header ? "header row" : "data rows");
+    }
+    if (ps.n_rows == 0) {
+        free_state(&ps);
+        return ntk_error_set(err, NTK_EINPUT, "%s: no data rows (only a header, line %zu)", name,
+                             ps.header_line);
+    }
+    /* Keep one NUL at the arena's end for unnamed columns. */
+    size_t off;
+    if (!arena_put(&ps, "", 0, &off)) {
+        free_state(&ps);
+        return ps.status;
+    }
+    ntk_table *t = NULL;
+    ntk_status s = build_table(&ps, name, &t, err);
+    if (s == NTK_OK)
+        s = check_duplicates(t, ps.header_line, err);
+    free_state(&ps);
+    if (s != NTK_OK) {
+        ntk_table_free(t);
+        return s;
+    }
+    *out = t;
+    return NTK_OK;
+}
+
+ntk_status ntk_table_read(const char *path, const ntk_read_options *opt, ntk_table **out,
+                          ntk_error *err)
+{
+    *out = NULL;
+    if (!path || !path[0])
+        return ntk_error_set(err, NTK_EINPUT, "no input file given");
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return ntk_error_set(err, NTK_EINPUT, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return ntk_error_set(err, NTK_EINPUT, "cannot open %s: %s", path, strerror(e));
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        return ntk_error_set(err, NTK_EINPUT, "cannot open %s: %s", path, strerror(EISDIR));
+    }
+    size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
+    char *buf = ntk_alloc_checked(cap, path, err);
+    if (!buf) {
+        close(fd);
+        return NTK_ENOMEM;
+    }
+    size_t len = 0;
+    for (;;) {
+        if (len == cap) {
+            size_t nc = cap * 2;
+            char *nb = realloc(buf, nc);
+            if (!nb) {
+                free(buf);
+                close(fd);
+                return ntk_error_set(err, NTK_ENOMEM, "%s: out of memory while reading", path);
+            }
+            buf = nb;
+            cap = nc;
+        }
+        ssize_t r = read(fd, buf + len, cap - len);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            free(buf);
+            close(fd);
+            return ntk_error_set(err, NTK_EINPUT, "cannot read %s: %s", path, strerror(e));
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    close(fd);
+    ntk_status s = ntk_table_parse(buf, len, path, opt, out, err);
+    free(buf);
+    return s;
+}
