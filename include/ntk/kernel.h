@@ -48,6 +48,12 @@ typedef struct {
     int force_quadrature; /* 1: use quadrature even when a closed form exists (tests) */
 } ntk_activation;
 
+/* Set *act to `kind` with its default parameters (leaky_relu α = 0.01,
+ * abrelu a = 0, b = 1, erf/sin/cos a = 1, b = 1, c = 0, elu α = 1), no custom
+ * functions and force_quadrature = 0. Use it rather than a zeroed struct:
+ * parameters are used exactly as given (a zeroed erf would be φ ≡ 0). */
+void ntk_activation_init(ntk_activation *act, ntk_act_kind kind);
+
 /* Parse "relu", "leaky_relu:0.1", "abrelu:0.1,1", "erf", "erf:a,b,c", "gelu",
  * "sin", "cos", "identity", "tanh", "softplus", "swish", "silu", "elu",
  * "elu:α", "sigmoid", "sigmoid_like", "abs". NTK_EINPUT names the text on
