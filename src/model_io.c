@@ -332,7 +332,7 @@ static ntk_encoder *get_encoder(rbuf *r)
         col->first_feature = get_u64(r, "feature index");
         col->n_features = get_u64(r, "feature count");
         col->fill = get_f64(r, "fill value");
-        if (!r->failed && (col->first_feature != features ||
+        if (!r->failed && ((col->n_features > 0 && col->first_feature != features) ||
                            col->n_features > (col->type == NTK_COL_CATEGORICAL ? col->n_levels : 1)))
             corrupt(r, "feature layout");
         features += col->n_features;

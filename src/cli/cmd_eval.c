@@ -1,9 +1,194 @@
-/* ntk eval — placeholder until the subcommand lands. */
+/* ntk eval — fit on training data and report train/test errors at each time. */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+#include "cli_data.h"
+#include "cli_opts.h"
+#include "cli_report.h"
+#include "cli_select.h"
+
+enum { OPT_TRAIN = OPT_CMD_BASE, OPT_TEST, OPT_TEST_FRAC, OPT_PREDICTIONS };
+
+static const struct option eval_options[] = {
+    {"train", required_argument, NULL, OPT_TRAIN},
+    {"test", required_argument, NULL, OPT_TEST},
+    {"test-frac", required_argument, NULL, OPT_TEST_FRAC},
+    {"predictions", required_argument, NULL, OPT_PREDICTIONS},
+    {NULL, 0, NULL, 0},
+};
+
+static void help(void)
+{
+    printf("usage: ntk eval --train A.csv (--test B.csv | --test-frac F) [options]\n\n"
+           "Fit the infinite-width network's gradient-flow predictor on A and report train\n"
+           "and test errors (RMSE/MAE/R2 or accuracy) at every requested training time.\n\n"
+           "  --train FILE         training data (CSV with a header row)\n"
+           "  --test FILE          test data with the same columns\n"
+           "  --test-frac F        or: hold out a fraction F of A (stratified), by --seed\n"
+           "  --predictions FILE   write test predictions, one column per time\n"
+           "  --format table|csv|json   report format (default table)\n"
+           "  --quiet, --progress  silence warnings and progress / force progress\n\n"
+           "%s\n%s\n%s\n"
+           "Example:\n"
+           "  ntk eval --train data/bostonhousing.csv --test-frac 0.25 --depth 3 \\\n"
+           "      --times 1,10,100,inf --time-scale mean --reg 1e-4 --reg-scale relative\n",
+           cli_model_help, cli_data_help, cli_select_help);
+}
 
 int ntk_cmd_eval(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "ntk %s: not implemented yet\n", argv[0]);
-    return CLI_EXIT_FAIL;
+    const char *cmd = "eval";
+    struct option opts[96];
+    const struct option *tables[] = {eval_options, cli_model_options, cli_data_options,
+                                     cli_general_options, cli_select_options, NULL};
+    cli_opts_merge(opts, sizeof opts / sizeof opts[0], tables);
+    cli_model_opts o;
+    cli_opts_init(&o);
+    cli_select_opts sel;
+    cli_select_init(&sel);
+    const char *train = NULL, *test = NULL, *pred_path = NULL;
+    double test_frac = 0;
+    int rc = CLI_EXIT_USAGE, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            o.help = 1;
+            continue;
+        }
+        if (c == '?' || c == ':') {
+            cli_usage(cmd, "unknown option or missing value: '%s'", argv[optind - 1]);
+            goto out;
+        }
+        switch (c) {
+        case OPT_TRAIN: train = optarg; continue;
+        case OPT_TEST: test = optarg; continue;
+        case OPT_PREDICTIONS: pred_path = optarg; continue;
+        case OPT_TEST_FRAC:
+            if (!cli_parse_double(cmd, "--test-frac", optarg, &test_frac))
+                goto out;
+            if (!(test_frac > 0 && test_frac < 1)) {
+                cli_usage(cmd, "--test-frac must be between 0 and 1 (exclusive)");
+                goto out;
+            }
+            continue;
+        }
+        int h = cli_select_handle(cmd, c, optarg, &sel);
+        if (h == 0)
+            h = cli_opts_handle(cmd, c, optarg, &o);
+        if (h < 0)
+            goto out;
+    }
+    if (o.help) {
+        help();
+        rc = CLI_EXIT_OK;
+        goto out;
+    }
+    if (optind < argc) {
+        cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+        goto out;
+    }
+    if (!train) {
+        cli_usage(cmd, "--train FILE is required");
+        goto out;
+    }
+    if (test && test_frac > 0) {
+        cli_usage(cmd, "give either --test or --test-frac, not both");
+        goto out;
+    }
+    if (pred_path && !test && test_frac == 0) {
+        cli_usage(cmd, "--predictions needs test data (--test or --test-frac)");
+        goto out;
+    }
+    const char *msg = ntk_train_params_check(&o.train);
+    if (msg && !sel.enabled) {
+        cli_usage(cmd, "%s", msg);
+        goto out;
+    }
+    cli_opts_apply_threads(&o);
+    double t_start = omp_get_wtime();
+
+    cli_data d;
+    rc = cli_data_load(cmd, &o, train, test, test_frac, &d);
+    if (rc)
+        goto out;
+    if (sel.enabled && (rc = cli_select_run(cmd, &sel, &o, d.train, d.enc)) != 0) {
+        cli_data_free(&d);
+        goto out;
+    }
+
+    ntk_error err = {0};
+    ntk_model *m = NULL;
+    double *train_scores = NULL, *test_scores = NULL;
+    cli_output out_report = {0}, out_pred = {0};
+    o.train.progress = cli_progress();
+    ntk_encoder *enc = d.enc;
+    d.enc = NULL; /* the model owns it from here */
+    ntk_status st = ntk_model_train(d.train, enc, &o.train, &m, &train_scores, &err);
+    double seconds_predict = 0;
+    if (st == NTK_OK && d.test) {
+        size_t cnt = m->n_times * d.test->n * m->k;
+        test_scores = ntk_alloc_checked((cnt ? cnt : 1) * sizeof *test_scores, "test predictions",
+                                        &err);
+        if (!test_scores)
+            st = err.status;
+        double t0 = omp_get_wtime();
+        if (st == NTK_OK) {
+            ntk_progress pr = cli_progress();
+            st = ntk_model_predict(m, d.test->X, d.test->n, test_scores, o.threads, &pr, &err);
+        }
+        seconds_predict = omp_get_wtime() - t0;
+    }
+    cli_progress_done();
+    if (st != NTK_OK) {
+        rc = cli_fail(cmd, &err);
+        goto done;
+    }
+    if (m->jitter > 0)
+        cli_warn(cmd, "warning: the training kernel is numerically singular; added jitter %.3g "
+                      "to its diagonal for t = inf (use --reg to choose it)", m->jitter);
+    if (m->n_clamped)
+        cli_warn(cmd, "warning: clamped %zu negative eigenvalues of the training kernel to 0 "
+                      "(most negative %.3g)", m->n_clamped, m->most_negative);
+
+    cli_report r = {m, o.train.target_scaling, d.train->n, d.test ? d.test->n : 0, d.train->y,
+                    d.test ? d.test->y : NULL, train_scores, test_scores, d.seconds,
+                    seconds_predict, 0, o.threads > 0 ? o.threads : omp_get_max_threads(), NULL};
+    r.seconds_total = omp_get_wtime() - t_start;
+    r.selection = sel.enabled ? &sel : NULL;
+    if (cli_output_open(&out_report, NULL, &err) != NTK_OK ||
+        (pred_path && cli_output_open(&out_pred, pred_path, &err) != NTK_OK)) {
+        rc = cli_fail(cmd, &err);
+        goto done;
+    }
+    cli_report_write(out_report.f, o.format, &r);
+    if (pred_path)
+        cli_predictions_write(out_pred.f, m, test_scores, d.test->n);
+    /* Predictions file first: if it cannot be written, nothing goes to stdout. */
+    if (pred_path && cli_output_commit(&out_pred, &err) != NTK_OK) {
+        cli_output_discard(&out_report);
+        rc = cli_fail(cmd, &err);
+        goto done;
+    }
+    if (cli_output_commit(&out_report, &err) != NTK_OK) {
+        rc = cli_fail(cmd, &err);
+        goto done;
+    }
+    rc = CLI_EXIT_OK;
+done:
+    if (out_report.f)
+        cli_output_discard(&out_report);
+    if (out_pred.f)
+        cli_output_discard(&out_pred);
+    free(train_scores);
+    free(test_scores);
+    ntk_model_free(m);
+    cli_data_free(&d);
+out:
+    cli_select_free(&sel);
+    cli_opts_free(&o);
+    return rc;
 }

@@ -1,9 +1,139 @@
-/* ntk kernel — placeholder until the subcommand lands. */
+/* ntk kernel — print the NTK or NNGP kernel matrix between CSV rows. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+#include "cli_opts.h"
+
+enum { OPT_DATA = OPT_CMD_BASE, OPT_DATA2, OPT_OUTPUT };
+
+static const struct option kernel_options[] = {
+    {"data", required_argument, NULL, OPT_DATA},
+    {"data2", required_argument, NULL, OPT_DATA2},
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {NULL, 0, NULL, 0},
+};
+
+static void help(void)
+{
+    printf("usage: ntk kernel --data A.csv [--data2 B.csv] [--no-target] [options]\n\n"
+           "Print the kernel matrix rows(A) x rows(B) (B defaults to A) as CSV without a\n"
+           "header, each value '%%.17g'. Columns are used as given (--standardize none)\n"
+           "unless --standardize zscore (fitted on A). With a target column (default: the\n"
+           "last) it is excluded; --no-target makes every column a feature.\n\n"
+           "  --data FILE, --data2 FILE\n"
+           "  -o, --output FILE    write here instead of standard output\n\n%s\n%s\n"
+           "Example:\n"
+           "  ntk kernel --data data/iris.csv --target species --depth 3 --kind ntk\n",
+           cli_model_help, cli_data_help);
+}
 
 int ntk_cmd_kernel(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "ntk %s: not implemented yet\n", argv[0]);
-    return CLI_EXIT_FAIL;
+    const char *cmd = "kernel";
+    struct option opts[96];
+    const struct option *tables[] = {kernel_options, cli_model_options, cli_data_options,
+                                     cli_general_options, NULL};
+    cli_opts_merge(opts, sizeof opts / sizeof opts[0], tables);
+    cli_model_opts o;
+    cli_opts_init(&o);
+    o.enc.standardize = NTK_STANDARDIZE_NONE;
+    const char *a_path = NULL, *b_path = NULL, *out_path = NULL;
+    int rc = CLI_EXIT_USAGE, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+        if (c == 'h') {
+            o.help = 1;
+            continue;
+        }
+        if (c == '?' || c == ':') {
+            cli_usage(cmd, "unknown option or missing value: '%s'", argv[optind - 1]);
+            goto out;
+        }
+        if (c == OPT_DATA) {
+            a_path = optarg;
+            continue;
+        }
+        if (c == OPT_DATA2) {
+            b_path = optarg;
+            continue;
+        }
+        if (c == 'o' || c == OPT_OUTPUT) {
+            out_path = optarg;
+            continue;
+        }
+        if (cli_opts_handle(cmd, c, optarg, &o) < 0)
+            goto out;
+    }
+    if (o.help) {
+        help();
+        rc = CLI_EXIT_OK;
+        goto out;
+    }
+    if (optind < argc) {
+        cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+        goto out;
+    }
+    if (!a_path) {
+        cli_usage(cmd, "--data FILE is required");
+        goto out;
+    }
+    const char *msg = ntk_arch_check(&o.train.arch);
+    if (msg) {
+        cli_usage(cmd, "%s", msg);
+        goto out;
+    }
+    cli_opts_apply_threads(&o);
+    ntk_error err = {0};
+    ntk_table *ta = NULL, *tb = NULL;
+    ntk_encoder *enc = NULL;
+    ntk_dataset *da = NULL, *db = NULL;
+    double *K = NULL;
+    cli_output out = {0};
+    ntk_status st = ntk_table_read(a_path, &o.read, &ta, &err);
+    if (st == NTK_OK && b_path)
+        st = ntk_table_read(b_path, &o.read, &tb, &err);
+    if (st == NTK_OK)
+        st = ntk_encoder_fit(ta, &o.enc, &enc, &err);
+    if (st == NTK_OK)
+        st = ntk_encoder_apply(enc, ta, 0, &da, &err);
+    if (st == NTK_OK && tb)
+        st = ntk_encoder_apply(enc, tb, 0, &db, &err);
+    size_t n1 = da ? da->n : 0, n2 = db ? db->n : n1;
+    if (st == NTK_OK) {
+        char what[96];
+        snprintf(what, sizeof what, "kernel matrix %zux%zu", n1, n2);
+        K = ntk_alloc_checked((n1 * n2 > 0 ? n1 * n2 : 1) * sizeof *K, what, &err);
+        if (!K)
+            st = err.status;
+    }
+    if (st == NTK_OK) {
+        ntk_kernel_options kopt = {o.threads, cli_progress()};
+        st = ntk_kernel_eval(&o.train.arch, o.train.kind, da->X, n1, db ? db->X : NULL, n2,
+                             da->d, K, &kopt, &err);
+        cli_progress_done();
+    }
+    if (st == NTK_OK)
+        st = cli_output_open(&out, out_path, &err);
+    if (st == NTK_OK) {
+        for (size_t i = 0; i < n1; i++) {
+            for (size_t j = 0; j < n2; j++)
+                fprintf(out.f, j ? ",%.17g" : "%.17g", K[i * n2 + j]);
+            fputc('\n', out.f);
+        }
+        st = cli_output_commit(&out, &err);
+    }
+    rc = st == NTK_OK ? CLI_EXIT_OK : cli_fail(cmd, &err);
+    if (out.f)
+        cli_output_discard(&out);
+    free(K);
+    ntk_dataset_free(da);
+    ntk_dataset_free(db);
+    ntk_encoder_free(enc);
+    ntk_table_free(ta);
+    ntk_table_free(tb);
+out:
+    cli_opts_free(&o);
+    return rc;
 }

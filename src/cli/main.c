@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_blas.h"
 #include "ntk/common.h"
 
 typedef struct {
@@ -33,6 +34,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    cli_blas_fix_core(argv);
     if (argc < 2) {
         usage(stderr);
         return CLI_EXIT_USAGE;

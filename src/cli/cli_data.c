@@ -1,0 +1,110 @@
+/* Data loading for fitting subcommands (see cli_data.h). */
+#include "cli_data.h"
+
+#include <omp.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+void cli_data_free(cli_data *d)
+{
+    ntk_encoder_free(d->enc);
+    ntk_dataset_free(d->train);
+    ntk_dataset_free(d->test);
+    d->enc = NULL;
+    d->train = d->test = NULL;
+}
+
+void cli_data_warn(const char *cmd, const char *what, const ntk_dataset *ds)
+{
+    if (ds->n_skipped_target)
+        cli_warn(cmd, "note: %zu %s rows skipped because their target is missing",
+                 ds->n_skipped_target, what);
+    if (ds->n_unseen_labels)
+        cli_warn(cmd, "warning: %zu %s rows skipped because their class does not occur in "
+                      "the training data", ds->n_unseen_labels, what);
+    if (ds->n_unseen_levels)
+        cli_warn(cmd, "warning: %zu %s cells hold a category unseen in training (encoded as "
+                      "all zeros)", ds->n_unseen_levels, what);
+}
+
+/* Class index of each row for stratification, from a provisional encoder
+ * fitted on the whole file (only its labels are used). */
+static ntk_status split_table(const ntk_table *t, const cli_model_opts *o, double frac,
+                              ntk_table **tr, ntk_table **te, ntk_error *err)
+{
+    ntk_encoder *enc = NULL;
+    ntk_dataset *all = NULL;
+    size_t *itr = NULL, *ite = NULL, ntr = 0, nte = 0;
+    ntk_status st = ntk_encoder_fit(t, &o->enc, &enc, err);
+    if (st == NTK_OK)
+        st = ntk_encoder_apply(enc, t, 1, &all, err);
+    if (st == NTK_OK) {
+        if (all->n < 2) {
+            st = ntk_error_set(err, NTK_EINPUT, "%s: need at least 2 rows to split off a test "
+                               "part", t->path);
+        } else {
+            int cls = enc->task == NTK_TASK_CLASSIFICATION;
+            st = ntk_split_train_test(all->n, cls ? all->y : NULL, cls ? enc->n_classes : 0,
+                                      frac, o->seed, &itr, &ntr, &ite, &nte, err);
+        }
+    }
+    if (st == NTK_OK) {
+        /* Split indices refer to encoded rows; map back to table rows. */
+        for (size_t i = 0; i < ntr; i++)
+            itr[i] = all->source_row[itr[i]];
+        for (size_t i = 0; i < nte; i++)
+            ite[i] = all->source_row[ite[i]];
+        st = ntk_table_subset(t, itr, ntr, tr, err);
+        if (st == NTK_OK)
+            st = ntk_table_subset(t, ite, nte, te, err);
+    }
+    free(itr);
+    free(ite);
+    ntk_dataset_free(all);
+    ntk_encoder_free(enc);
+    return st;
+}
+
+int cli_data_load(const char *cmd, const cli_model_opts *o, const char *train_path,
+                  const char *test_path, double test_frac, cli_data *d)
+{
+    double t0 = omp_get_wtime();
+    d->enc = NULL;
+    d->train = d->test = NULL;
+    ntk_error err = {0};
+    ntk_table *table = NULL, *tr = NULL, *te = NULL;
+    ntk_status st = ntk_table_read(train_path, &o->read, &table, &err);
+    if (st == NTK_OK && test_frac > 0) {
+        st = split_table(table, o, test_frac, &tr, &te, &err);
+        ntk_table_free(table);
+        table = NULL;
+    } else if (st == NTK_OK) {
+        tr = table;
+        table = NULL;
+        if (test_path)
+            st = ntk_table_read(test_path, &o->read, &te, &err);
+    }
+    if (st == NTK_OK)
+        st = ntk_encoder_fit(tr, &o->enc, &d->enc, &err);
+    if (st == NTK_OK)
+        st = ntk_encoder_apply(d->enc, tr, 1, &d->train, &err);
+    if (st == NTK_OK && te)
+        st = ntk_encoder_apply(d->enc, te, 1, &d->test, &err);
+    ntk_table_free(tr);
+    ntk_table_free(te);
+    if (st != NTK_OK) {
+        cli_data_free(d);
+        return cli_fail(cmd, &err);
+    }
+    if (d->train->n == 0) {
+        cli_data_free(d);
+        ntk_error_set(&err, NTK_EINPUT, "%s: no training rows with a target", train_path);
+        return cli_fail(cmd, &err);
+    }
+    cli_data_warn(cmd, "training", d->train);
+    if (d->test)
+        cli_data_warn(cmd, "test", d->test);
+    d->seconds = omp_get_wtime() - t0;
+    return 0;
+}
