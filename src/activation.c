@@ -399,7 +399,8 @@ void ntk_dual_any(const ntk_dual_spec *sp, double q1, double q2, double q12, int
         ntk_quad_same(&sp->act, q1, T, Tp);
         return;
     }
-    double den = sqrt(q1) * sqrt(q2);
+    double pr = q1 * q2;
+    double den = (pr > 0 && isfinite(pr)) ? sqrt(pr) : sqrt(q1) * sqrt(q2);
     double rho = den > 0 ? q12 / den : 0;
     rho = rho > 1 ? 1 : rho < -1 ? -1 : rho;
     ntk_quad_dual(&sp->act, q1, q2, rho, T, Tp);

@@ -321,7 +321,8 @@ static void exact_layer(const ctx_t *c, int l, size_t m, double *K, double *Th, 
 {
     double tr = p->trained ? 1.0 : 0.0;
     for (size_t j = 0; j < m; j++) {
-        double den = sqrt(q1) * sqrt(q2[j]);
+        double pr = q1 * q2[j];
+        double den = (pr > 0 && isfinite(pr)) ? sqrt(pr) : sqrt(q1) * sqrt(q2[j]);
         double rho = den > 0 ? K[j] / den : 0;
         rho = rho > 1 ? 1 : rho < -1 ? -1 : rho;
         double T, Tp;

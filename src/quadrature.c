@@ -8,6 +8,7 @@
  * fewer nodes. See docs/kernel.md for the measured accuracy. */
 #include <math.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernel_internal.h"
@@ -21,7 +22,7 @@
 #define GL_NT 6          /* nodes per panel in the tails */
 #define TAIL_Z 5.5       /* panels entirely beyond this |z| use GL_NT nodes */
 #define HMAX 1.25        /* widest panel */
-#define MAXP 64          /* panels per side at most */
+#define MAXP 128         /* panels per side at most */
 #define MAXNODES (2 * MAXP * GL_N)
 #define S_MIN 1e-11      /* below this s, v is taken proportional to u */
 
@@ -84,14 +85,18 @@ static int add_panel(double a, double b, double *x, double *w, int cnt)
 
 /* Composite rule on [−QZ, QZ] with a breakpoint at c (if inside) and panels
  * graded from width h0 at c, doubling with the distance, up to HMAX. */
-static int build_rule(double c, double h0, double *x, double *w)
+static int build_rule(double c, double h0, double hmax, double *x, double *w)
 {
+    if (!(hmax > 0) || hmax > HMAX)
+        hmax = HMAX;
+    if (hmax < QZ / (MAXP / 2))
+        hmax = QZ / (MAXP / 2);
     if (!(h0 > 0))
         h0 = HMAX;
     if (h0 < 1e-13) /* keeps the graded panels well below MAXP per side */
         h0 = 1e-13;
-    if (h0 > HMAX)
-        h0 = HMAX;
+    if (h0 > hmax)
+        h0 = hmax;
     int cnt = 0;
     double start = c < -QZ ? -QZ : c > QZ ? QZ : c;
     /* right of start */
@@ -100,8 +105,8 @@ static int build_rule(double c, double h0, double *x, double *w)
     while (t < QZ && np < MAXP) {
         double dist = t - c;
         double hw = dist > h0 ? dist : h0;
-        if (hw > HMAX)
-            hw = HMAX;
+        if (hw > hmax)
+            hw = hmax;
         double e = t + hw;
         if (e > QZ || np == MAXP - 1)
             e = QZ;
@@ -115,8 +120,8 @@ static int build_rule(double c, double h0, double *x, double *w)
     while (t > -QZ && np < MAXP) {
         double dist = c - t;
         double hw = dist > h0 ? dist : h0;
-        if (hw > HMAX)
-            hw = HMAX;
+        if (hw > hmax)
+            hw = hmax;
         double e = t - hw;
         if (e < -QZ || np == MAXP - 1)
             e = -QZ;
@@ -127,12 +132,32 @@ static int build_rule(double c, double h0, double *x, double *w)
     return cnt;
 }
 
+/* Angular frequency of an oscillating activation (sin/cos: |b|), else 0:
+ * panels are kept narrower than 2.5 radians of its period. */
+static double act_freq(const ntk_activation *act)
+{
+    if (act->kind == NTK_ACT_SIN || act->kind == NTK_ACT_COS)
+        return fabs(act->p[1]);
+    return 0;
+}
+
+static double cap_for(double omega, double scale)
+{
+    double t = omega * scale;
+    return t > 0 ? 2.5 / t : HMAX;
+}
+
 void ntk_quad_same(const ntk_activation *act, double q, double *T, double *Tp)
 {
     pthread_once(&gl_once, gl_init);
-    double x[MAXNODES], w[MAXNODES], f[MAXNODES], fp[MAXNODES];
+    double *buf = malloc(sizeof(double) * 4 * MAXNODES);
+    if (!buf) {
+        *T = *Tp = NAN;
+        return;
+    }
+    double *x = buf, *w = x + MAXNODES, *f = w + MAXNODES, *fp = f + MAXNODES;
     double sg = sqrt(q > 0 ? q : 0);
-    int n = build_rule(0, 0.5 * (sg > 1 ? 1 / sg : 1), x, w);
+    int n = build_rule(0, 0.5 * (sg > 1 ? 1 / sg : 1), cap_for(act_freq(act), sg), x, w);
     for (int i = 0; i < n; i++)
         x[i] *= sg;
     ntk_act_eval(act, x, f, fp, (size_t)n);
@@ -143,6 +168,7 @@ void ntk_quad_same(const ntk_activation *act, double q, double *T, double *Tp)
     }
     *T = s0;
     *Tp = s1;
+    free(buf);
 }
 
 void ntk_quad_dual(const ntk_activation *act, double q1, double q2, double rho, double *T,
@@ -157,23 +183,24 @@ void ntk_quad_dual(const ntk_activation *act, double q1, double q2, double rho, 
     if (s1 == 0 || s2 == 0)
         rho = 0;
     double s = sqrt((1 - rho) * (1 + rho));
+    double om = act_freq(act);
+    double *buf = malloc(sizeof(double) * 10 * MAXNODES);
+    if (!buf) {
+        *T = *Tp = NAN;
+        return;
+    }
+    double *x1 = buf, *w1 = x1 + MAXNODES, *u = w1 + MAXNODES, *fu = u + MAXNODES,
+           *fpu = fu + MAXNODES, *x2 = fpu + MAXNODES, *w2 = x2 + MAXNODES, *v = w2 + MAXNODES,
+           *fv = v + MAXNODES, *fpv = fv + MAXNODES;
 
-    double x1[MAXNODES], w1[MAXNODES], u[MAXNODES], fu[MAXNODES], fpu[MAXNODES];
-    /* outer rule */
-    double h0 = 1;
-    if (s1 > 1)
-        h0 = 1 / s1;
-    if (rho != 0 && s / fabs(rho) < h0)
-        h0 = s / fabs(rho);
     if (s < S_MIN) {
         /* v = sign(ρ)·(σ2/σ1)·u up to O(s): one-dimensional */
-        h0 = 1;
+        double h0 = 1;
         if (s1 > 1)
             h0 = 1 / s1;
         if (s2 > 1 && 1 / s2 < h0)
             h0 = 1 / s2;
-        int n = build_rule(0, 0.5 * h0, x1, w1);
-        double v[MAXNODES], fv[MAXNODES], fpv[MAXNODES];
+        int n = build_rule(0, 0.5 * h0, cap_for(om, s1 > s2 ? s1 : s2), x1, w1);
         double sgn = rho < 0 ? -1 : 1;
         for (int i = 0; i < n; i++) {
             u[i] = s1 * x1[i];
@@ -188,22 +215,30 @@ void ntk_quad_dual(const ntk_activation *act, double q1, double q2, double rho, 
         }
         *T = a;
         *Tp = b;
+        free(buf);
         return;
     }
-    int n1 = build_rule(0, 0.5 * h0, x1, w1);
+    /* outer rule: graded toward z1 = 0 down to the smoothed-kink width s/|ρ| */
+    double h0 = 1;
+    if (s1 > 1)
+        h0 = 1 / s1;
+    if (rho != 0 && s / fabs(rho) < h0)
+        h0 = s / fabs(rho);
+    double sc = s1 > s2 * fabs(rho) ? s1 : s2 * fabs(rho);
+    int n1 = build_rule(0, 0.5 * h0, cap_for(om, sc), x1, w1);
     for (int i = 0; i < n1; i++)
         u[i] = s1 * x1[i];
     ntk_act_eval(act, u, fu, fpu, (size_t)n1);
 
-    double x2[MAXNODES], w2[MAXNODES], v[MAXNODES], fv[MAXNODES], fpv[MAXNODES];
     double hin = 1;
     if (s2 * s > 1)
         hin = 1 / (s2 * s);
+    double cin = cap_for(om, s2 * s);
     double accT = 0, accP = 0;
     for (int i = 0; i < n1; i++) {
         /* inner: v = σ2 (ρ z1 + s z2) vanishes at z2 = −ρ z1 / s */
         double m = rho * x1[i];
-        int n2 = build_rule(-m / s, 0.5 * hin, x2, w2);
+        int n2 = build_rule(-m / s, 0.5 * hin, cin, x2, w2);
         for (int k = 0; k < n2; k++)
             v[k] = s2 * (m + s * x2[k]);
         ntk_act_eval(act, v, fv, fpv, (size_t)n2);
@@ -217,4 +252,5 @@ void ntk_quad_dual(const ntk_activation *act, double q1, double q2, double rho, 
     }
     *T = accT;
     *Tp = accP;
+    free(buf);
 }
