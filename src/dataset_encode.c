@@ -234,7 +234,10 @@ static ntk_status fit_target(const ntk_table *t, const ntk_encode_options *opt, 
     const size_t tc = enc->target_column, nc = t->n_cols;
     ntk_encoded_column *col = &enc->columns[tc];
     char lab[200];
-    ds_column_label(lab, sizeof lab, t->names[tc], tc);
+    if (t->names[tc][0])
+        ds_snippet(lab, sizeof lab, t->names[tc], strlen(t->names[tc]));
+    else
+        snprintf(lab, sizeof lab, "column %zu (unnamed)", tc + 1);
     size_t n = 0;
     int numeric = 1;
     size_t first_nonnum = SIZE_MAX, first_inf = SIZE_MAX;
