@@ -27,7 +27,7 @@
 #define MAX_DEPTH 100000
 #define SAME_TOL 1e-12  /* pairs whose input correlation is within this of 1 are memcmp'ed */
 #define TABLE_TOL 1e-12 /* θ-table interpolation tolerance (relative) */
-#define TABLE_COST 200  /* quadratures per table, roughly, to decide table vs exact */
+#define TABLE_COST 100  /* quadratures per table, roughly, to decide table vs exact */
 
 /* ---- architecture ------------------------------------------------------ */
 
@@ -45,6 +45,8 @@ static const char *activation_check(const ntk_activation *act)
 {
     if ((int)act->kind < NTK_ACT_RELU || act->kind > NTK_ACT_CUSTOM)
         return "unknown activation kind";
+    if (act->force_quadrature < 0 || act->force_quadrature > 3)
+        return "force_quadrature must be 0..3";
     for (int i = 0; i < 3; i++)
         if (!isfinite(act->p[i]))
             return "activation parameters must be finite";
@@ -210,7 +212,7 @@ static size_t find_value(const double *u, size_t D, double v)
 }
 
 /* Choose table or exact quadrature per layer and build the tables. */
-static ntk_status setup_quadrature(ctx_t *c, int nt, ntk_error *err)
+static ntk_status setup_quadrature(ctx_t *c, int nt, int how, ntk_error *err)
 {
     size_t n1 = c->s1.n, n2 = c->sym ? 0 : c->s2.n, nv = n1 + n2;
     double entries = c->sym ? 0.5 * (double)n1 * (double)(n1 + 1) : (double)n1 * (double)c->s2.n;
@@ -233,7 +235,7 @@ static ntk_status setup_quadrature(ctx_t *c, int nt, ntk_error *err)
             if (D == 0 || u[i] != u[D - 1])
                 u[D++] = u[i];
         double tabs = 0.5 * (double)D * (double)(D + 1);
-        if (D <= 2048 && tabs * TABLE_COST <= entries) {
+        if (how == 1 || (how == 0 && D <= 2048 && tabs * TABLE_COST <= entries)) {
             c->mode[l - 1] = MODE_TABLE;
             c->D[l - 1] = D;
             c->poff[l - 1] = npair;
@@ -579,7 +581,8 @@ static ntk_status eval_impl(const ntk_arch *a, const double *X1, size_t n1, cons
             }
     }
     if (c.sp.kind == NTK_DUAL_QUAD) {
-        st = setup_quadrature(&c, nt, err);
+        int how = a->act.force_quadrature == 2 ? 1 : a->act.force_quadrature == 3 ? 2 : 0;
+        st = setup_quadrature(&c, nt, how, err);
         if (st != NTK_OK) {
             free_ctx(&c);
             return st;

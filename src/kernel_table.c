@@ -14,7 +14,7 @@
 #endif
 
 #define P NTK_TAB_P
-#define M_START 4
+#define M_START 2
 #define M_MAX 1024
 
 void ntk_theta_table_free(ntk_theta_table *t)

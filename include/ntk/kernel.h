@@ -45,7 +45,11 @@ typedef struct {
     double (*phi)(double x, void *ctx);
     double (*dphi)(double x, void *ctx);
     void *ctx;
-    int force_quadrature; /* 1: use quadrature even when a closed form exists (tests) */
+    /* 0: closed form when one exists, else quadrature (automatic choice of
+     * θ-tables or per-entry quadrature, see docs/kernel.md);
+     * 1: quadrature even when a closed form exists (tests), automatic choice;
+     * 2: quadrature, θ-tables always; 3: quadrature, exact per-entry always. */
+    int force_quadrature;
 } ntk_activation;
 
 /* Set *act to `kind` with its default parameters (leaky_relu α = 0.01,
