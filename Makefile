@@ -106,3 +106,26 @@ install: all
 
 clean:
 	rm -rf build build-asan build-fuzz bin lib
+
+# --- fuzz (dataset) ---
+# `make fuzz`: build the libFuzzer harness for the CSV loader and encoder with
+# clang (fuzzer + ASan + UBSan) into build-fuzz/ and run it for FUZZ_SECONDS,
+# seeded from data/*.csv and tests/data/bad/. New inputs go to
+# build-fuzz/corpus, crashes to build-fuzz/crash-*. Not part of `make check`.
+FUZZ_SECONDS ?= 30
+FUZZ_CC      ?= clang
+FUZZ_DIR     := build-fuzz
+FUZZ_SRCS    := $(sort $(wildcard src/dataset_*.c src/table_subset.c)) src/common.c src/rng.c
+FUZZ_FLAGS   := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=undefined -Iinclude -Isrc
+
+$(FUZZ_DIR)/fuzz_csv: fuzz/fuzz_csv.c $(FUZZ_SRCS) $(wildcard include/ntk/*.h src/*.h)
+	mkdir -p $(FUZZ_DIR)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_csv.c $(FUZZ_SRCS) -lcsv -lm
+
+fuzz: $(FUZZ_DIR)/fuzz_csv
+	mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds
+	cp data/*.csv tests/data/bad/* $(FUZZ_DIR)/seeds/
+	$(FUZZ_DIR)/fuzz_csv -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
+	    -artifact_prefix=$(FUZZ_DIR)/ -print_final_stats=1 $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds
+# --- end fuzz ---

@@ -156,6 +156,8 @@ ntk_status ds_encode(const ntk_encoder *enc, const ntk_table *t, const size_t *c
             s = NTK_ENOMEM;
         else if (!(ds->source_row = malloc(n * sizeof *ds->source_row)))
             s = ntk_error_set(err, NTK_ENOMEM, "%s: out of memory", file);
+        if (s == NTK_OK)
+            ds_advise_huge(ds->X, bytes);
     }
     for (size_t i = 0; i < n && s == NTK_OK; i++) {
         size_t r = keep[i];

@@ -45,9 +45,23 @@ typedef struct {
     size_t first_nonnumber;  /* row of the first cell that is not a number */
     int numeric, boolean;    /* every present cell so far fits the type */
     int num_const, bool_const, text_const;
-    double num0, bool0, num_sum, bool_sum;
+    double num0, bool0;
+    /* running mean and sum of squared deviations (Welford) of the present
+     * numeric / boolean values */
+    double num_mean, num_m2, bool_mean, bool_m2;
+    size_t n_num, n_bool;
     const char *text0;
+    /* set when typing: standardization of the column's features */
+    double std_mean, std_m2;   /* numeric/boolean */
+    size_t *level_count;       /* categorical: rows per level */
 } col_stats;
+
+static inline void welford(double *mean, double *m2, size_t *k, double v)
+{
+    double d = v - *mean;
+    *mean += d / (double)++*k;
+    *m2 += d * (v - *mean);
+}
 
 enum { ROLE_FEATURE = 0, ROLE_TARGET, ROLE_DROP };
 
@@ -59,33 +73,59 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Sorted distinct copies of the texts v[0..n-1] (v is sorted in place).
- * `lead_empty` puts an extra "" first. Returns the count or SIZE_MAX. */
-static size_t distinct_levels(const char **v, size_t n, int lead_empty, char ***out)
+ * `lead_empty` puts an extra "" first, counted `lead_count` times. With
+ * `counts`, *counts receives a malloc'ed count per level. Returns the number
+ * of levels or SIZE_MAX when out of memory. */
+static size_t distinct_levels(const char **v, size_t n, int lead_empty, size_t lead_count,
+                              char ***out, size_t **counts)
 {
     qsort(v, n, sizeof *v, cmp_str);
     size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (i == 0 || strcmp(v[i], v[i - 1]) != 0)
-            v[k++] = v[i];
-    size_t total = k + (lead_empty ? 1 : 0);
-    char **lv = calloc(total ? total : 1, sizeof *lv);
-    if (!lv)
+    size_t *run = malloc((n + 1) * sizeof *run);
+    if (!run)
         return SIZE_MAX;
-    size_t o = 0;
-    if (lead_empty && !(lv[o++] = ds_strdup(""))) {
-        free(lv);
-        return SIZE_MAX;
-    }
-    for (size_t i = 0; i < k; i++) {
-        if (!(lv[o++] = ds_strdup(v[i]))) {
-            for (size_t q = 0; q < o; q++)
-                free(lv[q]);
-            free(lv);
-            return SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || strcmp(v[i], v[i - 1]) != 0) {
+            v[k] = v[i];
+            run[k++] = 1;
+        } else {
+            run[k - 1]++;
         }
     }
+    size_t total = k + (lead_empty ? 1 : 0);
+    char **lv = calloc(total ? total : 1, sizeof *lv);
+    size_t *cnt = counts ? malloc((total ? total : 1) * sizeof *cnt) : NULL;
+    if (!lv || (counts && !cnt)) {
+        free(lv);
+        free(cnt);
+        free(run);
+        return SIZE_MAX;
+    }
+    size_t o = 0;
+    if (lead_empty) {
+        if (cnt)
+            cnt[o] = lead_count;
+        if (!(lv[o++] = ds_strdup("")))
+            goto oom;
+    }
+    for (size_t i = 0; i < k; i++) {
+        if (cnt)
+            cnt[o] = run[i];
+        if (!(lv[o++] = ds_strdup(v[i])))
+            goto oom;
+    }
+    free(run);
     *out = lv;
+    if (counts)
+        *counts = cnt;
     return total;
+oom:
+    for (size_t q = 0; q < o; q++)
+        free(lv[q]);
+    free(lv);
+    free(cnt);
+    free(run);
+    return SIZE_MAX;
 }
 
 /* Resolve a comma-separated list of column references, setting mark[c] = 1. */
@@ -149,7 +189,7 @@ static void scan_columns(const ntk_table *t, const size_t *used, size_t n_used, 
                         s->num0 = v;
                     else if (v != s->num0)
                         s->num_const = 0;
-                    s->num_sum += v;
+                    welford(&s->num_mean, &s->num_m2, &s->n_num, v);
                     s->boolean = 0;
                     goto present;
                 }
@@ -173,7 +213,7 @@ static void scan_columns(const ntk_table *t, const size_t *used, size_t n_used, 
                         s->bool0 = v;
                     else if (v != s->bool0)
                         s->bool_const = 0;
-                    s->bool_sum += v;
+                    welford(&s->bool_mean, &s->bool_m2, &s->n_bool, v);
                 } else {
                     s->boolean = 0;
                 }
@@ -290,7 +330,7 @@ static ntk_status fit_target(const ntk_table *t, const ntk_encode_options *opt, 
         return ntk_error_set(err, NTK_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++)
         v[i] = t->cells[used[i] * nc + tc];
-    size_t k = distinct_levels(v, n, 0, &enc->class_labels);
+    size_t k = distinct_levels(v, n, 0, 0, &enc->class_labels, NULL);
     free(v);
     if (k == SIZE_MAX)
         return ntk_error_set(err, NTK_ENOMEM, "out of memory");
@@ -307,7 +347,7 @@ static ntk_status fit_target(const ntk_table *t, const ntk_encode_options *opt, 
 }
 
 /* Decide the type of feature column c from its statistics. */
-static ntk_status type_column(const ntk_table *t, size_t c, const col_stats *s, int forced_cat,
+static ntk_status type_column(const ntk_table *t, size_t c, col_stats *s, int forced_cat,
                               const size_t *used, size_t n_used, const ntk_encode_options *opt,
                               ntk_encoded_column *col, ntk_error *err)
 {
@@ -338,11 +378,13 @@ static ntk_status type_column(const ntk_table *t, size_t c, const col_stats *s, 
             return cell_fail(err, t, s->first_nonfinite, c, "numbers must be finite");
         col->type = NTK_COL_NUMERIC;
         constant = s->num_const;
-        col->fill = s->num_sum / (double)s->n_present;
+        col->fill = s->std_mean = s->num_mean;
+        s->std_m2 = s->num_m2;
     } else {
         col->type = NTK_COL_BOOLEAN;
         constant = s->bool_const;
-        col->fill = s->bool_sum / (double)s->n_present;
+        col->fill = s->std_mean = s->bool_mean;
+        s->std_m2 = s->bool_m2;
     }
     if (constant && s->n_missing == 0) {
         col->fill = 0;
@@ -360,7 +402,8 @@ static ntk_status type_column(const ntk_table *t, size_t c, const col_stats *s, 
             if (!ds_is_missing(cell))
                 v[m++] = cell;
         }
-        size_t k = distinct_levels(v, m, s->n_missing > 0, &col->levels);
+        size_t k = distinct_levels(v, m, s->n_missing > 0, s->n_missing, &col->levels,
+                                   &s->level_count);
         free(v);
         if (k == SIZE_MAX)
             return ntk_error_set(err, NTK_ENOMEM, "out of memory");
@@ -372,8 +415,13 @@ static ntk_status type_column(const ntk_table *t, size_t c, const col_stats *s, 
     return NTK_OK;
 }
 
-/* Means and scales of the encoded training rows. */
-static ntk_status fit_standardization(ntk_encoder *enc, const ntk_table *t, ntk_error *err)
+/* Means and scales of the encoded training features, from the statistics
+ * of the typing pass: a numeric or boolean feature after mean imputation has
+ * the mean of its present values and M2/n as variance (imputed cells add no
+ * deviation); a one-hot feature with share p has mean p and variance p(1-p).
+ * A feature constant on the training rows gets scale 1. */
+static ntk_status fit_standardization(ntk_encoder *enc, const col_stats *st, size_t n_used,
+                                      ntk_error *err)
 {
     const size_t d = enc->n_features;
     enc->feature_mean = calloc(d, sizeof(double));
@@ -384,62 +432,24 @@ static ntk_status fit_standardization(ntk_encoder *enc, const ntk_table *t, ntk_
         enc->feature_scale[f] = 1.0;
     if (enc->standardize != NTK_STANDARDIZE_ZSCORE)
         return NTK_OK;
-    size_t *colmap = malloc(enc->n_columns * sizeof *colmap);
-    if (!colmap)
-        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
-    for (size_t j = 0; j < enc->n_columns; j++)
-        colmap[j] = j;
-    ntk_dataset *ds;
-    ntk_status s = ds_encode(enc, t, colmap, 1, 0, &ds, err);
-    free(colmap);
-    if (s != NTK_OK)
-        return s;
-    const size_t n = ds->n;
-    double *mn = malloc(d * sizeof *mn), *mx = malloc(d * sizeof *mx);
-    if (!mn || !mx) {
-        free(mn);
-        free(mx);
-        ntk_dataset_free(ds);
-        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
-    }
-    for (size_t f = 0; f < d; f++)
-        mn[f] = mx[f] = ds->X[f];
-    for (size_t i = 0; i < n; i++) {
-        const double *x = ds->X + i * d;
-        for (size_t f = 0; f < d; f++) {
-            enc->feature_mean[f] += x[f];
-            if (x[f] < mn[f])
-                mn[f] = x[f];
-            if (x[f] > mx[f])
-                mx[f] = x[f];
+    const double n = (double)n_used;
+    for (size_t j = 0; j < enc->n_columns; j++) {
+        const ntk_encoded_column *col = &enc->columns[j];
+        const col_stats *s = &st[j];
+        size_t f0 = col->first_feature;
+        if (col->type == NTK_COL_NUMERIC || col->type == NTK_COL_BOOLEAN) {
+            double sd = sqrt(s->std_m2 / n);
+            enc->feature_mean[f0] = s->std_mean;
+            enc->feature_scale[f0] = sd > 0 && isfinite(sd) ? sd : 1.0;
+        } else if (col->type == NTK_COL_CATEGORICAL) {
+            for (size_t k = 0; k < col->n_levels; k++) {
+                double p = (double)s->level_count[k] / n;
+                double sd = sqrt(p * (1.0 - p));
+                enc->feature_mean[f0 + k] = p;
+                enc->feature_scale[f0 + k] = sd > 0 ? sd : 1.0;
+            }
         }
     }
-    for (size_t f = 0; f < d; f++)
-        enc->feature_mean[f] /= (double)n;
-    double *ss = calloc(d, sizeof *ss);
-    if (!ss) {
-        free(mn);
-        free(mx);
-        ntk_dataset_free(ds);
-        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < n; i++) {
-        const double *x = ds->X + i * d;
-        for (size_t f = 0; f < d; f++) {
-            double dv = x[f] - enc->feature_mean[f];
-            ss[f] += dv * dv;
-        }
-    }
-    for (size_t f = 0; f < d; f++) {
-        double sd = sqrt(ss[f] / (double)n);
-        enc->feature_scale[f] = (mn[f] == mx[f] || !(sd > 0) || !isfinite(sd)) ? 1.0 : sd;
-        if (mn[f] == mx[f])
-            enc->feature_mean[f] = mn[f];
-    }
-    free(ss);
-    free(mn);
-    free(mx);
-    ntk_dataset_free(ds);
     return NTK_OK;
 }
 
@@ -459,7 +469,7 @@ ntk_status ntk_encoder_fit(const ntk_table *t, const ntk_encode_options *opt, nt
     int *role = calloc(nc, sizeof *role);
     unsigned char *drop = calloc(nc, 1), *cat = calloc(nc, 1);
     size_t *used = malloc(t->n_rows * sizeof *used);
-    col_stats *st = malloc(nc * sizeof *st);
+    col_stats *st = calloc(nc, sizeof *st);
     ntk_status s = NTK_OK;
     if (!enc || !role || !drop || !cat || !used || !st ||
         !(enc->columns = calloc(nc, sizeof *enc->columns))) {
@@ -536,9 +546,12 @@ ntk_status ntk_encoder_fit(const ntk_table *t, const ntk_encode_options *opt, nt
         goto done;
     }
     enc->n_features = d;
-    s = fit_standardization(enc, t, err);
+    s = fit_standardization(enc, st, n_used, err);
 
 done:
+    if (st)
+        for (size_t j = 0; j < nc; j++)
+            free(st[j].level_count);
     free(role);
     free(drop);
     free(cat);

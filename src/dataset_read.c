@@ -10,9 +10,11 @@
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,10 +51,11 @@ typedef struct {
     /* text */
     char *arena;
     size_t arena_len, arena_cap;
-    /* header names and data cells as arena offsets */
+    /* header names and data cells as arena offsets; the data cells' offsets
+     * are kept in the final char * array and turned into pointers at the end */
     size_t *name_off;
     size_t n_names, name_cap;
-    size_t *cell_off;
+    char **cells;
     size_t n_cells, cell_cap;
     size_t *lines;
     size_t n_rows, line_cap;
@@ -90,6 +93,8 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     void *q = realloc(*p, nc * elem);
     if (!q)
         return 0;
+    if (q != *p)
+        ds_advise_huge(q, nc * elem);
     *p = q;
     *cap = nc;
     return 1;
@@ -102,9 +107,10 @@ static int oom(parse_state *ps)
 }
 
 /* Append text + NUL to the arena; returns its offset through *off. */
-static int arena_put(parse_state *ps, const char *s, size_t len, size_t *off)
+static inline int arena_put(parse_state *ps, const char *s, size_t len, size_t *off)
 {
-    if (!grow((void **)&ps->arena, &ps->arena_cap, ps->arena_len + len + 1, 1))
+    if (ps->arena_len + len + 1 > ps->arena_cap &&
+        !grow((void **)&ps->arena, &ps->arena_cap, ps->arena_len + len + 1, 1))
         return oom(ps);
     *off = ps->arena_len;
     memcpy(ps->arena + ps->arena_len, s, len);
@@ -149,13 +155,14 @@ static void on_field(void *field, size_t len, void *data)
         }
         ps->name_off[ps->n_names++] = off;
     } else if (!ps->have_cols || ps->field_in_rec < ps->n_cols) {
-        if (!grow((void **)&ps->cell_off, &ps->cell_cap, ps->n_cells + 1, sizeof(size_t)) ||
+        if ((ps->n_cells == ps->cell_cap &&
+             !grow((void **)&ps->cells, &ps->cell_cap, ps->n_cells + 1, sizeof(char *))) ||
             !arena_put(ps, s, len, &off)) {
             if (!ps->failed)
                 oom(ps);
             return;
         }
-        ps->cell_off[ps->n_cells++] = off;
+        ps->cells[ps->n_cells++] = (char *)(uintptr_t)off;
     }
     ps->field_in_rec++;
 }
@@ -215,7 +222,7 @@ static void free_state(parse_state *ps)
 {
     free(ps->arena);
     free(ps->name_off);
-    free(ps->cell_off);
+    free(ps->cells);
     free(ps->lines);
 }
 
@@ -230,8 +237,7 @@ static ntk_status build_table(parse_state *ps, const char *name, ntk_table **out
     t->n_rows = ps->n_rows;
     t->n_cols = ps->n_cols;
     t->names = malloc((ps->n_cols ? ps->n_cols : 1) * sizeof *t->names);
-    t->cells = malloc((ps->n_cells ? ps->n_cells : 1) * sizeof *t->cells);
-    if (!t->path || !t->names || !t->cells) {
+    if (!t->path || !t->names) {
         ntk_table_free(t);
         return ntk_error_set(err, NTK_ENOMEM, "%s: out of memory", name);
     }
@@ -241,10 +247,17 @@ static ntk_status build_table(parse_state *ps, const char *name, ntk_table **out
     for (size_t j = 0; j < ps->n_cols; j++)
         t->names[j] = ps->has_header ? ti->arena + ps->name_off[j]
                                      : ti->arena + ps->arena_len - 1;
+    char **cells = ps->cells;
     for (size_t k = 0; k < ps->n_cells; k++)
-        t->cells[k] = ti->arena + ps->cell_off[k];
+        cells[k] = ti->arena + (uintptr_t)cells[k];
+    t->cells = cells;
+    ps->cells = NULL;
     t->line = ps->lines;
     ps->lines = NULL;
+    if (!t->line && !(t->line = malloc(sizeof *t->line))) {
+        ntk_table_free(t);
+        return ntk_error_set(err, NTK_ENOMEM, "%s: out of memory", name);
+    }
     *out = t;
     return NTK_OK;
 }
@@ -313,8 +326,13 @@ ntk_status ntk_table_parse(const char *data, size_t size, const char *name,
     ps.has_header = opt->has_header != 0;
     ps.err = err;
     ps.cur_line = 1;
-    if (!grow((void **)&ps.arena, &ps.arena_cap, size + size / 8 + 64, 1))
+    /* Reserve for the whole text and for cells of 4 bytes or more: large
+     * blocks are mapped lazily, so unused reserve costs no memory. */
+    if (!grow((void **)&ps.arena, &ps.arena_cap, size + size / 8 + 64, 1) ||
+        !grow((void **)&ps.cells, &ps.cell_cap, size / 4 + 64, sizeof(char *))) {
+        free_state(&ps);
         return ntk_error_set(err, NTK_ENOMEM, "%s: out of memory (%zu bytes of text)", name, size);
+    }
 
     const char *p = data, *end = data + size;
     if (size >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
@@ -435,6 +453,18 @@ ntk_status ntk_table_read(const char *path, const ntk_read_options *opt, ntk_tab
     if (S_ISDIR(st.st_mode)) {
         close(fd);
         return ntk_error_set(err, NTK_EINPUT, "cannot open %s: %s", path, strerror(EISDIR));
+    }
+    if (S_ISREG(st.st_mode) && st.st_size > 0) {
+        /* Map regular files: no copy, pages populated in one go. */
+        size_t len = (size_t)st.st_size;
+        void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (m != MAP_FAILED) {
+            close(fd);
+            madvise(m, len, MADV_SEQUENTIAL);
+            ntk_status s = ntk_table_parse(m, len, path, opt, out, err);
+            munmap(m, len);
+            return s;
+        }
     }
     size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
     char *buf = ntk_alloc_checked(cap, path, err);
