@@ -48,7 +48,7 @@ STATIC   := $(LIBDIR)/libntk.a
 SHARED   := $(LIBDIR)/libntk.so
 NTK      := $(BINDIR)/ntk
 
-.PHONY: all deps check test unit cli-test asan demo bench clean install fuzz mpi check-valgrind
+.PHONY: tools all deps check test unit cli-test asan demo bench clean install fuzz mpi check-valgrind
 
 all: $(NTK) $(STATIC) $(SHARED)
 
@@ -74,6 +74,13 @@ $(NTK): $(CLI_OBJS) $(STATIC) | $(BINDIR)
 
 $(BUILD)/tests/%: tests/%.c tests/testutil.h $(STATIC) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< $(STATIC) $(LDSAN) $(CHECK_LIBS) $(LDLIBS)
+
+# Benchmark programs in tools/ (C, linked against the library).
+$(BUILD)/tools/%: tools/%.c $(STATIC)
+	@mkdir -p $(BUILD)/tools
+	$(CC) $(CFLAGS) -o $@ $< $(STATIC) $(LDSAN) $(LDLIBS)
+
+tools: $(BUILD)/tools/uci_benchmark
 
 deps:
 	@sh tools/deps.sh
@@ -129,3 +136,14 @@ fuzz: $(FUZZ_DIR)/fuzz_csv
 	$(FUZZ_DIR)/fuzz_csv -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
 	    -artifact_prefix=$(FUZZ_DIR)/ -print_final_stats=1 $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds
 # --- end fuzz ---
+
+# --- bench (kernel) ---
+# Kernel speed against numpy (tools/bench_kernel.sh; table in docs/kernel.md).
+.PHONY: bench-kernel
+BENCH_KERNEL := $(BUILD)/tools/bench_kernel
+$(BENCH_KERNEL): tools/bench_kernel.c $(STATIC)
+	mkdir -p $(BUILD)/tools
+	$(CC) $(CFLAGS) -o $@ $< $(STATIC) $(LDSAN) $(LDLIBS)
+bench-kernel: $(BENCH_KERNEL)
+	sh tools/bench_kernel.sh $(BENCH_KERNEL)
+# --- end bench (kernel) ---

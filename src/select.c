@@ -157,20 +157,23 @@ static ntk_status make_folds(ctx *c, const double *y, size_t n_classes, ntk_erro
 }
 
 /* Score every (ridge, time) pair of one kernel on one fold. M is the n×n
- * kernel of all training rows. */
+ * kernel of all training rows. After one eigendecomposition A = V diag(w) Vᵀ
+ * of the fold's training block, every candidate's coefficients are
+ * V·(g ⊙ VᵀY): all candidates go through two matrix products at once. */
 static ntk_status score_fold(ctx *c, const double *M, const fold *fd, ntk_error *err)
 {
     const ntk_select_params *p = c->p;
     size_t n = c->n, nt = fd->n_tr, nv = fd->n_va, k = c->k;
+    size_t nc = p->n_regs * p->n_taus, cols = nc * k;
     double *A = malloc(nt * nt * sizeof *A);
     double *B0 = malloc(nv * nt * sizeof *B0);
-    double *Bv = malloc(nv * nt * sizeof *Bv);
     double *w = malloc(nt * sizeof *w);
     double *P = malloc(nt * k * sizeof *P);
-    double *G = malloc(nt * k * sizeof *G);
-    double *F = malloc(nv * k * sizeof *F);
+    double *G = malloc(nt * cols * sizeof *G);
+    double *C = malloc(nt * cols * sizeof *C);
+    double *F = malloc(nv * cols * sizeof *F);
     ntk_status st = NTK_OK;
-    if (!A || !B0 || !Bv || !w || !P || !G || !F) {
+    if (!A || !B0 || !w || !P || !G || !C || !F) {
         st = ntk_error_set(err, NTK_ENOMEM, "out of memory during selection");
         goto done;
     }
@@ -196,8 +199,6 @@ static ntk_status score_fold(ctx *c, const double *M, const fold *fd, ntk_error 
     }
     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)nt, (int)k, (int)nt, 1.0, A,
                 (int)nt, fd->Y, (int)nt, 0.0, P, (int)nt);
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)nv, (int)nt, (int)nt, 1.0, B0,
-                (int)nv, A, (int)nt, 0.0, Bv, (int)nv);
     double wmax = w[nt - 1] > 0 ? w[nt - 1] : 1;
     double floor_ = (double)nt * 2.2e-16 * wmax;
     for (size_t r = 0; r < p->n_regs; r++) {
@@ -205,45 +206,51 @@ static ntk_status score_fold(ctx *c, const double *M, const fold *fd, ntk_error 
         for (size_t ti = 0; ti < p->n_taus; ti++) {
             double tau = p->taus[ti];
             double s = isinf(tau) ? INFINITY : tau / (md * (double)nt * (double)k);
+            double *Gc = G + (r * p->n_taus + ti) * k * nt;
             for (size_t i = 0; i < nt; i++) {
                 double a = (w[i] > 0 ? w[i] : 0) + lam;
                 if (isinf(s) && a < floor_)
                     a = floor_;
                 double g = ntk_flow_coefficient(a, s);
                 for (size_t j = 0; j < k; j++)
-                    G[i + j * nt] = g * P[i + j * nt];
+                    Gc[i + j * nt] = g * P[i + j * nt];
             }
-            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)nv, (int)k, (int)nt, 1.0,
-                        Bv, (int)nv, G, (int)nt, 0.0, F, (int)nv);
-            tally *t = &c->tallies[r * p->n_taus + ti];
-            for (size_t i = 0; i < nv; i++) {
-                if (c->task == NTK_TASK_CLASSIFICATION) {
-                    size_t best = 0, truth = (size_t)fd->truth[i];
-                    double sse = 0;
-                    for (size_t j = 0; j < k; j++) {
-                        double target = (truth == j ? 1.0 : 0.0) - 1.0 / (double)k;
-                        double e = F[i + j * nv] - target;
-                        sse += e * e;
-                        if (F[i + j * nv] > F[i + best * nv])
-                            best = j;
-                    }
-                    t->correct += best == truth;
-                    t->sse += sse;
-                } else {
-                    double e = F[i] - fd->truth[i];
-                    t->sse += e * e;
+        }
+    }
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)nt, (int)cols, (int)nt, 1.0, A,
+                (int)nt, G, (int)nt, 0.0, C, (int)nt);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)nv, (int)cols, (int)nt, 1.0, B0,
+                (int)nv, C, (int)nt, 0.0, F, (int)nv);
+    for (size_t cand = 0; cand < nc; cand++) {
+        const double *Fc = F + cand * k * nv;
+        tally *t = &c->tallies[cand];
+        for (size_t i = 0; i < nv; i++) {
+            if (c->task == NTK_TASK_CLASSIFICATION) {
+                size_t best = 0, truth = (size_t)fd->truth[i];
+                double sse = 0;
+                for (size_t j = 0; j < k; j++) {
+                    double target = (truth == j ? 1.0 : 0.0) - 1.0 / (double)k;
+                    double e = Fc[i + j * nv] - target;
+                    sse += e * e;
+                    if (Fc[i + j * nv] > Fc[i + best * nv])
+                        best = j;
                 }
-                t->count++;
+                t->correct += best == truth;
+                t->sse += sse;
+            } else {
+                double e = Fc[i] - fd->truth[i];
+                t->sse += e * e;
             }
+            t->count++;
         }
     }
 done:
     free(A);
     free(B0);
-    free(Bv);
     free(w);
     free(P);
     free(G);
+    free(C);
     free(F);
     return st;
 }

@@ -1,0 +1,22 @@
+#!/bin/sh
+# --select end to end: eval and fit choose hyperparameters by CV and report them.
+. tests/cli/lib.sh
+expect_exit 0 $NTK eval --train data/iris.csv --test-frac 0.3 --seed 1 --select --max-depth 2 \
+    --b-grid 0,0.1 --folds 3 --format json --quiet
+for k in '"selection": ' '"cv_score": ' '"candidates": ' '"candidates_per_second": ' '"time_scale": "mean"' '"reg_scale": "relative"'; do
+    expect_out_match "$k"
+done
+# The chosen model is used: one result row, at the chosen time.
+n=$(grep -o '"t": ' "$OUT" | wc -l)
+[ "$n" -eq 1 ] || fail "expected one result row, got $n"
+acc=$(sed 's/.*"test": {"accuracy": \([0-9.]*\).*/\1/' "$OUT")
+awk -v a="$acc" 'BEGIN { exit !(a > 0.85) }' || fail "iris accuracy after selection $acc"
+# fit --select writes a model that predict can use.
+expect_exit 0 $NTK fit --train data/servo.csv --select --max-depth 2 --acts relu,erf --folds 3 -o $TMPD/s.ntk --quiet
+expect_out_match 'selection: 3-fold CV chose'
+expect_exit 0 $NTK predict --model $TMPD/s.ntk --data data/servo.csv
+# Bad selection options.
+expect_exit 2 $NTK eval --train data/iris.csv --test-frac 0.3 --select --folds 1 && expect_err_match 'folds'
+expect_exit 2 $NTK eval --train data/iris.csv --test-frac 0.3 --select --acts relu,bogus && expect_err_match 'bogus'
+expect_exit 2 $NTK eval --train data/iris.csv --test-frac 0.3 --select --time-grid 0,1 && expect_err_match 'time-grid'
+finish
