@@ -403,6 +403,10 @@ static void process_row(const ctx_t *c, size_t i, size_t j0, size_t m, scratch_t
     }
 }
 
+/* Copy the computed upper part of a tile to the lower triangle, in 16×16
+ * blocks so that reads and writes stay within a few pages (TLB misses are
+ * expensive, in VMs especially). */
+#define MB 16
 static void mirror_tile(const ctx_t *c, size_t i0, size_t i1, size_t j0, size_t j1)
 {
     size_t n = c->ldo;
@@ -412,9 +416,13 @@ static void mirror_tile(const ctx_t *c, size_t i0, size_t i1, size_t j0, size_t 
             double *o = outs[k];
             if (!o)
                 continue;
-            for (size_t j = j0; j < j1; j++)
-                for (size_t i = i0; i < i1 && i < j; i++)
-                    o[j * n + i] = o[i * n + j];
+            for (size_t jb = j0; jb < j1; jb += MB)
+                for (size_t ib = i0; ib < i1 && ib < jb + MB; ib += MB) {
+                    size_t je = jb + MB < j1 ? jb + MB : j1, ie = ib + MB < i1 ? ib + MB : i1;
+                    for (size_t j = jb; j < je; j++)
+                        for (size_t i = ib; i < ie && i < j; i++)
+                            o[j * n + i] = o[i * n + j];
+                }
         }
     }
 }
@@ -623,7 +631,7 @@ static ntk_status eval_impl(const ntk_arch *a, const double *X1, size_t n1, cons
         ws[t].tabrow = tbuf + (size_t)t * TILE;
     }
     /* chunks so that progress is reported from this thread between parallel regions */
-    size_t chunk = ntiles / 64;
+    size_t chunk = ntiles / 16;
     if (chunk < 4 * (size_t)nt)
         chunk = 4 * (size_t)nt;
     const ntk_progress *prog = opt ? &opt->progress : NULL;

@@ -14,7 +14,10 @@ NUMPY_MAX=${NUMPY_MAX:-5000}
 REPEAT=${REPEAT:-2}
 PY=/usr/bin/python3
 export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores; threads: $THREADS; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
+# Threads that wait at the end of a parallel region sleep instead of spinning:
+# on a shared, oversubscribed machine spinning costs whole time slices.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores; threads: $THREADS; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; OMP_WAIT_POLICY=$OMP_WAIT_POLICY; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| n | d | L | act | C s | C entries·layers/s | numpy s | numpy entries·layers/s | C/numpy | values agree |"
 echo "|---:|---:|---:|---|---:|---:|---:|---:|---:|---|"
