@@ -329,7 +329,8 @@ ntk_status ntk_table_parse(const char *data, size_t size, const char *name,
     /* Reserve for the whole text and for cells of 4 bytes or more: large
      * blocks are mapped lazily, so unused reserve costs no memory. */
     if (!grow((void **)&ps.arena, &ps.arena_cap, size + size / 8 + 64, 1) ||
-        !grow((void **)&ps.cells, &ps.cell_cap, size / 4 + 64, sizeof(char *))) {
+        !grow((void **)&ps.cells, &ps.cell_cap,
+              size / 4 < ((size_t)1 << 26) ? size / 4 + 64 : (size_t)1 << 26, sizeof(char *))) {
         free_state(&ps);
         return ntk_error_set(err, NTK_ENOMEM, "%s: out of memory (%zu bytes of text)", name, size);
     }

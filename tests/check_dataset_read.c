@@ -113,6 +113,14 @@ START_TEST(test_crlf_bom_cr)
     ck_assert_uint_eq(t->n_rows, 2);
     ck_assert_uint_eq(t->line[1], 3);
     ntk_table_free(t);
+    /* A bare CR inside a LF file ends a record without starting a new line
+     * (found by the fuzzer: line numbers are non-decreasing, not increasing). */
+    t = parse("a,b\n1,2\r3,4\n5,6\n");
+    ck_assert_uint_eq(t->n_rows, 3);
+    ck_assert_uint_eq(t->line[0], 2);
+    ck_assert_uint_eq(t->line[1], 2);
+    ck_assert_uint_eq(t->line[2], 3);
+    ntk_table_free(t);
     /* No newline at the end. */
     t = parse("a,b\n1,2");
     ck_assert_uint_eq(t->n_rows, 1);
