@@ -14,7 +14,11 @@
 /* Forward passes over many rows work in blocks whose activations take about
  * this much memory. */
 #define FORWARD_BLOCK_BYTES ((size_t)64 << 20)
-/* Elementwise loops smaller than this stay on one thread. */
+/* Elementwise loops smaller than this stay on one thread. The loops between
+ * BLAS calls in the training step are serial: they cost 1/width of the dgemm
+ * work, and an OpenMP team spinning between BLAS calls competes with
+ * OpenBLAS's own threads (measured here: 20x slower steps on a loaded
+ * 2-core machine). */
 #define PAR_MIN ((size_t)1 << 14)
 
 static size_t max_fan(const ntk_network *net)
@@ -153,7 +157,6 @@ static void dense(const ntk_network *net, int l, const double *H, size_t n, doub
     if (sb == 0.0)
         return;
     const double *b = net->b[l];
-#pragma omp parallel for schedule(static) if (n * fo >= PAR_MIN)
     for (size_t i = 0; i < n; i++) {
         double *z = Z + i * fo;
         for (size_t j = 0; j < fo; j++)
@@ -166,7 +169,6 @@ static void activate(const ntk_activation *act, double *Z, double *D, size_t m)
 {
     size_t chunk = 4096;
     size_t nchunks = (m + chunk - 1) / chunk;
-#pragma omp parallel for schedule(static) if (m >= PAR_MIN)
     for (size_t c = 0; c < nchunks; c++) {
         size_t i0 = c * chunk, len = m - i0 < chunk ? m - i0 : chunk;
         ntk_network_act(act, Z + i0, Z + i0, D ? D + i0 : NULL, len);
@@ -176,7 +178,6 @@ static void activate(const ntk_activation *act, double *Z, double *D, size_t m)
 /* A ← A ⊙ B (m entries). */
 static void hadamard(double *A, const double *B, size_t m)
 {
-#pragma omp parallel for schedule(static) if (m >= PAR_MIN)
     for (size_t i = 0; i < m; i++)
         A[i] *= B[i];
 }

@@ -15,6 +15,7 @@ enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2 };
 int ntk_cmd_describe(int argc, char **argv);
 int ntk_cmd_kernel(int argc, char **argv);
 int ntk_cmd_eval(int argc, char **argv);
+int ntk_cmd_compare(int argc, char **argv);
 int ntk_cmd_fit(int argc, char **argv);
 int ntk_cmd_predict(int argc, char **argv);
 int ntk_cmd_info(int argc, char **argv);

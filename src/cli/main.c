@@ -16,6 +16,7 @@ static const command commands[] = {
     {"describe", ntk_cmd_describe, "show how a CSV file is read and encoded"},
     {"kernel", ntk_cmd_kernel, "print the NTK or NNGP kernel matrix of CSV rows"},
     {"eval", ntk_cmd_eval, "fit on training data, report errors at each training time"},
+    {"compare", ntk_cmd_compare, "train finite-width networks and compare them with the NTK"},
     {"fit", ntk_cmd_fit, "fit a model and save it to a file"},
     {"predict", ntk_cmd_predict, "predict new rows with a saved model"},
     {"info", ntk_cmd_info, "show version, BLAS library, core type and threads"},
