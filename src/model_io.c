@@ -31,7 +31,7 @@ typedef struct {
 
 static void put_bytes(wbuf *w, const void *src, size_t n)
 {
-    if (w->failed)
+    if (w->failed || n == 0)
         return;
     if (w->len + n > w->cap) {
         size_t cap = w->cap ? w->cap : 4096;
