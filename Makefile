@@ -48,7 +48,7 @@ STATIC   := $(LIBDIR)/libntk.a
 SHARED   := $(LIBDIR)/libntk.so
 NTK      := $(BINDIR)/ntk
 
-.PHONY: tools all deps check test unit cli-test asan demo bench clean install fuzz mpi check-valgrind
+.PHONY: fuzz-model tools all deps check test unit cli-test asan demo bench clean install fuzz mpi check-valgrind
 
 all: $(NTK) $(STATIC) $(SHARED)
 
@@ -135,6 +135,19 @@ fuzz: $(FUZZ_DIR)/fuzz_csv
 	cp data/*.csv tests/data/bad/* $(FUZZ_DIR)/seeds/
 	$(FUZZ_DIR)/fuzz_csv -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
 	    -artifact_prefix=$(FUZZ_DIR)/ -print_final_stats=1 $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds
+# The model-file reader: every library source, OpenBLAS/LAPACKE and gcc's
+# OpenMP runtime (clang -fopenmp=libgomp). Seeds: models written by bin/ntk fit.
+$(FUZZ_DIR)/fuzz_model: fuzz/fuzz_model.c $(LIB_SRCS) $(wildcard include/ntk/*.h src/*.h)
+	mkdir -p $(FUZZ_DIR)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fopenmp=libgomp $(PKG_CFLAGS) -o $@ fuzz/fuzz_model.c $(LIB_SRCS) \
+	    $(PKG_LIBS) -lcsv -lm -lgomp
+
+fuzz-model: $(FUZZ_DIR)/fuzz_model $(NTK)
+	mkdir -p $(FUZZ_DIR)/corpus-model $(FUZZ_DIR)/seeds-model
+	$(NTK) fit --train data/iris.csv --depth 2 --times 1,inf -o $(FUZZ_DIR)/seeds-model/iris.ntk --quiet >/dev/null
+	$(NTK) fit --train data/servo.csv --act erf --times inf -o $(FUZZ_DIR)/seeds-model/servo.ntk --quiet >/dev/null
+	$(FUZZ_DIR)/fuzz_model -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	    -artifact_prefix=$(FUZZ_DIR)/model- -print_final_stats=1 $(FUZZ_DIR)/corpus-model $(FUZZ_DIR)/seeds-model
 # --- end fuzz ---
 
 # --- bench (kernel) ---

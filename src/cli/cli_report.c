@@ -175,11 +175,15 @@ static void write_table(FILE *f, const cli_report *r)
     fprintf(f, "%s: %zu training rows, %zu test rows, %zu features%s\n",
             reg ? "regression" : "classification", r->n_train, r->n_test, m->d,
             reg ? "" : "");
-    fprintf(f, "model: %s, depth %d, %s, w_std %g, b_std %g, fixed layers %d, reg %g (%s), lr %g, "
+    char regtxt[96];
+    if (m->reg_scale == NTK_REG_RELATIVE)
+        snprintf(regtxt, sizeof regtxt, "reg %g x mean diag = %g", m->reg, m->reg_abs);
+    else
+        snprintf(regtxt, sizeof regtxt, "reg %g", m->reg_abs);
+    fprintf(f, "model: %s, depth %d, %s, w_std %g, b_std %g, fixed layers %d, %s, lr %g, "
                "time scale %s\n",
             m->kind == NTK_KIND_NTK ? "NTK" : "NNGP", m->arch.depth, act_name(m, act, sizeof act),
-            m->arch.w_std, m->arch.b_std, m->arch.fixed_layers, m->reg_abs,
-            m->reg_scale == NTK_REG_RELATIVE ? "relative" : "absolute", m->lr,
+            m->arch.w_std, m->arch.b_std, m->arch.fixed_layers, regtxt, m->lr,
             m->time_scale == NTK_TIME_MEAN ? "mean" : "sum");
     if (r->selection)
         cli_select_text(f, r->selection);
