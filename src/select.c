@@ -57,7 +57,6 @@ typedef struct {
     size_t k, n;
     fold *folds;
     size_t n_folds;
-    tally *tallies;   /* n_regs × n_taus */
     ntk_select_result *best;
     int have_best;
     double best_mean_diag;
@@ -160,7 +159,8 @@ static ntk_status make_folds(ctx *c, const double *y, size_t n_classes, ntk_erro
  * kernel of all training rows. After one eigendecomposition A = V diag(w) Vᵀ
  * of the fold's training block, every candidate's coefficients are
  * V·(g ⊙ VᵀY): all candidates go through two matrix products at once. */
-static ntk_status score_fold(ctx *c, const double *M, const fold *fd, ntk_error *err)
+static ntk_status score_fold(const ctx *c, const double *M, const fold *fd, tally *tallies,
+                             ntk_error *err)
 {
     const ntk_select_params *p = c->p;
     size_t n = c->n, nt = fd->n_tr, nv = fd->n_va, k = c->k;
@@ -223,7 +223,7 @@ static ntk_status score_fold(ctx *c, const double *M, const fold *fd, ntk_error 
                 (int)nv, C, (int)nt, 0.0, F, (int)nv);
     for (size_t cand = 0; cand < nc; cand++) {
         const double *Fc = F + cand * k * nv;
-        tally *t = &c->tallies[cand];
+        tally *t = &tallies[cand];
         for (size_t i = 0; i < nv; i++) {
             if (c->task == NTK_TASK_CLASSIFICATION) {
                 size_t best = 0, truth = (size_t)fd->truth[i];
@@ -255,18 +255,11 @@ done:
     return st;
 }
 
-/* Score one kernel over every fold, then let its candidates compete. */
-static ntk_status score_kernel(ctx *c, const double *M, const ntk_arch *arch,
-                               ntk_kernel_kind kind, ntk_error *err)
+/* Let one kernel's candidates (tallies summed over the folds) compete. */
+static void compete(ctx *c, const tally *tallies, const double *M, const ntk_arch *arch,
+                    ntk_kernel_kind kind)
 {
     const ntk_select_params *p = c->p;
-    size_t nc = p->n_regs * p->n_taus;
-    memset(c->tallies, 0, nc * sizeof *c->tallies);
-    for (size_t f = 0; f < c->n_folds; f++) {
-        ntk_status st = score_fold(c, M, &c->folds[f], err);
-        if (st != NTK_OK)
-            return st;
-    }
     double md = 0;
     for (size_t i = 0; i < c->n; i++)
         md += M[i * c->n + i];
@@ -274,7 +267,7 @@ static ntk_status score_kernel(ctx *c, const double *M, const ntk_arch *arch,
     /* Candidates in order of simplicity: most regularized first, earliest time first. */
     for (size_t ri = p->n_regs; ri-- > 0;) {
         for (size_t ti = 0; ti < p->n_taus; ti++) {
-            const tally *t = &c->tallies[ri * p->n_taus + ti];
+            const tally *t = &tallies[ri * p->n_taus + ti];
             double score, mse = t->sse / (double)t->count;
             int better;
             if (c->task == NTK_TASK_CLASSIFICATION) {
@@ -299,7 +292,61 @@ static ntk_status score_kernel(ctx *c, const double *M, const ntk_arch *arch,
             c->best_mean_diag = md > 0 ? md : 1;
         }
     }
-    return NTK_OK;
+}
+
+/* Score nk kernels over every fold. The (kernel, fold) eigendecompositions
+ * run concurrently, one per thread with single-threaded BLAS: LAPACK's
+ * tridiagonal reduction is memory-bound and scales poorly across threads, so
+ * independent problems side by side use the cores better. Candidates then
+ * compete sequentially, in a fixed order, so the result does not depend on
+ * the thread count. */
+static ntk_status score_kernels(ctx *c, double *const *mats, const ntk_arch *archs,
+                                const ntk_kernel_kind *kinds, size_t nk, ntk_error *err)
+{
+    const ntk_select_params *p = c->p;
+    size_t nc = p->n_regs * p->n_taus, nf = c->n_folds, njobs = nk * nf;
+    tally *t = calloc(njobs * nc, sizeof *t);
+    if (!t)
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    int threads = p->threads > 0 ? p->threads : omp_get_max_threads();
+    int par = njobs > 1 && threads > 1;
+    int blas_threads = openblas_get_num_threads();
+    if (par)
+        openblas_set_num_threads(1);
+    ntk_status st = NTK_OK;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (par)
+    for (size_t job = 0; job < njobs; job++) {
+        ntk_status js;
+#pragma omp atomic read
+        js = st;
+        if (js != NTK_OK)
+            continue;
+        ntk_error local = {0};
+        js = score_fold(c, mats[job / nf], &c->folds[job % nf], t + job * nc, &local);
+        if (js != NTK_OK) {
+#pragma omp critical(select_error)
+            if (st == NTK_OK) {
+                st = js;
+                if (err)
+                    *err = local;
+            }
+        }
+    }
+    if (par)
+        openblas_set_num_threads(blas_threads);
+    for (size_t kk = 0; kk < nk && st == NTK_OK; kk++) {
+        tally *sum = t + kk * nf * nc;
+        for (size_t f = 1; f < nf; f++)
+            for (size_t i = 0; i < nc; i++) {
+                const tally *x = t + (kk * nf + f) * nc + i;
+                sum[i].correct += x->correct;
+                sum[i].count += x->count;
+                sum[i].sse += x->sse;
+            }
+        compete(c, sum, mats[kk], &archs[kk], kinds[kk]);
+    }
+    free(t);
+    return st;
 }
 
 /* Evaluate the kernels of depths lo..hi in one recursion and score each. */
@@ -323,16 +370,32 @@ static ntk_status eval_and_score(ctx *c, const ntk_arch *arch, const double *X, 
     a.depth = (int)hi;
     if (st == NTK_OK)
         st = ntk_kernel_eval_depths(&a, X, n, NULL, 0, d, ntk, nngp, kopt, err);
+    /* Score in the order depth by depth, NTK before NNGP. */
+    size_t nk = 0, cap = 2 * (hi - lo + 1);
+    double **mats = malloc(cap * sizeof *mats);
+    ntk_arch *archs = malloc(cap * sizeof *archs);
+    ntk_kernel_kind *kinds = malloc(cap * sizeof *kinds);
+    if (st == NTK_OK && (!mats || !archs || !kinds))
+        st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
     for (size_t l = lo; l <= hi && st == NTK_OK; l++) {
-        ntk_arch al = *arch;
-        al.depth = (int)l;
-        *n_kernels += 1 + (size_t)with_nngp;
-        st = score_kernel(c, ntk[l], &al, NTK_KIND_NTK, err);
-        if (st == NTK_OK && with_nngp) {
-            al.fixed_layers = 0;
-            st = score_kernel(c, nngp[l], &al, NTK_KIND_NNGP, err);
+        archs[nk] = *arch;
+        archs[nk].depth = (int)l;
+        kinds[nk] = NTK_KIND_NTK;
+        mats[nk++] = ntk[l];
+        if (with_nngp) {
+            archs[nk] = archs[nk - 1];
+            archs[nk].fixed_layers = 0;
+            kinds[nk] = NTK_KIND_NNGP;
+            mats[nk++] = nngp[l];
         }
     }
+    if (st == NTK_OK) {
+        *n_kernels += nk;
+        st = score_kernels(c, mats, archs, kinds, nk, err);
+    }
+    free(mats);
+    free(archs);
+    free(kinds);
     for (size_t l = lo; l <= hi; l++) {
         free(ntk[l]);
         free(nngp[l]);
@@ -364,11 +427,10 @@ ntk_status ntk_select(const double *X, size_t n, size_t d, const double *y, ntk_
     c.k = task == NTK_TASK_CLASSIFICATION ? n_classes : 1;
     c.n = n;
     c.best = out;
-    c.tallies = calloc(p->n_regs * p->n_taus, sizeof *c.tallies);
     size_t L = (size_t)p->max_depth;
     double **ntk = calloc(L + 1, sizeof *ntk), **nngp = calloc(L + 1, sizeof *nngp);
     ntk_status st = NTK_OK;
-    if (!c.tallies || !ntk || !nngp) {
+    if (!ntk || !nngp) {
         st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
         goto done;
     }
@@ -417,7 +479,6 @@ done:
     for (size_t f = 0; c.folds && f < c.n_folds; f++)
         fold_free(&c.folds[f]);
     free(c.folds);
-    free(c.tallies);
     free(ntk);
     free(nngp);
     return st;
