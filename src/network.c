@@ -178,6 +178,7 @@ static void activate(const ntk_activation *act, double *Z, double *D, size_t m)
 /* A ← A ⊙ B (m entries). */
 static void hadamard(double *A, const double *B, size_t m)
 {
+#pragma omp simd
     for (size_t i = 0; i < m; i++)
         A[i] *= B[i];
 }

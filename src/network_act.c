@@ -29,6 +29,7 @@ static void piecewise(double a, double b, const double *x, double *f, double *fp
 {
     double mid = 0.5 * (a + b);
     if (f && fp) {
+#pragma omp simd
         for (size_t i = 0; i < n; i++) {
             double v = x[i];
             double s = v > 0 ? b : a;
@@ -37,11 +38,13 @@ static void piecewise(double a, double b, const double *x, double *f, double *fp
             f[i] = s * v;
         }
     } else if (f) {
+#pragma omp simd
         for (size_t i = 0; i < n; i++) {
             double v = x[i];
             f[i] = (v > 0 ? b : a) * v;
         }
     } else if (fp) {
+#pragma omp simd
         for (size_t i = 0; i < n; i++) {
             double v = x[i];
             double s = v > 0 ? b : a;
