@@ -99,7 +99,7 @@ demo: deps $(NTK)
 	$(NTK) eval --train data/bostonhousing.csv --test-frac 0.25 --seed 0 \
 	    --depth 3 --reg 1e-4 --reg-scale relative --times 0.1,1,10,100,1000,inf --time-scale mean
 
-bench: deps all
+bench: deps all $(BUILD)/tools/bench_kernel
 	sh tools/bench.sh
 
 install: all
