@@ -64,5 +64,7 @@ ntk_status cli_write_file_atomic(const char *path, const void *data, size_t size
  * print a usage error naming the option and return 0. */
 int cli_parse_double(const char *cmd, const char *opt, const char *text, double *out);
 int cli_parse_int(const char *cmd, const char *opt, const char *text, long lo, long hi, long *out);
+/* --test-frac: a number strictly between 0 and 1. */
+int cli_parse_test_frac(const char *cmd, const char *text, double *out);
 
 #endif

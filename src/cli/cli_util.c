@@ -192,3 +192,14 @@ int cli_parse_int(const char *cmd, const char *opt, const char *text, long lo, l
     *out = v;
     return 1;
 }
+
+int cli_parse_test_frac(const char *cmd, const char *text, double *out)
+{
+    if (!cli_parse_double(cmd, "--test-frac", text, out))
+        return 0;
+    if (!(*out > 0 && *out < 1)) {
+        cli_usage(cmd, "--test-frac must be between 0 and 1 (exclusive)");
+        return 0;
+    }
+    return 1;
+}

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "cli_data.h"
 #include "cli_format.h"
 #include "cli_opts.h"
@@ -477,70 +478,56 @@ static void write_report(FILE *f, const char *format, const compare_ctx *cx,
                "%.2fs\n", seconds_total);
 }
 
+typedef struct {
+    const char *train, *test;
+    double test_frac;
+    size_t *widths, n_widths;
+    long seeds;
+    int raw, lr_given, times_given;
+} compare_args;
+
+static int compare_option(const char *cmd, int id, const char *arg, void *ctx)
+{
+    compare_args *a = ctx;
+    switch (id) {
+    case OPT_TRAIN: a->train = arg; return 1;
+    case OPT_TEST: a->test = arg; return 1;
+    case OPT_RAW: a->raw = 1; return 1;
+    case OPT_TEST_FRAC: return cli_parse_test_frac(cmd, arg, &a->test_frac) ? 1 : -1;
+    case OPT_WIDTHS:
+        free(a->widths);
+        a->widths = NULL;
+        return parse_widths(cmd, arg, &a->widths, &a->n_widths) ? 1 : -1;
+    case OPT_SEEDS: return cli_parse_int(cmd, "--seeds", arg, 1, 10000, &a->seeds) ? 1 : -1;
+    /* Noted here, then parsed by the shared model options. */
+    case OPT_LR: a->lr_given = 1; return 0;
+    case OPT_TIMES: a->times_given = 1; return 0;
+    }
+    return 0;
+}
+
 int ntk_cmd_compare(int argc, char **argv)
 {
     const char *cmd = "compare";
-    struct option opts[96];
     const struct option *tables[] = {compare_options, cli_model_options, cli_data_options,
                                      cli_general_options, NULL};
-    cli_opts_merge(opts, sizeof opts / sizeof opts[0], tables);
     cli_model_opts o;
     cli_opts_init(&o);
-    const char *train = NULL, *test = NULL;
-    double test_frac = 0;
-    size_t *widths = NULL, n_widths = 0;
-    long seeds = 1;
-    int raw = 0, lr_given = 0, times_given = 0;
-    int rc = CLI_EXIT_USAGE, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            o.help = 1;
-            continue;
-        }
-        if (c == '?' || c == ':') {
-            cli_usage(cmd, "unknown option or missing value: '%s'", argv[optind - 1]);
-            goto out;
-        }
-        switch (c) {
-        case OPT_TRAIN: train = optarg; continue;
-        case OPT_TEST: test = optarg; continue;
-        case OPT_RAW: raw = 1; continue;
-        case OPT_TEST_FRAC:
-            if (!cli_parse_double(cmd, "--test-frac", optarg, &test_frac))
-                goto out;
-            if (!(test_frac > 0 && test_frac < 1)) {
-                cli_usage(cmd, "--test-frac must be between 0 and 1 (exclusive)");
-                goto out;
-            }
-            continue;
-        case OPT_WIDTHS:
-            free(widths);
-            widths = NULL;
-            if (!parse_widths(cmd, optarg, &widths, &n_widths))
-                goto out;
-            continue;
-        case OPT_SEEDS:
-            if (!cli_parse_int(cmd, "--seeds", optarg, 1, 10000, &seeds))
-                goto out;
-            continue;
-        case OPT_LR: lr_given = 1; break;
-        case OPT_TIMES: times_given = 1; break;
-        }
-        int h = cli_opts_handle(cmd, c, optarg, &o);
-        if (h < 0)
-            goto out;
-    }
-    if (o.help) {
+    compare_args a = {0};
+    a.seeds = 1;
+    int rc = CLI_EXIT_USAGE;
+    int parsed = cli_args_parse(cmd, argc, argv, tables, "h", compare_option, &a, &o, NULL);
+    const char *train = a.train, *test = a.test;
+    double test_frac = a.test_frac;
+    size_t *widths = a.widths, n_widths = a.n_widths;
+    long seeds = a.seeds;
+    int raw = a.raw, lr_given = a.lr_given, times_given = a.times_given;
+    if (parsed == CLI_ARGS_HELP) {
         help();
         rc = CLI_EXIT_OK;
-        goto out;
     }
-    if (optind < argc) {
-        cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    if (parsed != CLI_ARGS_OK)
         goto out;
-    }
     if (!train) {
         cli_usage(cmd, "--train FILE is required");
         goto out;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "cli_data.h"
 #include "cli_opts.h"
 #include "cli_report.h"
@@ -38,59 +39,43 @@ static void help(void)
            cli_model_help, cli_data_help, cli_select_help);
 }
 
+typedef struct {
+    const char *train, *test, *pred_path;
+    double test_frac;
+} eval_args;
+
+static int eval_option(const char *cmd, int id, const char *arg, void *ctx)
+{
+    eval_args *a = ctx;
+    switch (id) {
+    case OPT_TRAIN: a->train = arg; return 1;
+    case OPT_TEST: a->test = arg; return 1;
+    case OPT_PREDICTIONS: a->pred_path = arg; return 1;
+    case OPT_TEST_FRAC: return cli_parse_test_frac(cmd, arg, &a->test_frac) ? 1 : -1;
+    }
+    return 0;
+}
+
 int ntk_cmd_eval(int argc, char **argv)
 {
     const char *cmd = "eval";
-    struct option opts[96];
     const struct option *tables[] = {eval_options, cli_model_options, cli_data_options,
                                      cli_general_options, cli_select_options, NULL};
-    cli_opts_merge(opts, sizeof opts / sizeof opts[0], tables);
     cli_model_opts o;
     cli_opts_init(&o);
     cli_select_opts sel;
     cli_select_init(&sel);
-    const char *train = NULL, *test = NULL, *pred_path = NULL;
-    double test_frac = 0;
-    int rc = CLI_EXIT_USAGE, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            o.help = 1;
-            continue;
-        }
-        if (c == '?' || c == ':') {
-            cli_usage(cmd, "unknown option or missing value: '%s'", argv[optind - 1]);
-            goto out;
-        }
-        switch (c) {
-        case OPT_TRAIN: train = optarg; continue;
-        case OPT_TEST: test = optarg; continue;
-        case OPT_PREDICTIONS: pred_path = optarg; continue;
-        case OPT_TEST_FRAC:
-            if (!cli_parse_double(cmd, "--test-frac", optarg, &test_frac))
-                goto out;
-            if (!(test_frac > 0 && test_frac < 1)) {
-                cli_usage(cmd, "--test-frac must be between 0 and 1 (exclusive)");
-                goto out;
-            }
-            continue;
-        }
-        int h = cli_select_handle(cmd, c, optarg, &sel);
-        if (h == 0)
-            h = cli_opts_handle(cmd, c, optarg, &o);
-        if (h < 0)
-            goto out;
-    }
-    if (o.help) {
+    eval_args a = {0};
+    int rc = CLI_EXIT_USAGE;
+    int parsed = cli_args_parse(cmd, argc, argv, tables, "h", eval_option, &a, &o, &sel);
+    if (parsed == CLI_ARGS_HELP) {
         help();
         rc = CLI_EXIT_OK;
-        goto out;
     }
-    if (optind < argc) {
-        cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    if (parsed != CLI_ARGS_OK)
         goto out;
-    }
+    const char *train = a.train, *test = a.test, *pred_path = a.pred_path;
+    double test_frac = a.test_frac;
     if (!train) {
         cli_usage(cmd, "--train FILE is required");
         goto out;

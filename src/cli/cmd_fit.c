@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "cli_data.h"
 #include "cli_opts.h"
 #include "cli_report.h"
@@ -34,53 +35,44 @@ static void help(void)
            cli_model_help, cli_data_help, cli_select_help);
 }
 
+typedef struct {
+    const char *train, *model_path;
+} fit_args;
+
+static int fit_option(const char *cmd, int id, const char *arg, void *ctx)
+{
+    fit_args *a = ctx;
+    (void)cmd;
+    if (id == OPT_TRAIN) {
+        a->train = arg;
+        return 1;
+    }
+    if (id == 'o' || id == OPT_OUTPUT) {
+        a->model_path = arg;
+        return 1;
+    }
+    return 0;
+}
+
 int ntk_cmd_fit(int argc, char **argv)
 {
     const char *cmd = "fit";
-    struct option opts[96];
     const struct option *tables[] = {fit_options, cli_model_options, cli_data_options,
                                      cli_general_options, cli_select_options, NULL};
-    cli_opts_merge(opts, sizeof opts / sizeof opts[0], tables);
     cli_model_opts o;
     cli_opts_init(&o);
     cli_select_opts sel;
     cli_select_init(&sel);
-    const char *train = NULL, *model_path = NULL;
-    int rc = CLI_EXIT_USAGE, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        if (c == 'h') {
-            o.help = 1;
-            continue;
-        }
-        if (c == '?' || c == ':') {
-            cli_usage(cmd, "unknown option or missing value: '%s'", argv[optind - 1]);
-            goto out;
-        }
-        if (c == OPT_TRAIN) {
-            train = optarg;
-            continue;
-        }
-        if (c == 'o' || c == OPT_OUTPUT) {
-            model_path = optarg;
-            continue;
-        }
-        int h = cli_select_handle(cmd, c, optarg, &sel);
-        if (h == 0)
-            h = cli_opts_handle(cmd, c, optarg, &o);
-        if (h < 0)
-            goto out;
-    }
-    if (o.help) {
+    fit_args a = {0};
+    int rc = CLI_EXIT_USAGE;
+    int parsed = cli_args_parse(cmd, argc, argv, tables, "ho:", fit_option, &a, &o, &sel);
+    if (parsed == CLI_ARGS_HELP) {
         help();
         rc = CLI_EXIT_OK;
-        goto out;
     }
-    if (optind < argc) {
-        cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    if (parsed != CLI_ARGS_OK)
         goto out;
-    }
+    const char *train = a.train, *model_path = a.model_path;
     if (!train || !model_path) {
         cli_usage(cmd, "--train FILE and -o MODEL are required");
         goto out;

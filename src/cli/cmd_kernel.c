@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "cli_opts.h"
 
 enum { OPT_DATA = OPT_CMD_BASE, OPT_DATA2, OPT_OUTPUT };
@@ -28,53 +29,41 @@ static void help(void)
            cli_model_help, cli_data_help);
 }
 
+typedef struct {
+    const char *a_path, *b_path, *out_path;
+} kernel_args;
+
+static int kernel_option(const char *cmd, int id, const char *arg, void *ctx)
+{
+    kernel_args *a = ctx;
+    (void)cmd;
+    switch (id) {
+    case OPT_DATA: a->a_path = arg; return 1;
+    case OPT_DATA2: a->b_path = arg; return 1;
+    case 'o':
+    case OPT_OUTPUT: a->out_path = arg; return 1;
+    }
+    return 0;
+}
+
 int ntk_cmd_kernel(int argc, char **argv)
 {
     const char *cmd = "kernel";
-    struct option opts[96];
     const struct option *tables[] = {kernel_options, cli_model_options, cli_data_options,
                                      cli_general_options, NULL};
-    cli_opts_merge(opts, sizeof opts / sizeof opts[0], tables);
     cli_model_opts o;
     cli_opts_init(&o);
-    o.enc.standardize = NTK_STANDARDIZE_NONE;
-    const char *a_path = NULL, *b_path = NULL, *out_path = NULL;
-    int rc = CLI_EXIT_USAGE, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        if (c == 'h') {
-            o.help = 1;
-            continue;
-        }
-        if (c == '?' || c == ':') {
-            cli_usage(cmd, "unknown option or missing value: '%s'", argv[optind - 1]);
-            goto out;
-        }
-        if (c == OPT_DATA) {
-            a_path = optarg;
-            continue;
-        }
-        if (c == OPT_DATA2) {
-            b_path = optarg;
-            continue;
-        }
-        if (c == 'o' || c == OPT_OUTPUT) {
-            out_path = optarg;
-            continue;
-        }
-        if (cli_opts_handle(cmd, c, optarg, &o) < 0)
-            goto out;
-    }
-    if (o.help) {
+    o.enc.standardize = NTK_STANDARDIZE_NONE; /* the columns as given, unless asked */
+    kernel_args a = {0};
+    int rc = CLI_EXIT_USAGE;
+    int parsed = cli_args_parse(cmd, argc, argv, tables, "ho:", kernel_option, &a, &o, NULL);
+    if (parsed == CLI_ARGS_HELP) {
         help();
         rc = CLI_EXIT_OK;
-        goto out;
     }
-    if (optind < argc) {
-        cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    if (parsed != CLI_ARGS_OK)
         goto out;
-    }
+    const char *a_path = a.a_path, *b_path = a.b_path, *out_path = a.out_path;
     if (!a_path) {
         cli_usage(cmd, "--data FILE is required");
         goto out;

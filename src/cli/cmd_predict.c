@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "cli_data.h"
 #include "cli_opts.h"
 #include "cli_report.h"
@@ -35,51 +36,39 @@ static void help(void)
            "  ntk predict --model iris.ntk --data data/iris.csv -o predictions.csv\n");
 }
 
+typedef struct {
+    const char *model_path, *data, *out_path;
+} predict_args;
+
+static int predict_option(const char *cmd, int id, const char *arg, void *ctx)
+{
+    predict_args *a = ctx;
+    (void)cmd;
+    switch (id) {
+    case OPT_MODEL: a->model_path = arg; return 1;
+    case OPT_DATA: a->data = arg; return 1;
+    case 'o':
+    case OPT_OUTPUT: a->out_path = arg; return 1;
+    }
+    return 0;
+}
+
 int ntk_cmd_predict(int argc, char **argv)
 {
     const char *cmd = "predict";
-    struct option opts[32];
     const struct option *tables[] = {predict_options, cli_general_options, NULL};
-    cli_opts_merge(opts, sizeof opts / sizeof opts[0], tables);
     cli_model_opts o;
     cli_opts_init(&o);
-    const char *model_path = NULL, *data = NULL, *out_path = NULL;
-    int rc = CLI_EXIT_USAGE, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        if (c == 'h') {
-            o.help = 1;
-            continue;
-        }
-        if (c == '?' || c == ':') {
-            cli_usage(cmd, "unknown option or missing value: '%s'", argv[optind - 1]);
-            goto out;
-        }
-        if (c == OPT_MODEL) {
-            model_path = optarg;
-            continue;
-        }
-        if (c == OPT_DATA) {
-            data = optarg;
-            continue;
-        }
-        if (c == 'o' || c == OPT_OUTPUT) {
-            out_path = optarg;
-            continue;
-        }
-        if (cli_opts_handle(cmd, c, optarg, &o) < 0)
-            goto out;
-    }
-    if (o.help) {
+    predict_args a = {0};
+    int rc = CLI_EXIT_USAGE;
+    int parsed = cli_args_parse(cmd, argc, argv, tables, "ho:", predict_option, &a, &o, NULL);
+    if (parsed == CLI_ARGS_HELP) {
         help();
         rc = CLI_EXIT_OK;
-        goto out;
     }
-    if (optind < argc) {
-        cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    if (parsed != CLI_ARGS_OK)
         goto out;
-    }
+    const char *model_path = a.model_path, *data = a.data, *out_path = a.out_path;
     if (!model_path || !data) {
         cli_usage(cmd, "--model MODEL and --data FILE are required");
         goto out;
