@@ -14,7 +14,8 @@ for f in data/*.csv; do
         housevotes84) t="--target Class" ;;
         breastcancer) t="--drop Id" ;;
         glass) t="--task classification" ;;
-        letterrecognition|satellite) sel="--depth 3 --b-std 0.1 --reg 1e-3 --reg-scale relative --times 1000,inf --time-scale mean" ;;
+        letterrecognition) t="--target lettr"; sel="--depth 3 --b-std 0.1 --reg 1e-3 --reg-scale relative --times inf" ;;
+        satellite) sel="--depth 3 --b-std 0.1 --reg 1e-3 --reg-scale relative --times inf" ;;
     esac
     start=$(date +%s.%N)
     json=$($NTK eval --train "$f" $t --test-frac 0.25 --seed 0 $sel --format json --quiet) || { echo "| $b | failed |"; continue; }
