@@ -19,6 +19,7 @@ int ntk_cmd_compare(int argc, char **argv);
 int ntk_cmd_fit(int argc, char **argv);
 int ntk_cmd_predict(int argc, char **argv);
 int ntk_cmd_info(int argc, char **argv);
+int ntk_cmd_demo(int argc, char **argv);
 
 /* Print "ntk CMD: message" to stderr and return the exit code for err's status
  * (2 for bad input, 1 otherwise). */

@@ -19,6 +19,7 @@ static const command commands[] = {
     {"compare", ntk_cmd_compare, "train finite-width networks and compare them with the NTK"},
     {"fit", ntk_cmd_fit, "fit a model and save it to a file"},
     {"predict", ntk_cmd_predict, "predict new rows with a saved model"},
+    {"demo", ntk_cmd_demo, "classroom demonstrations with pictures (ntk demo list)"},
     {"info", ntk_cmd_info, "show version, BLAS library, core type and threads"},
 };
 
