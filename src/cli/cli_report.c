@@ -9,6 +9,10 @@
 #include "cli_select.h"
 #include "ntk/metrics.h"
 
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
 typedef struct {
     ntk_regression_metrics reg;
     ntk_classification_metrics cls;
@@ -67,7 +71,37 @@ void cli_report_model_json(FILE *f, const ntk_model *m, int target_scaling)
     fputs("}", f);
 }
 
-static void json_metrics(FILE *f, const ntk_model *m, const metrics *x)
+/* Central-interval half widths in standard deviations: Φ⁻¹(0.75),
+ * Φ⁻¹(0.95), Φ⁻¹(0.975). */
+static const double interval_z[3] = {0.67448975019608171, 1.6448536269514722,
+                                      1.959963984540054};
+
+void cli_calibration_compute(const double *y, const double *mean, const double *var, size_t n,
+                             double var_floor, cli_calibration *out)
+{
+    double nlpd = 0.0;
+    size_t in[3] = {0, 0, 0};
+    for (size_t i = 0; i < n; i++) {
+        double v = var[i] > var_floor ? var[i] : var_floor;
+        double e = y[i] - mean[i];
+        nlpd += 0.5 * log(2.0 * M_PI * v) + 0.5 * e * e / v;
+        double sd = sqrt(v);
+        for (int c = 0; c < 3; c++)
+            in[c] += fabs(e) <= interval_z[c] * sd;
+    }
+    out->nlpd = n ? nlpd / (double)n : NAN;
+    for (int c = 0; c < 3; c++)
+        out->coverage[c] = n ? (double)in[c] / (double)n : NAN;
+}
+
+static void calibration_at(const cli_report *r, const cli_uncertainty *u, size_t t,
+                           cli_calibration *out)
+{
+    cli_calibration_compute(r->test_y, r->test_scores + t * r->n_test,
+                            u->test_var + t * r->n_test, r->n_test, u->var_floor, out);
+}
+
+static void json_metrics(FILE *f, const ntk_model *m, const metrics *x, const cli_calibration *cal)
 {
     if (m->task == NTK_TASK_REGRESSION) {
         fputs("{\"rmse\": ", f);
@@ -76,6 +110,15 @@ static void json_metrics(FILE *f, const ntk_model *m, const metrics *x)
         cli_json_num(f, x->reg.mae);
         fputs(", \"r2\": ", f);
         cli_json_num(f, x->reg.r2);
+        if (cal) {
+            static const char *names[3] = {"coverage_50", "coverage_90", "coverage_95"};
+            fputs(", \"nlpd\": ", f);
+            cli_json_num(f, cal->nlpd);
+            for (int c = 0; c < 3; c++) {
+                fprintf(f, ", \"%s\": ", names[c]);
+                cli_json_num(f, cal->coverage[c]);
+            }
+        }
         fputs("}", f);
     } else {
         fputs("{\"accuracy\": ", f);
@@ -84,7 +127,7 @@ static void json_metrics(FILE *f, const ntk_model *m, const metrics *x)
     }
 }
 
-static void write_json(FILE *f, const cli_report *r)
+static void write_json(FILE *f, const cli_report *r, const cli_uncertainty *u)
 {
     const ntk_model *m = r->model;
     fprintf(f, "{\"task\": \"%s\", \"n_train\": %zu, \"n_test\": %zu, \"n_features\": %zu, ",
@@ -105,6 +148,13 @@ static void write_json(FILE *f, const cli_report *r)
         fputs(", ", f);
         cli_select_json(f, r->selection);
     }
+    if (u) {
+        fputs(", \"uncertainty\": {\"noise_var\": ", f);
+        cli_json_num(f, u->noise_var);
+        fputs(", \"var_floor\": ", f);
+        cli_json_num(f, u->var_floor);
+        fputs("}", f);
+    }
     fputs(", \"results\": [", f);
     for (size_t t = 0; t < m->n_times; t++) {
         metrics tr, te;
@@ -115,11 +165,14 @@ static void write_json(FILE *f, const cli_report *r)
         else
             cli_json_num(f, m->times[t]);
         fputs(", \"train\": ", f);
-        json_metrics(f, m, &tr);
+        json_metrics(f, m, &tr, NULL);
         if (r->test_scores) {
             compute(m, r->test_y, r->test_scores, r->n_test, t, &te, NULL);
+            cli_calibration cal;
+            if (u)
+                calibration_at(r, u, t, &cal);
             fputs(", \"test\": ", f);
-            json_metrics(f, m, &te);
+            json_metrics(f, m, &te, u ? &cal : NULL);
         }
         fputs("}", f);
     }
@@ -136,12 +189,15 @@ static void write_json(FILE *f, const cli_report *r)
     fprintf(f, "}, \"threads\": %d}\n", r->threads);
 }
 
-static void write_csv(FILE *f, const cli_report *r)
+static void write_csv(FILE *f, const cli_report *r, const cli_uncertainty *u)
 {
     const ntk_model *m = r->model;
     int reg = m->task == NTK_TASK_REGRESSION;
-    fputs(reg ? "t,train_rmse,train_mae,train_r2,test_rmse,test_mae,test_r2\n"
-              : "t,train_accuracy,test_accuracy\n", f);
+    if (!reg || !r->test_scores)
+        u = NULL;
+    fputs(reg ? "t,train_rmse,train_mae,train_r2,test_rmse,test_mae,test_r2"
+              : "t,train_accuracy,test_accuracy", f);
+    fputs(u ? ",test_nlpd,test_coverage_50,test_coverage_90,test_coverage_95\n" : "\n", f);
     for (size_t t = 0; t < m->n_times; t++) {
         metrics tr, te;
         memset(&te, 0, sizeof te);
@@ -158,7 +214,17 @@ static void write_csv(FILE *f, const cli_report *r)
             cli_fmt_num(b[4], 40, te.reg.rmse);
             cli_fmt_num(b[5], 40, te.reg.mae);
             cli_fmt_num(b[6], 40, te.reg.r2);
-            fprintf(f, "%s,%s,%s,%s,%s,%s,%s\n", b[0], b[1], b[2], b[3], b[4], b[5], b[6]);
+            fprintf(f, "%s,%s,%s,%s,%s,%s,%s", b[0], b[1], b[2], b[3], b[4], b[5], b[6]);
+            if (u) {
+                cli_calibration cal;
+                calibration_at(r, u, t, &cal);
+                cli_fmt_num(b[1], 40, cal.nlpd);
+                cli_fmt_num(b[2], 40, cal.coverage[0]);
+                cli_fmt_num(b[3], 40, cal.coverage[1]);
+                cli_fmt_num(b[4], 40, cal.coverage[2]);
+                fprintf(f, ",%s,%s,%s,%s", b[1], b[2], b[3], b[4]);
+            }
+            fputc('\n', f);
         } else {
             cli_fmt_num(b[1], 40, tr.cls.accuracy);
             cli_fmt_num(b[2], 40, te.cls.accuracy);
@@ -167,10 +233,12 @@ static void write_csv(FILE *f, const cli_report *r)
     }
 }
 
-static void write_table(FILE *f, const cli_report *r)
+static void write_table(FILE *f, const cli_report *r, const cli_uncertainty *u)
 {
     const ntk_model *m = r->model;
     int reg = m->task == NTK_TASK_REGRESSION;
+    if (!reg || !r->test_scores)
+        u = NULL;
     char act[64];
     fprintf(f, "%s: %zu training rows, %zu test rows, %zu features%s\n",
             reg ? "regression" : "classification", r->n_train, r->n_test, m->d,
@@ -189,8 +257,9 @@ static void write_table(FILE *f, const cli_report *r)
         cli_select_text(f, r->selection);
     fputc('\n', f);
     if (reg)
-        fprintf(f, "%12s  %12s %12s %8s  %12s %12s %8s\n", "t", "train RMSE", "train MAE",
-                "train R2", "test RMSE", "test MAE", "test R2");
+        fprintf(f, "%12s  %12s %12s %8s  %12s %12s %8s%s\n", "t", "train RMSE", "train MAE",
+                "train R2", "test RMSE", "test MAE", "test R2",
+                u ? "  test NLPD  cov50  cov90  cov95" : "");
     else
         fprintf(f, "%12s  %14s  %14s\n", "t", "train accuracy", "test accuracy");
     size_t *conf = NULL;
@@ -206,6 +275,12 @@ static void write_table(FILE *f, const cli_report *r)
             if (r->test_scores) {
                 compute(m, r->test_y, r->test_scores, r->n_test, t, &te, NULL);
                 fprintf(f, "  %12.6g %12.6g %8.4f", te.reg.rmse, te.reg.mae, te.reg.r2);
+                if (u) {
+                    cli_calibration cal;
+                    calibration_at(r, u, t, &cal);
+                    fprintf(f, "  %9.4g  %5.3f  %5.3f  %5.3f", cal.nlpd, cal.coverage[0],
+                            cal.coverage[1], cal.coverage[2]);
+                }
             }
         } else {
             fprintf(f, "%12s  %13.2f%%", tb, 100 * tr.cls.accuracy);
@@ -241,6 +316,11 @@ static void write_table(FILE *f, const cli_report *r)
         }
         free(conf);
     }
+    if (u)
+        fprintf(f, "\nuncertainty: NLPD in nats per test row (variance floor %.3g), coverage of "
+                   "central 50/90/95%% intervals;%s\n",
+                u->var_floor,
+                u->noise_var > 0 ? " observation noise included" : " no observation noise");
     fprintf(f, "\ntime: load %.3fs, kernel %.3fs, solve %.3fs (%s), predict %.3fs, total %.3fs; "
                "%d threads\n",
             r->seconds_load, m->seconds_kernel, m->seconds_solve,
@@ -248,22 +328,40 @@ static void write_table(FILE *f, const cli_report *r)
             r->seconds_total, r->threads);
 }
 
+void cli_report_write_u(FILE *f, const char *format, const cli_report *r,
+                        const cli_uncertainty *u)
+{
+    if (r->model->task != NTK_TASK_REGRESSION || !r->test_scores || !r->test_y)
+        u = NULL;
+    if (strcmp(format, "json") == 0)
+        write_json(f, r, u);
+    else if (strcmp(format, "csv") == 0)
+        write_csv(f, r, u);
+    else
+        write_table(f, r, u);
+}
+
 void cli_report_write(FILE *f, const char *format, const cli_report *r)
 {
-    if (strcmp(format, "json") == 0)
-        write_json(f, r);
-    else if (strcmp(format, "csv") == 0)
-        write_csv(f, r);
-    else
-        write_table(f, r);
+    cli_report_write_u(f, format, r, NULL);
 }
 
 void cli_predictions_write(FILE *f, const ntk_model *m, const double *scores, size_t rows)
 {
+    cli_predictions_write_u(f, m, scores, NULL, rows);
+}
+
+void cli_predictions_write_u(FILE *f, const ntk_model *m, const double *scores,
+                             const double *var, size_t rows)
+{
     char tb[48];
+    if (m->task != NTK_TASK_REGRESSION)
+        var = NULL;
     for (size_t t = 0; t < m->n_times; t++) {
         cli_fmt_time(tb, sizeof tb, m->times[t]);
         fprintf(f, "%st=%s", t ? "," : "", tb);
+        if (var)
+            fprintf(f, ",std@t=%s", tb);
     }
     fputc('\n', f);
     for (size_t i = 0; i < rows; i++) {
@@ -273,6 +371,8 @@ void cli_predictions_write(FILE *f, const ntk_model *m, const double *scores, si
             const double *s = scores + (t * rows + i) * m->k;
             if (m->task == NTK_TASK_REGRESSION) {
                 fprintf(f, "%.17g", s[0]);
+                if (var)
+                    fprintf(f, ",%.17g", sqrt(var[t * rows + i]));
             } else {
                 size_t lab;
                 ntk_scores_to_labels(s, 1, m->k, &lab);

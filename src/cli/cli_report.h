@@ -21,11 +21,40 @@ typedef struct {
 /* Write the report in format "table", "csv" or "json". */
 void cli_report_write(FILE *f, const char *format, const cli_report *r);
 
+/* Predictive uncertainty on the test rows (ntk eval --uncertainty). */
+typedef struct {
+    const double *test_var; /* n_times × n_test predictive variances of y, original units */
+    double var_floor;       /* variances are raised to this for NLPD and coverage (> 0) */
+    double noise_var;       /* observation-noise variance included in test_var */
+} cli_uncertainty;
+
+/* Test-set calibration at one time: mean Gaussian negative log predictive
+ * density (nats per test row) and the fraction of test targets inside the
+ * central 50/90/95% intervals mean ± z·σ. */
+typedef struct {
+    double nlpd, coverage[3];
+} cli_calibration;
+
+void cli_calibration_compute(const double *y, const double *mean, const double *var, size_t n,
+                             double var_floor, cli_calibration *out);
+
+/* The report with calibration columns/keys added when u is non-NULL
+ * (regression only): JSON test metrics gain nlpd, coverage_50, coverage_90,
+ * coverage_95; CSV gains test_nlpd,test_coverage_50,...; the table gains
+ * columns. u = NULL is cli_report_write. */
+void cli_report_write_u(FILE *f, const char *format, const cli_report *r,
+                        const cli_uncertainty *u);
+
 /* The model's hyperparameters as a JSON object. */
 void cli_report_model_json(FILE *f, const ntk_model *m, int target_scaling);
 
 /* One row per row of scores (m rows): regression: a column "t=<t>" per time;
  * classification: the predicted label per time. */
 void cli_predictions_write(FILE *f, const ntk_model *m, const double *scores, size_t rows);
+
+/* Regression predictions with a column "std@t=<t>" (√variance) beside each
+ * "t=<t>" column; var is n_times × rows (NULL: cli_predictions_write). */
+void cli_predictions_write_u(FILE *f, const ntk_model *m, const double *scores,
+                             const double *var, size_t rows);
 
 #endif
