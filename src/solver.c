@@ -1,5 +1,6 @@
 /* The gradient-flow predictor's coefficients: Cholesky for t = ∞, one
- * eigendecomposition for any set of times (see ntk/solver.h).
+ * eigendecomposition for any set of times, or the Chebyshev expansion
+ * (solver_cheb.c) for finite times at scale (see ntk/solver.h).
  *
  * Every n×n matrix here is symmetric, so its row-major storage is also its
  * column-major storage: LAPACK is called in column-major mode, which avoids
@@ -8,10 +9,13 @@
 #include "ntk/solver.h"
 
 #include <cblas.h>
+#include <stdint.h>
 #include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "solver_cheb.h"
 
 /* Jitter ladder for an A that is numerically singular: mean(diag)·10^e. */
 #define JITTER_FIRST_EXP (-12)
@@ -78,6 +82,7 @@ static ntk_solution *solution_new(size_t n, size_t k, const ntk_solve_params *p,
     s->k = k;
     s->n_times = p->n_times;
     s->eig_min = s->eig_max = NAN;
+    s->cheb_bound = NAN;
     s->times = malloc(p->n_times * sizeof *s->times);
     s->coef = ntk_alloc_checked(p->n_times * n * k * sizeof(double), "coefficients", err);
     if (p->want_train_predictions)
@@ -164,9 +169,12 @@ static ntk_status solve_cholesky(double *A, size_t n, const double *Y, size_t k,
         if (info != 0) {
             st = ntk_error_set(err, NTK_EFAILED, "dpotrs failed (info %d)", (int)info);
         } else {
-            /* Every requested time is ∞ here; one solve serves them all. */
+            /* One solve serves every t = ∞ (finite times, if any, were
+             * served by the Chebyshev path before A was factored). */
             double shift = s->reg_abs + jitter;
             for (size_t t = 0; t < s->n_times; t++) {
+                if (!isinf(s->times[t]))
+                    continue;
                 double *C = s->coef + t * n * k;
                 to_row_major(B, n, k, C);
                 if (s->train_pred) {
@@ -316,6 +324,109 @@ done:
     return st;
 }
 
+/* Scale s = η·c·t of each time (t = ∞ → +∞). */
+static double time_scale_of(const ntk_solve_params *p, size_t n, size_t k, double t)
+{
+    double c = p->time_scale == NTK_TIME_MEAN ? 1.0 / ((double)n * (double)k) : 1.0;
+    return isinf(t) ? INFINITY : p->lr * c * t;
+}
+
+/* Largest degree AUTO accepts: d·max(2k, 16) ≤ 2n, i.e. about 2 × 2n³ flops
+ * of n×n by n×k products (k < 8 is bandwidth-bound: priced as k = 8). */
+static size_t auto_max_degree(size_t n, size_t k)
+{
+    size_t w = 2 * k > 16 ? 2 * k : 16;
+    return 2 * n / w;
+}
+
+#define CHEB_FORCED_MAX_DEGREE 16000
+
+/* Finite times by the Chebyshev expansion (A only read), then t = ∞ (if
+ * asked) by Cholesky in place. Returns NTK_OK with *declined = 1, touching
+ * nothing, if the degree needed exceeds max_degree. */
+static ntk_status solve_chebyshev(double *A, size_t n, const double *Y, size_t k,
+                                  const ntk_solve_params *p, ntk_solution *s,
+                                  size_t max_degree, int *declined, ntk_error *err)
+{
+    *declined = 0;
+    size_t nt = s->n_times, nf = 0;
+    double *sc = malloc(nt * sizeof *sc);
+    size_t *slot = malloc(nt * sizeof *slot);
+    if (!sc || !slot) {
+        free(sc);
+        free(slot);
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    }
+    for (size_t t = 0; t < nt; t++)
+        if (!isinf(s->times[t])) {
+            sc[nf] = time_scale_of(p, n, k, s->times[t]);
+            slot[nf++] = t;
+        }
+    cheb_plan plan;
+    ntk_progress_report(&p->progress, "chebyshev plan", 0, 1);
+    ntk_status st = cheb_plan_make(A, n, sc, nf, max_degree, &plan, err);
+    free(sc);
+    if (st != NTK_OK) {
+        free(slot);
+        return st;
+    }
+    if (plan.degree == SIZE_MAX) {
+        cheb_plan_free(&plan);
+        free(slot);
+        *declined = 1;
+        return NTK_OK;
+    }
+    size_t len = n * k;
+    double *Ycm = ntk_alloc_checked(len * sizeof(double), "targets", err);
+    double *Cb = ntk_alloc_checked(nf * len * sizeof(double), "Chebyshev coefficients", err);
+    double *Fb = s->train_pred ? ntk_alloc_checked(nf * len * sizeof(double),
+                                                   "Chebyshev training predictions", err)
+                               : NULL;
+    double **out = malloc(nf * sizeof *out);
+    if (!Ycm || !Cb || !out || (s->train_pred && !Fb)) {
+        st = err && err->status ? err->status : ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t f = 0; f < nf; f++)
+        out[f] = Cb + f * len;
+    to_col_major(Y, n, k, Ycm);
+    st = cheb_apply(&plan, A, n, Ycm, k, out, &p->progress, err);
+    if (st != NTK_OK)
+        goto done;
+    if (Fb) {
+        /* f_t at the training inputs: Θ C = A C − λ C, all times in one product. */
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)(k * nf), (int)n,
+                    1.0, A, (int)n, Cb, (int)n, 0.0, Fb, (int)n);
+        for (size_t i = 0; i < nf * len; i++)
+            Fb[i] -= s->reg_abs * Cb[i];
+    }
+    for (size_t f = 0; f < nf; f++) {
+        to_row_major(Cb + f * len, n, k, s->coef + slot[f] * len);
+        if (Fb)
+            to_row_major(Fb + f * len, n, k, s->train_pred + slot[f] * len);
+    }
+    s->used_chebyshev = 1;
+    s->cheb_degree = plan.degree;
+    s->cheb_bound = plan.L;
+    for (size_t f = 0; f < nf; f++)
+        if (plan.tail[f] > s->cheb_tail)
+            s->cheb_tail = plan.tail[f];
+    /* Free the blocks before the factorization: t = ∞ reuses A in place. */
+    free(Cb);
+    free(Fb);
+    Cb = Fb = NULL;
+    if (nf < nt)
+        st = solve_cholesky(A, n, Y, k, p, s, err);
+done:
+    free(Ycm);
+    free(Cb);
+    free(Fb);
+    free(out);
+    free(slot);
+    cheb_plan_free(&plan);
+    return st;
+}
+
 ntk_status ntk_solve(double *theta, size_t n, const double *Y, size_t k,
                      const ntk_solve_params *p, ntk_solution **out, ntk_error *err)
 {
@@ -353,9 +464,28 @@ ntk_status ntk_solve(double *theta, size_t n, const double *Y, size_t k,
         ntk_solution_free(s);
         return ntk_error_set(err, NTK_EINPUT, "the Cholesky path serves only t = inf");
     }
-    int eigen = p->method == NTK_SOLVE_EIGEN || (p->method == NTK_SOLVE_AUTO && !all_inf);
-    ntk_status st = eigen ? solve_eigen(theta, n, Y, k, p, s, err)
-                          : solve_cholesky(theta, n, Y, k, p, s, err);
+    ntk_status st = NTK_OK;
+    if (p->method == NTK_SOLVE_EIGEN) {
+        st = solve_eigen(theta, n, Y, k, p, s, err);
+    } else if (all_inf) {
+        st = solve_cholesky(theta, n, Y, k, p, s, err);
+    } else {
+        int declined = 1;
+        if (p->method == NTK_SOLVE_CHEBYSHEV || n >= NTK_CHEB_MIN_N) {
+            size_t maxd = p->method == NTK_SOLVE_CHEBYSHEV ? CHEB_FORCED_MAX_DEGREE
+                                                            : auto_max_degree(n, k);
+            st = solve_chebyshev(theta, n, Y, k, p, s, maxd, &declined, err);
+        }
+        if (st == NTK_OK && declined) {
+            if (p->method == NTK_SOLVE_CHEBYSHEV)
+                st = ntk_error_set(err, NTK_EINPUT,
+                                   "the Chebyshev path would need a degree above %d for these "
+                                   "times (s*lambda_max too large); use the eigen path",
+                                   CHEB_FORCED_MAX_DEGREE);
+            else
+                st = solve_eigen(theta, n, Y, k, p, s, err);
+        }
+    }
     if (st != NTK_OK) {
         ntk_solution_free(s);
         return st;
