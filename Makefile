@@ -160,3 +160,12 @@ $(BENCH_KERNEL): tools/bench_kernel.c $(STATIC)
 bench-kernel: $(BENCH_KERNEL)
 	sh tools/bench_kernel.sh $(BENCH_KERNEL)
 # --- end bench (kernel) ---
+
+# --- bench (performance) ---
+# `make bench` (above) also needs bench_blas: BLAS peak, dpotrf/dsyevd as a
+# fraction of it, and the solver paths at scale (tools/bench.sh, docs/performance.md).
+bench: $(BUILD)/tools/bench_blas
+.PHONY: bench-blas
+bench-blas: $(BUILD)/tools/bench_blas
+	$(BUILD)/tools/bench_blas blas 3000 3000 26
+# --- end bench (performance) ---

@@ -1,30 +1,86 @@
 #!/bin/sh
-# `make bench`: end-to-end `ntk eval` against the same pipeline in numpy/scipy
-# (tools/numpy_pipeline.py), same data, same model, same thread count, then the
-# kernel benchmark (tools/bench_kernel.sh). Ratios, not absolute times, are the
-# point: both run in this one invocation on this machine.
-# env: THREADS (2), N_TRAIN (5000), N_TEST (2000), KERNEL_SIZES ("2000 5000")
+# `make bench`: in one run on this machine, with the same thread count for every
+# program:
+#   1. the linked BLAS's practical peak (dgemm) and the solver's dense steps
+#      (the Chebyshev step, dpotrf, dsyevd) as fractions of it (tools/bench_blas.c);
+#   2. kernel evaluation rate against numpy (tools/bench_kernel.sh);
+#   3. the solver alone at SOLVE_N rows: Cholesky (t = inf) vs the Chebyshev path
+#      (5 finite times), plus the eigendecomposition if SOLVE_N <= EIGEN_MAX;
+#   4. end-to-end `ntk eval` on letterrecognition (first N_TRAIN rows train, the
+#      next N_TEST test) at t = inf and at 5 finite times, against the same
+#      pipeline in numpy/scipy (tools/numpy_pipeline.py), with peak resident memory.
+# The machine may be shared: the 1-minute load average is printed next to every
+# measurement. Ratios, not absolute times, are the point.
+# env: THREADS (2), N_TRAIN (15000), N_TEST (5000), NTK (bin/ntk), TOOLS (build/tools),
+#      BLAS_N (3000), SOLVE_N (5000), EIGEN_MAX (5000), KERNEL_N (4000), SKIP_NUMPY (0)
 THREADS=${THREADS:-2}
-N_TRAIN=${N_TRAIN:-5000}
-N_TEST=${N_TEST:-2000}
+N_TRAIN=${N_TRAIN:-15000}
+N_TEST=${N_TEST:-5000}
+NTK=${NTK:-bin/ntk}
+TOOLS=${TOOLS:-build/tools}
+BLAS_N=${BLAS_N:-3000}
+SOLVE_N=${SOLVE_N:-5000}
+EIGEN_MAX=${EIGEN_MAX:-5000}
+KERNEL_N=${KERNEL_N:-4000}
+FINITE=1,10,100,1000,10000
 export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+load() { cut -d' ' -f1 /proc/loadavg; }
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; threads: $THREADS; $($NTK info | grep 'blas core'); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+
+echo "## BLAS/LAPACK (GFLOP/s; fraction of the dgemm peak)"
+echo
+echo "| operation | n | seconds | GFLOP/s | of peak | load |"
+echo "|---|---:|---:|---:|---:|---:|"
+l=$(load)
+"$TOOLS/bench_blas" blas "$BLAS_N" "$BLAS_N" 26 > "$tmp/blas" || exit 1
+while read -r name n s g f rest; do
+    echo "| $name ${rest} | $n | $s | $g | $f | $l |"
+done < "$tmp/blas"
+echo "(dgemm: n³ multiply-adds, best of 3; dgemm_block_k26: n×n by n×26, the Chebyshev step; dpotrf: n³/3; dsyevd: nominal 10n³/3)"
+echo
+
+echo "## Kernel evaluation (ReLU NTK, depth 3, d = 16), load $(load)"
+echo
+SIZES=$KERNEL_N DIMS=16 DEPTHS=3 ACTS=relu REPEAT=1 NUMPY_MAX=$KERNEL_N THREADS=$THREADS \
+    sh tools/bench_kernel.sh "$TOOLS/bench_kernel" | tail -n +3
+echo
+
+echo "## Solver alone: ReLU NTK of $SOLVE_N random rows, 26 centered one-hot targets, 5 finite times ($FINITE, mean scale)"
+echo
+echo "| path | n | seconds | notes | load |"
+echo "|---|---:|---:|---|---:|"
+eig=0; [ "$SOLVE_N" -le "$EIGEN_MAX" ] && eig=1
+l=$(load)
+"$TOOLS/bench_blas" solve "$SOLVE_N" 26 $eig > "$tmp/solve" || exit 1
+while read -r name n s rest; do
+    echo "| $name | $n | $s | $rest | $l |"
+done < "$tmp/solve"
+echo
 head -n $((N_TRAIN + 1)) data/letterrecognition.csv > "$tmp/train.csv"
 { head -n 1 data/letterrecognition.csv; tail -n +$((N_TRAIN + 2)) data/letterrecognition.csv | head -n "$N_TEST"; } > "$tmp/test.csv"
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores; threads: $THREADS; $(bin/ntk info | grep 'blas core'); load: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "end to end: letterrecognition, $N_TRAIN train / $N_TEST test rows, ReLU NTK depth 3, b_std 0.1, reg 1e-3 x mean diag"
+echo "## End to end: letterrecognition, $N_TRAIN train / $N_TEST test rows, ReLU NTK depth 3, b_std 0.1, reg 1e-3 x mean diag, time scale mean"
 echo
-echo "| times | ntk s | numpy s | numpy/ntk | ntk accuracy | numpy accuracy | ntk peak RSS MB |"
-echo "|---|---:|---:|---:|---|---|---:|"
-for times in inf 10,100,1000,10000,inf; do
-    /usr/bin/time -f "%e %M" -o "$tmp/time" bin/ntk eval --train "$tmp/train.csv" --test "$tmp/test.csv" \
+echo "| times | ntk s (kernel / solve / predict) | ntk peak RSS MB | load | numpy s | numpy peak RSS MB | load | numpy/ntk | ntk accuracy | numpy accuracy |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---|---|"
+for times in inf $FINITE; do
+    l1=$(load)
+    /usr/bin/time -f "%e %M" -o "$tmp/time" "$NTK" eval --train "$tmp/train.csv" --test "$tmp/test.csv" \
         --target lettr --depth 3 --b-std 0.1 --reg 1e-3 --reg-scale relative --times $times \
-        --time-scale mean --threads "$THREADS" --format csv --quiet > "$tmp/ntk.csv" || exit 1
+        --time-scale mean --threads "$THREADS" --format json --quiet > "$tmp/ntk.json" || exit 1
     ns=$(cut -d' ' -f1 "$tmp/time"); rss=$(( $(cut -d' ' -f2 "$tmp/time") / 1024 ))
-    nacc=$(tail -n +2 "$tmp/ntk.csv" | cut -d, -f3 | xargs printf '%.4f ')
-    p=$(/usr/bin/python3 tools/numpy_pipeline.py "$tmp/train.csv" "$tmp/test.csv" lettr 3 0.1 1e-3 $times) || exit 1
-    ps=$(echo "$p" | cut -d' ' -f1); pacc=$(echo "$p" | cut -d' ' -f2-)
-    echo "| $times | $ns | $ps | $(echo "scale=1; $ps / $ns" | bc) | $nacc | $pacc | $rss |"
+    split=$(/usr/bin/python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["seconds"]; print("%.1f / %.1f / %.1f" % (s["kernel"], s["solve"], s["predict"]))' "$tmp/ntk.json")
+    nacc=$(/usr/bin/python3 -c 'import json,sys; print(" ".join("%.4f" % r["test"]["accuracy"] for r in json.load(open(sys.argv[1]))["results"]))' "$tmp/ntk.json")
+    if [ "${SKIP_NUMPY:-0}" = 1 ]; then
+        echo "| $times | $ns ($split) | $rss | $l1 | — | — | — | — | $nacc | — |"
+        continue
+    fi
+    l2=$(load)
+    p=$(/usr/bin/time -f "%M" -o "$tmp/ptime" /usr/bin/python3 tools/numpy_pipeline.py "$tmp/train.csv" "$tmp/test.csv" lettr 3 0.1 1e-3 $times) || exit 1
+    ps=$(echo "$p" | cut -d' ' -f1); pacc=$(echo "$p" | cut -d' ' -f2-); prss=$(( $(cat "$tmp/ptime") / 1024 ))
+    echo "| $times | $ns ($split) | $rss | $l1 | $ps | $prss | $l2 | $(echo "scale=1; $ps / $ns" | bc) | $nacc | $pacc |"
 done
 echo
-SIZES=${KERNEL_SIZES:-"2000 5000"} DEPTHS="1 3" THREADS=$THREADS sh tools/bench_kernel.sh build/tools/bench_kernel
+
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

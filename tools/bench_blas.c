@@ -1,0 +1,222 @@
+/* bench_blas — the linked BLAS/LAPACK's practical peak and the solver's
+ * dense steps as fractions of it. Built by `make bench`.
+ *
+ * usage: bench_blas blas NG NF K
+ *   dgemm NG×NG×NG (the practical peak, best of 3), the Chebyshev step
+ *   (NF×NF by NF×K dgemm), dpotrf and dsyevd at NF (on a ReLU NTK + ridge).
+ *   prints lines "name n seconds gflops fraction_of_peak".
+ * usage: bench_blas solve N K EIGEN(0|1)
+ *   ReLU NTK depth 3 (b_std 0.1) of N random rows (d = 16), centered one-hot
+ *   targets with K classes, ridge 1e-3 × mean diag, 'mean' time scale:
+ *   ntk_solve at t = ∞ (Cholesky), at t = 1,10,100,1000,10000 by the
+ *   Chebyshev path, and (EIGEN = 1) by the eigendecomposition, with the
+ *   largest relative difference Chebyshev vs eigen.
+ *   prints lines "method n seconds [degree|rel_diff]". */
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ntk/kernel.h"
+#include "ntk/rng.h"
+#include "ntk/solver.h"
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+
+static void *xmalloc(size_t bytes)
+{
+    void *p = malloc(bytes ? bytes : 1);
+    if (!p) {
+        fprintf(stderr, "bench_blas: out of memory (%zu bytes)\n", bytes);
+        exit(1);
+    }
+    return p;
+}
+
+static void fill_normal(double *x, size_t len, uint64_t seed)
+{
+    ntk_rng r;
+    ntk_rng_seed(&r, seed);
+    for (size_t i = 0; i < len; i++)
+        x[i] = ntk_rng_normal(&r);
+}
+
+/* ReLU NTK, depth 3, b_std 0.1, of n random rows (d = 16), row-major n×n. */
+static double *relu_kernel(size_t n)
+{
+    size_t d = 16;
+    double *X = xmalloc(n * d * sizeof *X), *K = xmalloc(n * n * sizeof *K);
+    fill_normal(X, n * d, 1);
+    ntk_arch a;
+    ntk_arch_init(&a);
+    a.depth = 3;
+    a.b_std = 0.1;
+    ntk_error err = {0};
+    if (ntk_kernel_eval(&a, NTK_KIND_NTK, X, n, NULL, 0, d, K, NULL, &err) != NTK_OK) {
+        fprintf(stderr, "bench_blas: %s\n", err.msg);
+        exit(1);
+    }
+    free(X);
+    return K;
+}
+
+static int bench_blas(size_t ng, size_t nf, size_t k)
+{
+    double *A = xmalloc(ng * ng * sizeof *A), *B = xmalloc(ng * ng * sizeof *B);
+    double *C = xmalloc(ng * ng * sizeof *C);
+    fill_normal(A, ng * ng, 2);
+    fill_normal(B, ng * ng, 3);
+    double best = INFINITY;
+    for (int r = 0; r < 3; r++) {
+        double t0 = now();
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)ng, (int)ng, (int)ng, 1.0, A,
+                    (int)ng, B, (int)ng, 0.0, C, (int)ng);
+        double t = now() - t0;
+        best = t < best ? t : best;
+    }
+    free(A);
+    free(B);
+    free(C);
+    double peak = 2.0 * ng * ng * (double)ng / best / 1e9;
+    printf("dgemm %zu %.3f %.2f 1.00\n", ng, best, peak);
+
+    double *K = relu_kernel(nf), *W = xmalloc(nf * nf * sizeof *W);
+    double md = 0;
+    for (size_t i = 0; i < nf; i++)
+        md += K[i * nf + i];
+    for (size_t i = 0; i < nf; i++)
+        K[i * nf + i] += 1e-3 * md / (double)nf;
+    /* The Chebyshev step: nf×nf by nf×k. */
+    double *Y = xmalloc(nf * k * sizeof *Y), *Z = xmalloc(nf * k * sizeof *Z);
+    fill_normal(Y, nf * k, 4);
+    best = INFINITY;
+    for (int r = 0; r < 5; r++) {
+        double t0 = now();
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)nf, (int)k, (int)nf, 1.0, K,
+                    (int)nf, Y, (int)nf, 0.0, Z, (int)nf);
+        double t = now() - t0;
+        best = t < best ? t : best;
+    }
+    double g = 2.0 * nf * nf * (double)k / best / 1e9;
+    printf("dgemm_block_k%zu %zu %.4f %.2f %.2f\n", k, nf, best, g, g / peak);
+    free(Y);
+    free(Z);
+
+    memcpy(W, K, nf * nf * sizeof *W);
+    double t0 = now();
+    lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)nf, W, (lapack_int)nf);
+    double tc = now() - t0;
+    if (info != 0) {
+        fprintf(stderr, "bench_blas: dpotrf info %d\n", (int)info);
+        return 1;
+    }
+    g = (double)nf * nf * nf / 3.0 / tc / 1e9;
+    printf("dpotrf %zu %.3f %.2f %.2f\n", nf, tc, g, g / peak);
+
+    memcpy(W, K, nf * nf * sizeof *W);
+    double *w = xmalloc(nf * sizeof *w);
+    t0 = now();
+    info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)nf, W, (lapack_int)nf, w);
+    double te = now() - t0;
+    if (info != 0) {
+        fprintf(stderr, "bench_blas: dsyevd info %d\n", (int)info);
+        return 1;
+    }
+    /* Nominal count: 4n³/3 (tridiagonal reduction) + 2n³ (back-transformation). */
+    g = 10.0 / 3.0 * nf * nf * (double)nf / te / 1e9;
+    printf("dsyevd %zu %.3f %.2f %.2f (%.1fx dpotrf)\n", nf, te, g, g / peak, te / tc);
+    free(w);
+    free(W);
+    free(K);
+    return 0;
+}
+
+static int bench_solve(size_t n, size_t k, int eigen)
+{
+    double *K = relu_kernel(n), *A = xmalloc(n * n * sizeof *A);
+    double *Y = xmalloc(n * k * sizeof *Y);
+    ntk_rng r;
+    ntk_rng_seed(&r, 5);
+    for (size_t i = 0; i < n; i++) {
+        size_t cls = (size_t)(ntk_rng_uniform(&r) * (double)k) % k;
+        for (size_t c = 0; c < k; c++)
+            Y[i * k + c] = (c == cls ? 1.0 : 0.0) - 1.0 / (double)k;
+    }
+    double inf[] = {INFINITY}, fin[] = {1, 10, 100, 1000, 10000};
+    ntk_solve_params p;
+    ntk_solve_params_init(&p);
+    p.reg = 1e-3;
+    p.reg_scale = NTK_REG_RELATIVE;
+    p.time_scale = NTK_TIME_MEAN;
+    ntk_error err = {0};
+    ntk_solution *sc = NULL, *sf = NULL, *se = NULL;
+
+    memcpy(A, K, n * n * sizeof *A);
+    p.times = inf;
+    p.n_times = 1;
+    double t0 = now();
+    if (ntk_solve(A, n, Y, k, &p, &sc, &err) != NTK_OK)
+        goto fail;
+    printf("cholesky %zu %.3f\n", n, now() - t0);
+
+    memcpy(A, K, n * n * sizeof *A);
+    p.times = fin;
+    p.n_times = 5;
+    p.method = NTK_SOLVE_CHEBYSHEV;
+    t0 = now();
+    if (ntk_solve(A, n, Y, k, &p, &sf, &err) != NTK_OK)
+        goto fail;
+    printf("chebyshev %zu %.3f degree %zu L %.4g\n", n, now() - t0, sf->cheb_degree,
+           sf->cheb_bound);
+
+    if (eigen) {
+        memcpy(A, K, n * n * sizeof *A);
+        p.method = NTK_SOLVE_EIGEN;
+        t0 = now();
+        if (ntk_solve(A, n, Y, k, &p, &se, &err) != NTK_OK)
+            goto fail;
+        double te = now() - t0, worst = 0;
+        for (size_t t = 0; t < 5; t++) {
+            double num = 0, den = 0, nf = 0, df = 0;
+            for (size_t i = 0; i < n * k; i++) {
+                size_t o = t * n * k + i;
+                num += pow(sf->coef[o] - se->coef[o], 2);
+                den += pow(se->coef[o], 2);
+                nf += pow(sf->train_pred[o] - se->train_pred[o], 2);
+                df += pow(se->train_pred[o], 2);
+            }
+            worst = fmax(worst, fmax(sqrt(num / den), sqrt(nf / fmax(df, 1e-300))));
+        }
+        printf("eigen %zu %.3f rel_diff %.2g\n", n, te, worst);
+    }
+    ntk_solution_free(sc);
+    ntk_solution_free(sf);
+    ntk_solution_free(se);
+    free(A);
+    free(K);
+    free(Y);
+    return 0;
+fail:
+    fprintf(stderr, "bench_blas: %s\n", err.msg);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 5 && strcmp(argv[1], "blas") == 0)
+        return bench_blas(strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10),
+                          strtoul(argv[4], NULL, 10));
+    if (argc >= 5 && strcmp(argv[1], "solve") == 0)
+        return bench_solve(strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10),
+                           atoi(argv[4]));
+    fprintf(stderr, "usage: %s blas NG NF K | solve N K EIGEN\n", argv[0]);
+    return 2;
+}
