@@ -27,7 +27,7 @@ static const struct option demo_general_options[] = {
 
 static const demo_def *const demos[] = {
     &demo_training_curves, &demo_kernel_vs_angle, &demo_toy_regression,
-    &demo_width_convergence, &demo_spectrum, &demo_invariance, NULL,
+    &demo_width_convergence, &demo_spectrum, &demo_invariance, &demo_uncertainty, NULL,
 };
 
 static void list(FILE *f)

@@ -42,7 +42,7 @@ typedef struct {
 } demo_def;
 
 extern const demo_def demo_training_curves, demo_kernel_vs_angle, demo_toy_regression,
-    demo_width_convergence, demo_spectrum, demo_invariance;
+    demo_width_convergence, demo_spectrum, demo_invariance, demo_uncertainty;
 
 /* ------------------------------------------------------------ output */
 

@@ -34,10 +34,10 @@ rel_close() {
         END { if (n == 0 || worst > tol * (big > 1 ? big : 1)) { print "max diff " worst " of " n; exit 1 } }' "$1" "$2"
 }
 
-expect_exit 0 $NTK demo list && for d in training-curves kernel-vs-angle toy-regression width-convergence spectrum invariance; do
+expect_exit 0 $NTK demo list && for d in training-curves kernel-vs-angle toy-regression width-convergence spectrum invariance uncertainty; do
     expect_out_match "^  $d "
 done
-for d in training-curves kernel-vs-angle toy-regression width-convergence spectrum invariance; do
+for d in training-curves kernel-vs-angle toy-regression width-convergence spectrum invariance uncertainty; do
     expect_exit 0 $NTK demo $d --help && expect_out_match 'CSV columns'
 done
 
@@ -79,6 +79,22 @@ if expect_exit 0 $NTK demo toy-regression --out $O --n 5 --widths 4,16 --times 1
     # t = 100 on the grid equals the ntk_at_T column
     awk -F, 'NR > 1 && $1 != "" && $4 != $6 { bad = 1 } END { exit bad }' $O/toy-regression.csv ||
         fail "toy-regression: ntk_at_T != ntk_t100"
+fi
+
+# uncertainty: mean and std columns equal ntk eval --uncertainty on the same points;
+# the band is the prior at t = 0 and narrows as training goes on.
+if expect_exit 0 $NTK demo uncertainty --out $O --n 6 --times 0,10,inf --lr 0.05 --quiet; then
+    check_files uncertainty '^x,truth,mean_t0,std_t0,mean_t10,std_t10,mean_tinf,std_tinf,train_x,train_y$'
+    awk -F, 'NR == 1 { print "x,y"; next } $9 != "" { print $9 "," $10 }' $O/uncertainty.csv > $TMPD/utr.csv
+    awk -F, 'NR == 1 { print "x,y"; next } { print $1 "," $2 }' $O/uncertainty.csv > $TMPD/ute.csv
+    expect_exit 0 $NTK eval --train $TMPD/utr.csv --test $TMPD/ute.csv --b-std 0.5 --standardize none \
+        --target-scaling off --times 0,10,inf --lr 0.05 --uncertainty --predictions $TMPD/up.csv --quiet &&
+        tail -n +2 $TMPD/up.csv > $TMPD/up1.csv &&
+        awk -F, 'NR > 1 { print $3 "," $4 "," $5 "," $6 "," $7 "," $8 }' $O/uncertainty.csv > $TMPD/up2.csv &&
+        { rel_close $TMPD/up1.csv $TMPD/up2.csv 1e-9 || fail "uncertainty: mean/std != ntk eval --uncertainty"; }
+    awk -F, 'NR > 1 { if ($3 != 0 || $4 <= 0 || $6 < 0 || $8 < 0) bad = 1; s0 += $4; s10 += $6; sinf += $8 }
+        END { exit bad || !(s0 > s10 && s10 > sinf) }' $O/uncertainty.csv ||
+        fail "uncertainty: expected the prior at t = 0 and a band narrowing with t"
 fi
 
 # width-convergence: with one seed the gap equals ntk compare's gap_rmse.
