@@ -169,3 +169,45 @@ bench: $(BUILD)/tools/bench_blas
 bench-blas: $(BUILD)/tools/bench_blas
 	$(BUILD)/tools/bench_blas blas 3000 3000 26
 # --- end bench (performance) ---
+
+# --- hardening ---
+# `make fuzz-opts`: libFuzzer harness for the option and list parsers (--times,
+# --act, --acts, --drop/--categorical/--target, every option value, whole
+# argument vectors), built from the CLI option sources and the library.
+# `make fuzz-all`: every harness (CSV loader, model reader, options) one after
+# the other, FUZZ_SECONDS each. `make check-valgrind`: the CLI tests with bin/ntk
+# under valgrind (memcheck; definite leaks are errors; suppressions for the
+# OpenMP/OpenBLAS thread pools in tests/valgrind.supp). Neither is part of
+# `make check`; see docs/hardening.md.
+FUZZ_CLI_SRCS := src/cli/cli_opts.c src/cli/cli_select.c src/cli/cli_util.c src/cli/cli_format.c \
+                 src/cli/cli_args.c
+$(FUZZ_DIR)/fuzz_opts: fuzz/fuzz_opts.c $(FUZZ_CLI_SRCS) $(LIB_SRCS) $(wildcard include/ntk/*.h src/*.h src/cli/*.h)
+	mkdir -p $(FUZZ_DIR)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Wno-unknown-attributes -fopenmp=libgomp $(PKG_CFLAGS) -o $@ fuzz/fuzz_opts.c \
+	    $(FUZZ_CLI_SRCS) $(LIB_SRCS) $(PKG_LIBS) -lcsv -lm -lgomp
+
+.PHONY: fuzz-opts fuzz-all
+fuzz-opts: $(FUZZ_DIR)/fuzz_opts
+	mkdir -p $(FUZZ_DIR)/corpus-opts
+	$(FUZZ_DIR)/fuzz_opts -max_total_time=$(FUZZ_SECONDS) -max_len=512 -timeout=10 -close_fd_mask=2 \
+	    -artifact_prefix=$(FUZZ_DIR)/opts- -print_final_stats=1 $(FUZZ_DIR)/corpus-opts fuzz/seeds-opts
+
+# One harness at a time (recursive makes in sequence, whatever -j says).
+fuzz-all:
+	$(MAKE) fuzz
+	$(MAKE) fuzz-model
+	$(MAKE) fuzz-opts
+
+VALGRIND_DIR := $(BUILD)/valgrind
+check-valgrind: $(NTK)
+	rm -rf $(VALGRIND_DIR) && mkdir -p $(VALGRIND_DIR)
+	cp $(NTK) $(VALGRIND_DIR)/ntk.bin   # a private copy: rebuilds during the long run do not race
+	printf '#!/bin/sh\nexec %s -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --suppressions=%s --log-file=%s/vg.%%p.log %s "$$@"\n' \
+	    "$$(command -v valgrind)" "$(CURDIR)/tests/valgrind.supp" "$(CURDIR)/$(VALGRIND_DIR)" "$(CURDIR)/$(VALGRIND_DIR)/ntk.bin" > $(VALGRIND_DIR)/ntk
+	chmod +x $(VALGRIND_DIR)/ntk
+	@NTK=$(VALGRIND_DIR)/ntk sh tests/cli/run.sh; rc=$$?; \
+	 bad=$$(grep -l 'ERROR SUMMARY: [1-9]\|definitely lost: [1-9]' $(VALGRIND_DIR)/vg.*.log 2>/dev/null); \
+	 echo "check-valgrind: $$(ls $(VALGRIND_DIR)/vg.*.log | wc -l) ntk runs under valgrind, $$(echo $$bad | wc -w) with errors"; \
+	 for f in $$bad; do echo "== $$f"; head -40 $$f; done; \
+	 [ $$rc -eq 0 ] && [ -z "$$bad" ]
+# --- end hardening ---

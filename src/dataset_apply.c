@@ -254,7 +254,11 @@ static ntk_status match_columns(const ntk_encoder *enc, const ntk_table *t, int 
         int needed = is_target ? with_target : col->type != NTK_COL_DROPPED;
         colmap[j] = SIZE_MAX;
         if (col->name[0]) {
-            for (size_t c = 0; c < t->n_cols; c++)
+            /* Names are unique: try the same position first (the usual case),
+             * which keeps wide files linear rather than quadratic. */
+            if (j < t->n_cols && strcmp(t->names[j], col->name) == 0)
+                colmap[j] = j;
+            for (size_t c = 0; c < t->n_cols && colmap[j] == SIZE_MAX; c++)
                 if (strcmp(t->names[c], col->name) == 0) {
                     colmap[j] = c;
                     break;

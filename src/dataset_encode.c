@@ -53,6 +53,7 @@ typedef struct {
     const char *text0;
     /* set when typing: standardization of the column's features */
     double std_mean, std_m2;   /* numeric/boolean */
+    double std_unit;           /* > 0: std_m2 is in units of std_unit² (huge values) */
     size_t *level_count;       /* categorical: rows per level */
 } col_stats;
 
@@ -346,6 +347,26 @@ static ntk_status fit_target(const ntk_table *t, const ntk_encode_options *opt, 
     return NTK_OK;
 }
 
+/* Values near the double range (|v| ~ 1e154 and beyond) overflow the running
+ * sums of squares: redo mean and spread on v / max|v|. */
+static void rescaled_moments(const ntk_table *t, size_t c, const size_t *used, size_t n_used,
+                             col_stats *s)
+{
+    double m = 0, v, mean = 0, m2 = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n_used; i++)
+        if (ds_parse_number(t->cells[used[i] * t->n_cols + c], &v) == DS_NUM_OK && fabs(v) > m)
+            m = fabs(v);
+    if (!(m > 0) || !isfinite(m))
+        return;
+    for (size_t i = 0; i < n_used; i++)
+        if (ds_parse_number(t->cells[used[i] * t->n_cols + c], &v) == DS_NUM_OK)
+            welford(&mean, &m2, &k, v / m);
+    s->std_mean = mean * m;
+    s->std_m2 = m2;
+    s->std_unit = m;
+}
+
 /* Decide the type of feature column c from its statistics. */
 static ntk_status type_column(const ntk_table *t, size_t c, col_stats *s, int forced_cat,
                               const size_t *used, size_t n_used, const ntk_encode_options *opt,
@@ -380,6 +401,9 @@ static ntk_status type_column(const ntk_table *t, size_t c, col_stats *s, int fo
         constant = s->num_const;
         col->fill = s->std_mean = s->num_mean;
         s->std_m2 = s->num_m2;
+        if (!isfinite(s->num_mean) || !isfinite(s->num_m2))
+            rescaled_moments(t, c, used, n_used, s);
+        col->fill = s->std_mean;
     } else {
         col->type = NTK_COL_BOOLEAN;
         constant = s->bool_const;
@@ -439,6 +463,8 @@ static ntk_status fit_standardization(ntk_encoder *enc, const col_stats *st, siz
         size_t f0 = col->first_feature;
         if (col->type == NTK_COL_NUMERIC || col->type == NTK_COL_BOOLEAN) {
             double sd = sqrt(s->std_m2 / n);
+            if (s->std_unit > 0)
+                sd *= s->std_unit;
             enc->feature_mean[f0] = s->std_mean;
             enc->feature_scale[f0] = sd > 0 && isfinite(sd) ? sd : 1.0;
         } else if (col->type == NTK_COL_CATEGORICAL) {
@@ -541,8 +567,8 @@ ntk_status ntk_encoder_fit(const ntk_table *t, const ntk_encode_options *opt, nt
     if (d == 0) {
         s = ntk_error_set(err, NTK_EINPUT,
                           "%s: no feature columns left (every column is the target, dropped or "
-                          "constant)",
-                          file_of(t));
+                          "constant over the %zu training row%s)",
+                          file_of(t), n_used, n_used == 1 ? "" : "s");
         goto done;
     }
     enc->n_features = d;

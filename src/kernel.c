@@ -581,6 +581,15 @@ static ntk_status eval_impl(const ntk_arch *a, const double *X1, size_t n1, cons
                 size_t o = (size_t)l * s->n + i;
                 if (!isfinite(s->Kd[o]) || !isfinite(s->Td[o])) {
                     free_ctx(&c);
+                    /* In the first layer the input scale itself is to blame:
+                     * bad input (⟨x,x⟩/d beyond the double range). */
+                    if (l == 0)
+                        return ntk_error_set(err, NTK_EINPUT,
+                                             "kernel overflows in the first layer (row %zu of "
+                                             "X%d): the inputs are too large (squared norm / d "
+                                             "beyond 1e308); rescale the features "
+                                             "(standardize them) or reduce w_std, b_std",
+                                             i + 1, k + 1);
                     return ntk_error_set(err, NTK_ENUMERIC,
                                          "kernel overflows at depth %d (row %zu of X%d); "
                                          "reduce w_std, b_std or the depth",

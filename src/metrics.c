@@ -26,6 +26,28 @@ void ntk_metrics_regression(const double *y, const double *pred, size_t n,
     m->rmse = sqrt(sse / (double)n);
     m->mae = sae / (double)n;
     m->r2 = (n >= 2 && sst > 0.0) ? 1.0 - sse / sst : NAN;
+    if (isinf(sse) || isinf(sst) || isinf(sae)) {
+        /* Values near the double range: squares overflow; redo the sums on
+         * values divided by the largest magnitude u (r2 is scale-free). */
+        double u = 0.0, mu = 0.0;
+        for (size_t i = 0; i < n; i++)
+            u = fmax(u, fmax(fabs(y[i]), fabs(pred[i])));
+        if (!isfinite(u))
+            return;
+        for (size_t i = 0; i < n; i++)
+            mu += y[i] / u;
+        mu /= (double)n;
+        sse = sae = sst = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            double e = pred[i] / u - y[i] / u;
+            sse += e * e;
+            sae += fabs(e);
+            sst += (y[i] / u - mu) * (y[i] / u - mu);
+        }
+        m->rmse = sqrt(sse / (double)n) * u;
+        m->mae = sae / (double)n * u;
+        m->r2 = (n >= 2 && sst > 0.0) ? 1.0 - sse / sst : NAN;
+    }
 }
 
 size_t ntk_argmax(const double *scores, size_t k)

@@ -77,6 +77,19 @@ static double *make_targets(const ntk_dataset *ds, ntk_model *m, int scaling, nt
     for (size_t i = 0; i < n; i++)
         var += (ds->y[i] - mean) * (ds->y[i] - mean);
     double sd = sqrt(var / (double)n);
+    if (!isfinite(mean) || !isfinite(sd)) {
+        /* Targets near the double range: the same moments on y / max|y|. */
+        double u = 0.0, mu = 0.0, vu = 0.0;
+        for (size_t i = 0; i < n; i++)
+            u = fmax(u, fabs(ds->y[i]));
+        for (size_t i = 0; i < n; i++)
+            mu += ds->y[i] / u;
+        mu /= (double)n;
+        for (size_t i = 0; i < n; i++)
+            vu += (ds->y[i] / u - mu) * (ds->y[i] / u - mu);
+        mean = mu * u;
+        sd = sqrt(vu / (double)n) * u;
+    }
     m->y_mean = scaling ? mean : 0.0;
     m->y_scale = scaling && sd > 0.0 ? sd : 1.0;
     for (size_t i = 0; i < n; i++)

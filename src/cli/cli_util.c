@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int cli_quiet = 0;
@@ -136,7 +137,15 @@ ntk_status cli_write_file_atomic(const char *path, const void *data, size_t size
         free(tmp);
         return s;
     }
-    ntk_status s = write_all(fd, data, size, path, err);
+    /* mkstemp creates mode 0600: give the result the mode a plain creat()
+     * would, 0666 less the umask. */
+    mode_t mask = umask(0);
+    umask(mask);
+    ntk_status s = NTK_OK;
+    if (fchmod(fd, 0666 & ~mask) != 0)
+        s = ntk_error_set(err, NTK_EIO, "cannot create %s: %s", path, strerror(errno));
+    if (s == NTK_OK)
+        s = write_all(fd, data, size, path, err);
     if (s == NTK_OK && fsync(fd) != 0 && errno != EINVAL)
         s = ntk_error_set(err, NTK_EIO, "cannot write %s: %s", path, strerror(errno));
     if (close(fd) != 0 && s == NTK_OK)
@@ -152,8 +161,10 @@ ntk_status cli_write_file_atomic(const char *path, const void *data, size_t size
 ntk_status cli_output_commit(cli_output *o, ntk_error *err)
 {
     ntk_status s = NTK_OK;
-    if (fclose(o->f) != 0)
-        s = ntk_error_set(err, NTK_ENOMEM, "cannot finish output buffer");
+    /* A write into the memory buffer that failed (out of memory) must not
+     * commit the truncated text. */
+    if (ferror(o->f) | (fclose(o->f) != 0))
+        s = ntk_error_set(err, NTK_ENOMEM, "cannot finish output buffer (out of memory)");
     o->f = NULL;
     if (s == NTK_OK) {
         if (!o->path || strcmp(o->path, "-") == 0) {

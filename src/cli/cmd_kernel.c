@@ -91,6 +91,18 @@ int ntk_cmd_kernel(int argc, char **argv)
         st = ntk_encoder_apply(enc, tb, 0, &db, &err);
     size_t n1 = da ? da->n : 0, n2 = db ? db->n : n1;
     if (st == NTK_OK) {
+        /* The CSV text is built in memory before it is written (all or
+         * nothing): up to 25 bytes an entry ("%.17g,") beside the matrix.
+         * (A matrix that alone does not fit is refused just below.) */
+        double avail = (double)ntk_memory_available(), gib = 1024.0 * 1024 * 1024;
+        double text = 25.0 * (double)n1 * (double)n2, mat = 8.0 * (double)n1 * (double)n2;
+        if (avail > 0 && mat <= avail && mat + text > avail)
+            st = ntk_error_set(&err, NTK_ENOMEM,
+                               "kernel matrix %zux%zu as CSV text needs up to %.2f GiB beside "
+                               "the %.2f GiB matrix, but only %.2f GiB of memory is available",
+                               n1, n2, text / gib, mat / gib, avail / gib);
+    }
+    if (st == NTK_OK) {
         char what[96];
         snprintf(what, sizeof what, "kernel matrix %zux%zu", n1, n2);
         K = ntk_alloc_checked((n1 * n2 > 0 ? n1 * n2 : 1) * sizeof *K, what, &err);
