@@ -190,6 +190,7 @@ ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,
     m->n_clamped = sol->n_clamped;
     m->mean_diag = sol->mean_diag;
     m->used_eigen = sol->used_eigen;
+    m->used_chebyshev = sol->used_chebyshev;
     if (train_scores) {
         *train_scores = sol->train_pred;
         sol->train_pred = NULL;

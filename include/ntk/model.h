@@ -60,6 +60,7 @@ typedef struct {
     double jitter, most_negative, mean_diag;
     size_t n_clamped;
     int used_eigen;
+    int used_chebyshev;       /* finite times by the Chebyshev expansion (large n) */
     /* Wall-clock seconds spent by ntk_model_train (not saved). */
     double seconds_kernel, seconds_solve;
 } ntk_model;

@@ -324,7 +324,7 @@ static void write_table(FILE *f, const cli_report *r, const cli_uncertainty *u)
     fprintf(f, "\ntime: load %.3fs, kernel %.3fs, solve %.3fs (%s), predict %.3fs, total %.3fs; "
                "%d threads\n",
             r->seconds_load, m->seconds_kernel, m->seconds_solve,
-            m->used_eigen ? "eigendecomposition" : "Cholesky", r->seconds_predict,
+            m->used_eigen ? "eigendecomposition" : m->used_chebyshev ? "Chebyshev expansion" : "Cholesky", r->seconds_predict,
             r->seconds_total, r->threads);
 }
 
