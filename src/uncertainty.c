@@ -92,17 +92,18 @@ static const char *params_check(const ntk_ensemble_params *p)
 {
     if (p->kind != NTK_KIND_NTK && p->kind != NTK_KIND_NNGP)
         return "unknown kernel kind";
-    if (!(p->reg_abs >= 0.0) || !isfinite(p->reg_abs))
-        return "the regularization must be a finite number >= 0";
-    if (!(p->lr > 0.0) || !isfinite(p->lr))
-        return "the learning rate must be a finite number > 0";
-    if (p->n_times == 0 || !p->times)
-        return "at least one training time is needed";
-    for (size_t i = 0; i < p->n_times; i++)
-        if (!(p->times[i] >= 0.0))
-            return "training times must be >= 0 (or inf)";
-    if (p->time_scale != NTK_TIME_SUM && p->time_scale != NTK_TIME_MEAN)
-        return "unknown time scale";
+    /* Ridge, learning rate, times and time scale mean what they mean to the
+     * solver: let it judge them. */
+    ntk_solve_params sp;
+    ntk_solve_params_init(&sp);
+    sp.reg = p->reg_abs;
+    sp.lr = p->lr;
+    sp.time_scale = p->time_scale;
+    sp.times = p->times;
+    sp.n_times = p->n_times;
+    const char *m = ntk_solve_params_check(&sp);
+    if (m)
+        return m;
     if (!isfinite(p->jitter))
         return "the jitter must be finite";
     return NULL;
