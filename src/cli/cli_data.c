@@ -28,6 +28,16 @@ void cli_data_warn(const char *cmd, const char *what, const ntk_dataset *ds)
                       "all zeros)", ds->n_unseen_levels, what);
 }
 
+void cli_model_warn(const char *cmd, const ntk_model *m)
+{
+    if (m->jitter > 0)
+        cli_warn(cmd, "warning: the training kernel is numerically singular; added jitter %.3g "
+                      "to its diagonal for t = inf (use --reg to choose it)", m->jitter);
+    if (m->n_clamped)
+        cli_warn(cmd, "warning: clamped %zu negative eigenvalues of the training kernel to 0 "
+                      "(most negative %.3g)", m->n_clamped, m->most_negative);
+}
+
 /* Class index of each row for stratification, from a provisional encoder
  * fitted on the whole file (only its labels are used). */
 static ntk_status split_table(const ntk_table *t, const cli_model_opts *o, double frac,

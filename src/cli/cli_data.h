@@ -24,4 +24,8 @@ void cli_data_free(cli_data *d);
 /* Warn about encoding events in a data set (unseen levels, skipped rows). */
 void cli_data_warn(const char *cmd, const char *what, const ntk_dataset *ds);
 
+/* Warn about what the solver had to do to fit a model (jitter, clamped
+ * eigenvalues). */
+void cli_model_warn(const char *cmd, const ntk_model *m);
+
 #endif

@@ -210,12 +210,7 @@ int ntk_cmd_eval(int argc, char **argv)
         rc = cli_fail(cmd, &err);
         goto done;
     }
-    if (m->jitter > 0)
-        cli_warn(cmd, "warning: the training kernel is numerically singular; added jitter %.3g "
-                      "to its diagonal for t = inf (use --reg to choose it)", m->jitter);
-    if (m->n_clamped)
-        cli_warn(cmd, "warning: clamped %zu negative eigenvalues of the training kernel to 0 "
-                      "(most negative %.3g)", m->n_clamped, m->most_negative);
+    cli_model_warn(cmd, m);
 
     cli_report r = {m, o.train.target_scaling, d.train->n, d.test ? d.test->n : 0, d.train->y,
                     d.test ? d.test->y : NULL, train_scores, test_scores, d.seconds,

@@ -111,12 +111,7 @@ int ntk_cmd_fit(int argc, char **argv)
         rc = cli_fail(cmd, &err);
         goto done;
     }
-    if (m->jitter > 0)
-        cli_warn(cmd, "warning: the training kernel is numerically singular; added jitter %.3g "
-                      "to its diagonal for t = inf (use --reg to choose it)", m->jitter);
-    if (m->n_clamped)
-        cli_warn(cmd, "warning: clamped %zu negative eigenvalues of the training kernel to 0 "
-                      "(most negative %.3g)", m->n_clamped, m->most_negative);
+    cli_model_warn(cmd, m);
     cli_report r = {m, o.train.target_scaling, d.train->n, 0, d.train->y, NULL, train_scores,
                     NULL, d.seconds, 0, 0, o.threads > 0 ? o.threads : omp_get_max_threads(), NULL};
     r.seconds_total = omp_get_wtime() - t_start;
