@@ -105,6 +105,29 @@ static void unscale(const ntk_model *m, double *scores, size_t count)
         scores[i] = scores[i] * m->y_scale + m->y_mean;
 }
 
+static ntk_status local_predict(const ntk_model *m, const double *X, size_t rows, double *scores,
+                                int threads, const ntk_progress *progress, ntk_error *err);
+
+/* The engine of this process: the n×n kernel in memory, then ntk_solve. */
+static ntk_status local_fit(const ntk_fit_problem *pb, ntk_solution **sol, double *seconds_kernel,
+                           ntk_error *err)
+{
+    char what[96];
+    snprintf(what, sizeof what, "training kernel %zux%zu", pb->n, pb->n);
+    double *theta = ntk_alloc_checked(pb->n * pb->n * sizeof *theta, what, err);
+    if (!theta)
+        return NTK_ENOMEM;
+    ntk_kernel_options kopt = {pb->threads, pb->progress};
+    double t0 = omp_get_wtime();
+    ntk_status st =
+        ntk_kernel_eval(pb->arch, pb->kind, pb->X, pb->n, NULL, 0, pb->d, theta, &kopt, err);
+    *seconds_kernel = omp_get_wtime() - t0;
+    if (st == NTK_OK)
+        st = ntk_solve(theta, pb->n, pb->Y, pb->k, pb->solve, sol, err);
+    free(theta);
+    return st;
+}
+
 ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,
                            const ntk_train_params *p, ntk_model **out, double **train_scores,
                            ntk_error *err)
@@ -145,7 +168,7 @@ ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,
     m->times = malloc(m->n_times * sizeof *m->times);
     m->X = malloc(m->n * m->d * sizeof *m->X + 1);
     ntk_status st = NTK_OK;
-    double *theta = NULL, *Y = NULL;
+    double *Y = NULL;
     ntk_solution *sol = NULL;
     if (!m->times || !m->X) {
         st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
@@ -159,27 +182,15 @@ ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,
         st = err ? err->status : NTK_ENOMEM;
         goto fail;
     }
-    char what[96];
-    snprintf(what, sizeof what, "training kernel %zux%zu", m->n, m->n);
-    theta = ntk_alloc_checked(m->n * m->n * sizeof *theta, what, err);
-    if (!theta) {
-        st = NTK_ENOMEM;
-        goto fail;
-    }
-    ntk_kernel_options kopt = {p->threads, p->progress};
-    double t0 = omp_get_wtime();
-    st = ntk_kernel_eval(&m->arch, m->kind, m->X, m->n, NULL, 0, m->d, theta, &kopt, err);
-    m->seconds_kernel = omp_get_wtime() - t0;
-    if (st != NTK_OK)
-        goto fail;
     ntk_solve_params sp = p->solve;
     sp.want_train_predictions = train_scores != NULL;
     sp.progress = p->progress;
-    t0 = omp_get_wtime();
-    st = ntk_solve(theta, m->n, Y, m->k, &sp, &sol, err);
-    m->seconds_solve = omp_get_wtime() - t0;
-    free(theta);
-    theta = NULL;
+    ntk_fit_problem pb = {&m->arch, m->kind, m->X, m->n, m->d, Y, m->k, &sp, p->threads,
+                          p->progress};
+    double t0 = omp_get_wtime();
+    st = p->engine ? p->engine->fit(p->engine, &pb, &sol, &m->seconds_kernel, err)
+                   : local_fit(&pb, &sol, &m->seconds_kernel, err);
+    m->seconds_solve = omp_get_wtime() - t0 - m->seconds_kernel;
     if (st != NTK_OK)
         goto fail;
     m->coef = sol->coef;
@@ -201,7 +212,6 @@ ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,
     *out = m;
     return NTK_OK;
 fail:
-    free(theta);
     free(Y);
     ntk_solution_free(sol);
     ntk_model_free(m);
@@ -211,9 +221,27 @@ fail:
 ntk_status ntk_model_predict(const ntk_model *m, const double *X, size_t rows, double *scores,
                              int threads, const ntk_progress *progress, ntk_error *err)
 {
-    size_t n = m->n, k = m->k;
+    return ntk_model_predict_engine(NULL, m, X, rows, scores, threads, progress, err);
+}
+
+ntk_status ntk_model_predict_engine(const ntk_engine *engine, const ntk_model *m, const double *X,
+                                    size_t rows, double *scores, int threads,
+                                    const ntk_progress *progress, ntk_error *err)
+{
     if (rows == 0)
         return NTK_OK;
+    ntk_status st = engine ? engine->predict(engine, m, X, rows, scores, threads, progress, err)
+                           : local_predict(m, X, rows, scores, threads, progress, err);
+    if (st == NTK_OK)
+        unscale(m, scores, m->n_times * rows * m->k);
+    return st;
+}
+
+/* Test kernels in row blocks against the training rows, times C_t. */
+static ntk_status local_predict(const ntk_model *m, const double *X, size_t rows, double *scores,
+                                int threads, const ntk_progress *progress, ntk_error *err)
+{
+    size_t n = m->n, k = m->k;
     size_t block = PREDICT_BLOCK_BYTES / (sizeof(double) * (n ? n : 1));
     if (block < 64)
         block = 64;
@@ -240,7 +268,5 @@ ntk_status ntk_model_predict(const ntk_model *m, const double *X, size_t rows, d
     }
     ntk_progress_report(progress, "predict", rows, rows);
     free(Kb);
-    if (st == NTK_OK)
-        unscale(m, scores, m->n_times * rows * k);
     return st;
 }

@@ -24,6 +24,8 @@
 extern "C" {
 #endif
 
+struct ntk_engine;
+
 typedef struct {
     ntk_arch arch;
     ntk_kernel_kind kind;
@@ -31,6 +33,7 @@ typedef struct {
     int target_scaling;       /* 1 (default): standardize regression targets */
     int threads;              /* kernel threads (0 = default) */
     ntk_progress progress;
+    const struct ntk_engine *engine; /* where the kernel and solve run; NULL: here */
 } ntk_train_params;
 
 /* Defaults: ntk_arch_init, NTK kind, ntk_solve_params_init, target scaling on. */
@@ -78,6 +81,44 @@ ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,
  * O(block·n) whatever m is. */
 ntk_status ntk_model_predict(const ntk_model *model, const double *X, size_t m, double *scores,
                              int threads, const ntk_progress *progress, ntk_error *err);
+
+/* ----------------------------------------------------------- engines
+ * An engine runs the O(n²)–O(n³) part of training and prediction somewhere
+ * else (for example across MPI ranks, see ntk/mpi.h) while the model logic —
+ * target encoding, scaling, bookkeeping, files — stays in this library. */
+
+/* One fit: the encoded training rows and the targets as the solver sees them. */
+typedef struct {
+    const ntk_arch *arch;
+    ntk_kernel_kind kind;
+    const double *X;          /* n×d, row-major */
+    size_t n, d;
+    const double *Y;          /* n×k, row-major (scaled / centered one-hot) */
+    size_t k;
+    const ntk_solve_params *solve; /* want_train_predictions set as needed */
+    int threads;
+    ntk_progress progress;
+} ntk_fit_problem;
+
+typedef struct ntk_engine {
+    const char *name;
+    /* Kernel + solve: an ntk_solution exactly as ntk_solve would return it
+     * (allocated with malloc, freed by ntk_solution_free); *seconds_kernel
+     * receives the kernel's share of the time. */
+    ntk_status (*fit)(const struct ntk_engine *e, const ntk_fit_problem *pb, ntk_solution **out,
+                      double *seconds_kernel, ntk_error *err);
+    /* Raw outputs Θ(X, model X)·C_t for every time: rows×k per time, in the
+     * solver's (scaled) units; the model unscales them. */
+    ntk_status (*predict)(const struct ntk_engine *e, const ntk_model *m, const double *X,
+                          size_t rows, double *scores, int threads, const ntk_progress *progress,
+                          ntk_error *err);
+    void *ctx;
+} ntk_engine;
+
+/* ntk_model_predict on an engine (NULL: this process). */
+ntk_status ntk_model_predict_engine(const ntk_engine *engine, const ntk_model *model,
+                                    const double *X, size_t m, double *scores, int threads,
+                                    const ntk_progress *progress, ntk_error *err);
 
 /* Class index per row from k scores per row (argmax). */
 void ntk_scores_to_labels(const double *scores, size_t m, size_t k, size_t *labels);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "ntk/common.h"
+#include "ntk/model.h"
 
 /* Exit codes of the command-line contract (DESIGN.md §4). */
 enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2 };
@@ -34,6 +35,11 @@ void cli_warn(const char *cmd, const char *fmt, ...) __attribute__((format(print
 /* Global quiet flag and progress mode, set from --quiet / --progress. */
 extern int cli_quiet;
 extern int cli_force_progress;
+/* The program name in messages ("ntk", or "ntk-mpi"). */
+extern const char *cli_program;
+/* Where fits and predictions run: NULL (this process) in ntk; ntk-mpi sets
+ * its ScaLAPACK engine before dispatching (picked up by cli_opts_init). */
+extern const ntk_engine *cli_engine;
 
 /* A progress sink printing "\r[stage] done/total" on stderr when stderr is a
  * terminal (or --progress was given) and not --quiet. */

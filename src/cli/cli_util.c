@@ -13,21 +13,23 @@
 
 int cli_quiet = 0;
 int cli_force_progress = 0;
+const char *cli_program = "ntk";
+const ntk_engine *cli_engine = NULL;
 
 int cli_fail(const char *cmd, const ntk_error *err)
 {
-    fprintf(stderr, "ntk %s: %s\n", cmd, err->msg[0] ? err->msg : ntk_status_name(err->status));
+    fprintf(stderr, "%s %s: %s\n", cli_program, cmd, err->msg[0] ? err->msg : ntk_status_name(err->status));
     return err->status == NTK_EINPUT ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "ntk %s: ", cmd);
+    fprintf(stderr, "%s %s: ", cli_program, cmd);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry 'ntk %s --help'.\n", cmd);
+    fprintf(stderr, "\nTry '%s %s --help'.\n", cli_program, cmd);
     return CLI_EXIT_USAGE;
 }
 
@@ -37,7 +39,7 @@ void cli_warn(const char *cmd, const char *fmt, ...)
         return;
     cli_progress_done();
     va_list ap;
-    fprintf(stderr, "ntk %s: ", cmd);
+    fprintf(stderr, "%s %s: ", cli_program, cmd);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);

@@ -125,6 +125,10 @@ int ntk_cmd_eval(int argc, char **argv)
         cli_usage(cmd, "--uncertainty needs test data (--test or --test-frac)");
         goto out;
     }
+    if (a.uncertainty && cli_engine) {
+        cli_usage(cmd, "--uncertainty is not distributed; run it with ntk");
+        goto out;
+    }
     if (a.noise_given && !a.uncertainty) {
         cli_usage(cmd, "--noise needs --uncertainty");
         goto out;
@@ -172,7 +176,8 @@ int ntk_cmd_eval(int argc, char **argv)
         double t0 = omp_get_wtime();
         if (st == NTK_OK) {
             ntk_progress pr = cli_progress();
-            st = ntk_model_predict(m, d.test->X, d.test->n, test_scores, o.threads, &pr, &err);
+            st = ntk_model_predict_engine(cli_engine, m, d.test->X, d.test->n, test_scores,
+                                          o.threads, &pr, &err);
         }
         if (st == NTK_OK && a.uncertainty) {
             test_var = ntk_alloc_checked((cnt ? cnt : 1) * sizeof *test_var, "test variances",

@@ -93,7 +93,8 @@ int ntk_cmd_predict(int argc, char **argv)
     }
     if (st == NTK_OK) {
         ntk_progress pr = cli_progress();
-        st = ntk_model_predict(m, ds->X, ds->n, scores, o.threads, &pr, &err);
+        st = ntk_model_predict_engine(cli_engine, m, ds->X, ds->n, scores, o.threads, &pr,
+                                      &err);
         cli_progress_done();
     }
     if (st == NTK_OK)
