@@ -43,7 +43,7 @@ echo
 
 echo "## Kernel evaluation (ReLU NTK, depth 3, d = 16), load $(load)"
 echo
-SIZES=$KERNEL_N DIMS=16 DEPTHS=3 ACTS=relu REPEAT=1 NUMPY_MAX=$KERNEL_N THREADS=$THREADS \
+SIZES=$KERNEL_N DIMS=16 DEPTHS=3 ACTS=relu REPEAT=3 NUMPY_MAX=$KERNEL_N THREADS=$THREADS \
     sh tools/bench_kernel.sh "$TOOLS/bench_kernel" | tail -n +3
 echo
 

@@ -26,7 +26,7 @@ for n in $SIZES; do for d in $DIMS; do for L in $DEPTHS; do for act in $ACTS; do
     cs=$(echo "$c" | cut -d' ' -f6); cr=$(echo "$c" | cut -d' ' -f7); isa=$(echo "$c" | cut -d' ' -f8)
     csum=$(echo "$c" | cut -d' ' -f9)
     if [ "$n" -le "$NUMPY_MAX" ]; then
-        p=$($PY tools/numpy_kernel.py "$n" "$d" "$L" "$act") || exit 1
+        p=$($PY tools/numpy_kernel.py "$n" "$d" "$L" "$act" "$REPEAT") || exit 1
         ps=$(echo "$p" | cut -d' ' -f5); pr=$(echo "$p" | cut -d' ' -f6); psum=$(echo "$p" | cut -d' ' -f7)
         ratio=$(awk -v a="$cr" -v b="$pr" 'BEGIN{printf "%.1f", a/b}')
         agree=$(awk -v a="$csum" -v b="$psum" 'BEGIN{e=a-b; if(e<0)e=-e; s=b<0?-b:b; printf "%s (%.0e)", (e<=1e-10*s)?"yes":"NO", e/s}')
@@ -36,4 +36,4 @@ for n in $SIZES; do for d in $DIMS; do for L in $DEPTHS; do for act in $ACTS; do
     echo "| $n | $d | $L | $act | $cs | $cr | $ps | $pr | $ratio | $agree |"
 done; done; done; done
 echo
-echo "(C: $BIN, best of $REPEAT, vector ISA $isa; entries = n² written, times L)"
+echo "(C: $BIN and numpy: best of $REPEAT runs each, vector ISA $isa; entries = n² written, times L)"
