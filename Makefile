@@ -85,6 +85,42 @@ tools: $(BUILD)/tools/uci_benchmark
 deps:
 	@sh tools/deps.sh
 
+# --- mpi ---
+# `make mpi`: bin/ntk-mpi (eval/fit/predict on ScaLAPACK over MPI) and
+# lib/libntk_mpi.a, compiled with mpicc. The single-process ntk and libntk
+# have no MPI dependency. `make test` (so `make check`) runs tests/mpi when
+# mpicc and ScaLAPACK are installed (`make deps` installs them).
+MPICC    ?= mpicc
+MPI_SRCS := $(sort $(wildcard src/mpi/*.c))
+MPI_OBJS := $(MPI_SRCS:src/mpi/%.c=$(OBJDIR)/mpi/%.o)
+MPI_LIB  := $(LIBDIR)/libntk_mpi.a
+NTK_MPI  := $(BINDIR)/ntk-mpi
+HAVE_MPI := $(and $(shell command -v $(MPICC) 2>/dev/null),$(wildcard /usr/lib/*/libscalapack-openmpi.so),$(wildcard /usr/lib/*/openmpi/include/mpi.h))
+
+$(OBJDIR)/mpi/%.o: src/mpi/%.c $(wildcard include/ntk/*.h src/mpi/*.h src/cli/*.h) | $(OBJDIR)/mpi
+	$(MPICC) $(CFLAGS) -c $< -o $@
+
+$(OBJDIR)/mpi:
+	mkdir -p $@
+
+$(MPI_LIB): $(filter-out $(OBJDIR)/mpi/main.o,$(MPI_OBJS)) | $(LIBDIR)
+	rm -f $@ && ar rcs $@ $^
+
+$(NTK_MPI): $(OBJDIR)/mpi/main.o $(MPI_LIB) $(filter-out $(OBJDIR)/cli/main.o,$(CLI_OBJS)) $(STATIC) | $(BINDIR)
+	$(MPICC) -o $@ $(OBJDIR)/mpi/main.o $(filter-out $(OBJDIR)/cli/main.o,$(CLI_OBJS)) \
+	    $(MPI_LIB) $(STATIC) $(LDSAN) -lscalapack-openmpi $(LDLIBS)
+
+mpi: deps $(NTK_MPI)
+
+.PHONY: mpi-test
+mpi-test: $(NTK) $(NTK_MPI)
+	@NTK=$(NTK) NTK_MPI=$(NTK_MPI) SAN=$(SAN) sh tests/mpi/run.sh
+
+ifneq ($(HAVE_MPI),)
+test: mpi-test
+endif
+# --- end mpi ---
+
 # Unit tests (Check) then command-line tests, for one build directory.
 test: $(NTK) $(TEST_BINS)
 	@set -e; for t in $(TEST_BINS); do echo "== $$t"; CK_DEFAULT_TIMEOUT=600 $$t; done

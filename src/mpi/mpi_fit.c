@@ -1,0 +1,444 @@
+/* Distributed fit: kernel tiles, ridge, pdpotrf/pdpotrs or pdsyevd, coefficients. */
+#include <math.h>
+#include <omp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mpi_internal.h"
+#include "scalapack.h"
+
+/* The same jitter ladder as the single-process solver (src/solver.c). */
+#define JITTER_FIRST_EXP (-12)
+#define JITTER_LAST_EXP (-2)
+
+typedef struct {
+    uint64_t n, d, k, n_times;
+    wire_arch arch;
+    double reg, lr;
+    int reg_scale, time_scale, method, want_train, threads, refused;
+} fit_header;
+
+/* MPI counts are ints: broadcast large arrays in pieces. */
+void bcast_doubles(double *buf, size_t count)
+{
+    const size_t piece = (size_t)1 << 27;
+    for (size_t off = 0; off < count; off += piece) {
+        size_t c = count - off < piece ? count - off : piece;
+        MPI_Bcast(buf + off, (int)c, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    }
+}
+
+/* Memory: the plan's estimate for this rank, summed over the ranks that share
+ * this node, against what the node has available. */
+static ntk_status check_memory(const ntk_mpi_engine *e, const ntk_mpi_plan *plan, ntk_error *err)
+{
+    unsigned long long mine = plan->bytes_per_rank, node = 0;
+    MPI_Allreduce(&mine, &node, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, e->node);
+    size_t avail = ntk_memory_available();
+    if (avail && (double)node > 0.9 * (double)avail)
+        return ntk_error_set(err, NTK_ENOMEM,
+                             "the fit needs %.2f GiB per rank (%.2f GiB for the %d ranks on this "
+                             "node) but only %.2f GiB is available; run on more nodes",
+                             (double)mine / 1073741824.0, (double)node / 1073741824.0,
+                             e->ranks_per_node, (double)avail / 1073741824.0);
+    return NTK_OK;
+}
+
+/* Local part of a replicated row-major n×k matrix, distributed as D. */
+static void scatter_local(const ntk_mpi_engine *e, const dist *D, const double *rm, size_t k,
+                          double *local)
+{
+    for (int j = 0; j < D->lc; j++) {
+        size_t gj = dist_gcol(e, D, j);
+        for (int i = 0; i < D->lr; i++)
+            local[(size_t)i + (size_t)j * D->lld] = rm[dist_grow(e, D, i) * k + gj];
+    }
+}
+
+/* Add `shift` to the locally held diagonal entries. */
+static void add_diagonal(const ntk_mpi_engine *e, const dist *D, double *A, double shift)
+{
+    for (int j = 0; j < D->lc; j++) {
+        size_t gj = dist_gcol(e, D, j);
+        for (int i = 0; i < D->lr; i++)
+            if (dist_grow(e, D, i) == gj)
+                A[(size_t)i + (size_t)j * D->lld] += shift;
+    }
+}
+
+static void col_to_row(const double *cm, size_t n, size_t k, double *rm)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < k; c++)
+            rm[i * k + c] = cm[i + c * n];
+}
+
+typedef struct {
+    ntk_mpi_engine *e;
+    fit_header h;
+    ntk_arch arch;
+    ntk_kernel_kind kind;
+    const double *X, *Y; /* replicated */
+    const double *times;
+    dist D;              /* the n×n kernel */
+    double *A;
+    ntk_solution *s;     /* rank 0 only */
+    double reg_abs, mean_diag;
+    const ntk_progress *progress;
+} fit_ctx;
+
+static ntk_status kernel_tiles(fit_ctx *c, double shift, ntk_error *err)
+{
+    ntk_status st = dist_kernel(c->e, &c->D, &c->arch, c->kind, c->X, c->X, (size_t)c->h.d, c->A,
+                                c->h.threads > 0 ? c->h.threads : 0, c->progress, err);
+    if (st == NTK_OK && shift != 0.0)
+        add_diagonal(c->e, &c->D, c->A, shift);
+    return st;
+}
+
+static ntk_status fit_cholesky(fit_ctx *c, ntk_error *err)
+{
+    ntk_mpi_engine *e = c->e;
+    int n = (int)c->h.n, k = (int)c->h.k, one = 1, info = 0;
+    double jitter = 0.0;
+    int exp10 = JITTER_FIRST_EXP;
+    ntk_status st = NTK_OK;
+    ntk_progress_report(c->progress, "cholesky", 0, 1);
+    for (;;) {
+        pdpotrf_("L", &n, c->A, &one, &one, c->D.desc, &info, 1);
+        int worst = 0;
+        MPI_Allreduce(&info, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        if (worst == 0)
+            break;
+        if (worst < 0 || info < 0) {
+            st = ntk_error_set(err, NTK_EFAILED, "pdpotrf: illegal argument %d", -info);
+            break;
+        }
+        if (exp10 > JITTER_LAST_EXP) {
+            st = ntk_error_set(err, NTK_ENUMERIC,
+                               "the training kernel is not positive definite even with jitter "
+                               "%.3g (1e%d x mean diagonal) added; use --reg", jitter,
+                               JITTER_LAST_EXP);
+            break;
+        }
+        double scale = c->mean_diag > 0 ? c->mean_diag : 1.0;
+        jitter = scale * pow(10.0, exp10++);
+        /* pdpotrf overwrote the lower triangle: evaluate the tiles again. */
+        st = kernel_tiles(c, c->reg_abs + jitter, err);
+        if (engine_agree(e, st, err) != NTK_OK)
+            return err ? err->status : NTK_EFAILED;
+    }
+    ntk_progress_report(c->progress, "cholesky", 1, 1);
+    if (engine_agree(e, st, err) != NTK_OK)
+        return err ? err->status : NTK_EFAILED;
+    dist B;
+    dist_init(e, n, k, c->D.nb, &B);
+    double *Bl = malloc((size_t)B.lld * (size_t)(B.lc > 0 ? B.lc : 1) * sizeof *Bl);
+    double *full = e->rank == 0 ? malloc((size_t)n * (size_t)k * sizeof *full) : NULL;
+    st = !Bl || (e->rank == 0 && !full) ? ntk_error_set(err, NTK_ENOMEM, "out of memory") : NTK_OK;
+    if (engine_agree(e, st, err) != NTK_OK) {
+        free(Bl);
+        free(full);
+        return err ? err->status : NTK_EFAILED;
+    }
+    scatter_local(e, &B, c->Y, (size_t)k, Bl);
+    pdpotrs_("L", &n, &k, c->A, &one, &one, c->D.desc, Bl, &one, &one, B.desc, &info, 1);
+    st = info ? ntk_error_set(err, NTK_EFAILED, "pdpotrs failed (info %d)", info) : NTK_OK;
+    if (engine_agree(e, st, err) == NTK_OK) {
+        dist_gather(e, &B, Bl, full);
+        if (e->rank == 0) {
+            ntk_solution *s = c->s;
+            s->jitter = jitter;
+            double shift = c->reg_abs + jitter;
+            size_t len = (size_t)n * (size_t)k;
+            for (size_t t = 0; t < s->n_times; t++) {
+                double *C = s->coef + t * len;
+                col_to_row(full, (size_t)n, (size_t)k, C);
+                if (s->train_pred)
+                    for (size_t i = 0; i < len; i++)
+                        s->train_pred[t * len + i] = c->Y[i] - shift * C[i];
+            }
+        }
+    }
+    free(Bl);
+    free(full);
+    return err && err->status ? err->status : NTK_OK;
+}
+
+static ntk_status fit_eigen(fit_ctx *c, ntk_error *err)
+{
+    ntk_mpi_engine *e = c->e;
+    int n = (int)c->h.n, k = (int)c->h.k, one = 1, info = 0;
+    size_t tile = (size_t)c->D.lld * (size_t)(c->D.lc > 0 ? c->D.lc : 1);
+    double *Z = malloc(tile * sizeof *Z);
+    double *w = malloc((size_t)n * sizeof *w);
+    double *work = NULL, *Yl = NULL, *P = NULL, *G = NULL, *R = NULL, *full = NULL;
+    int *iwork = NULL;
+    ntk_status st = !Z || !w ? ntk_error_set(err, NTK_ENOMEM, "out of memory") : NTK_OK;
+    if (engine_agree(e, st, err) != NTK_OK)
+        goto done;
+    double wq = 0;
+    int iq = 0, lwork = -1, liwork = -1;
+    pdsyevd_("V", "L", &n, c->A, &one, &one, c->D.desc, w, Z, &one, &one, c->D.desc, &wq, &lwork,
+             &iq, &liwork, &info, 1, 1);
+    lwork = (int)fmin(wq * 1.01 + 64, 2147483647.0);
+    liwork = iq > 1 ? iq : 1;
+    work = malloc((size_t)lwork * sizeof *work);
+    iwork = malloc((size_t)liwork * sizeof *iwork);
+    st = !work || !iwork ? ntk_error_set(err, NTK_ENOMEM, "out of memory (pdsyevd workspace)")
+                         : NTK_OK;
+    if (engine_agree(e, st, err) != NTK_OK)
+        goto done;
+    ntk_progress_report(c->progress, "eigendecomposition", 0, 1);
+    pdsyevd_("V", "L", &n, c->A, &one, &one, c->D.desc, w, Z, &one, &one, c->D.desc, work,
+             &lwork, iwork, &liwork, &info, 1, 1);
+    ntk_progress_report(c->progress, "eigendecomposition", 1, 1);
+    free(work);
+    free(iwork);
+    work = NULL;
+    iwork = NULL;
+    st = info ? ntk_error_set(err, NTK_ENUMERIC, "the eigendecomposition failed (pdsyevd info %d)",
+                              info)
+              : NTK_OK;
+    if (engine_agree(e, st, err) != NTK_OK)
+        goto done;
+
+    /* The eigenvalues are on every rank: clamp and jitter exactly as the
+     * single-process solver does. */
+    double most_negative = 0.0;
+    size_t n_clamped = 0;
+    for (int i = 0; i < n; i++)
+        if (w[i] < 0.0) {
+            most_negative = fmin(most_negative, w[i]);
+            n_clamped++;
+            w[i] = 0.0;
+        }
+    double amax = w[n - 1] > 0 ? w[n - 1] : 1.0;
+    double floor_ = (double)n * 2.2e-16 * amax, jitter = 0.0;
+    int any_inf = 0;
+    for (size_t t = 0; t < c->h.n_times; t++)
+        any_inf |= isinf(c->times[t]) != 0;
+    if (any_inf && w[0] <= floor_) {
+        double scale = c->mean_diag > 0 ? c->mean_diag : 1.0;
+        int ex;
+        for (ex = JITTER_FIRST_EXP; ex <= JITTER_LAST_EXP; ex++) {
+            jitter = scale * pow(10.0, ex);
+            if (w[0] + jitter > floor_)
+                break;
+        }
+        if (ex > JITTER_LAST_EXP)
+            st = ntk_error_set(err, NTK_ENUMERIC,
+                               "the training kernel is singular even with jitter %.3g; use --reg",
+                               jitter);
+    }
+    if (engine_agree(e, st, err) != NTK_OK)
+        goto done;
+
+    dist Yd;
+    dist_init(e, n, k, c->D.nb, &Yd);
+    size_t ytile = (size_t)Yd.lld * (size_t)(Yd.lc > 0 ? Yd.lc : 1);
+    Yl = malloc(ytile * sizeof *Yl);
+    P = malloc(ytile * sizeof *P);
+    G = malloc(ytile * sizeof *G);
+    R = malloc(ytile * sizeof *R);
+    full = e->rank == 0 ? malloc((size_t)n * (size_t)k * sizeof *full) : NULL;
+    st = !Yl || !P || !G || !R || (e->rank == 0 && !full)
+             ? ntk_error_set(err, NTK_ENOMEM, "out of memory")
+             : NTK_OK;
+    if (engine_agree(e, st, err) != NTK_OK)
+        goto done;
+    scatter_local(e, &Yd, c->Y, (size_t)k, Yl);
+    double alpha = 1.0, beta = 0.0;
+    pdgemm_("T", "N", &n, &k, &n, &alpha, Z, &one, &one, c->D.desc, Yl, &one, &one, Yd.desc,
+            &beta, P, &one, &one, Yd.desc);
+    double cs = c->h.time_scale == NTK_TIME_MEAN ? 1.0 / ((double)n * (double)k) : 1.0;
+    size_t len = (size_t)n * (size_t)k;
+    for (size_t t = 0; t < c->h.n_times; t++) {
+        double tt = c->times[t];
+        double s_t = isinf(tt) ? INFINITY : c->h.lr * cs * tt;
+        for (int i = 0; i < Yd.lr; i++) {
+            size_t gi = dist_grow(e, &Yd, i);
+            double a = isinf(tt) ? w[gi] + jitter : w[gi];
+            double g = ntk_flow_coefficient(a, s_t);
+            for (int j = 0; j < Yd.lc; j++)
+                G[(size_t)i + (size_t)j * Yd.lld] = g * P[(size_t)i + (size_t)j * Yd.lld];
+        }
+        pdgemm_("N", "N", &n, &k, &n, &alpha, Z, &one, &one, c->D.desc, G, &one, &one, Yd.desc,
+                &beta, R, &one, &one, Yd.desc);
+        dist_gather(e, &Yd, R, full);
+        if (e->rank == 0)
+            col_to_row(full, (size_t)n, (size_t)k, c->s->coef + t * len);
+        if (c->h.want_train) {
+            /* Θ = A − λI shares A's eigenvectors with eigenvalues a − λ. */
+            for (int i = 0; i < Yd.lr; i++) {
+                double theta_i = w[dist_grow(e, &Yd, i)] - c->reg_abs;
+                for (int j = 0; j < Yd.lc; j++)
+                    G[(size_t)i + (size_t)j * Yd.lld] *= theta_i;
+            }
+            pdgemm_("N", "N", &n, &k, &n, &alpha, Z, &one, &one, c->D.desc, G, &one, &one,
+                    Yd.desc, &beta, R, &one, &one, Yd.desc);
+            dist_gather(e, &Yd, R, full);
+            if (e->rank == 0)
+                col_to_row(full, (size_t)n, (size_t)k, c->s->train_pred + t * len);
+        }
+    }
+    if (e->rank == 0) {
+        c->s->used_eigen = 1;
+        c->s->eig_min = w[0];
+        c->s->eig_max = w[n - 1];
+        c->s->most_negative = most_negative;
+        c->s->n_clamped = n_clamped;
+        c->s->jitter = jitter;
+    }
+done:
+    free(Z);
+    free(w);
+    free(work);
+    free(iwork);
+    free(Yl);
+    free(P);
+    free(G);
+    free(R);
+    free(full);
+    return err && err->status ? err->status : NTK_OK;
+}
+
+static ntk_solution *solution_alloc(const fit_header *h, const double *times)
+{
+    ntk_solution *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    size_t len = (size_t)(h->n * h->k);
+    s->n = (size_t)h->n;
+    s->k = (size_t)h->k;
+    s->n_times = (size_t)h->n_times;
+    s->times = malloc(s->n_times * sizeof *s->times + 1);
+    s->coef = malloc(s->n_times * len * sizeof *s->coef + 1);
+    s->train_pred = h->want_train ? malloc(s->n_times * len * sizeof *s->train_pred + 1) : NULL;
+    s->eig_min = s->eig_max = NAN;
+    s->cheb_bound = s->cheb_tail = NAN;
+    if (!s->times || !s->coef || (h->want_train && !s->train_pred)) {
+        ntk_solution_free(s);
+        return NULL;
+    }
+    memcpy(s->times, times, s->n_times * sizeof *s->times);
+    return s;
+}
+
+ntk_status mpi_fit_job(ntk_mpi_engine *e, const ntk_fit_problem *pb, ntk_solution **out,
+                       double *seconds_kernel, ntk_error *err)
+{
+    *out = NULL;
+    *seconds_kernel = 0.0;
+    fit_ctx c;
+    memset(&c, 0, sizeof c);
+    c.e = e;
+    ntk_status st = NTK_OK;
+    if (e->rank == 0) {
+        c.h.n = pb->n;
+        c.h.d = pb->d;
+        c.h.k = pb->k;
+        c.h.n_times = pb->solve->n_times;
+        wire_arch_pack(pb->arch, pb->kind, &c.h.arch);
+        c.h.reg = pb->solve->reg;
+        c.h.lr = pb->solve->lr;
+        c.h.reg_scale = (int)pb->solve->reg_scale;
+        c.h.time_scale = (int)pb->solve->time_scale;
+        c.h.method = (int)pb->solve->method;
+        c.h.want_train = pb->solve->want_train_predictions;
+        c.h.threads = pb->threads;
+        const char *msg = ntk_solve_params_check(pb->solve);
+        if (pb->arch->act.kind == NTK_ACT_CUSTOM)
+            msg = "custom C activations cannot be sent to other ranks";
+        if (!msg && (pb->n > INT32_MAX / 2 || pb->n * pb->k > INT32_MAX))
+            msg = "too many rows or outputs for 32-bit ScaLAPACK indices";
+        if (msg) {
+            c.h.refused = 1;
+            st = ntk_error_set(err, NTK_EINPUT, "%s", msg);
+        }
+    }
+    MPI_Bcast(&c.h, (int)sizeof c.h, MPI_BYTE, 0, MPI_COMM_WORLD);
+    if (c.h.refused)
+        return e->rank == 0 ? st : NTK_EINPUT;
+    size_t n = (size_t)c.h.n, d = (size_t)c.h.d, k = (size_t)c.h.k, nt = (size_t)c.h.n_times;
+    double *X = NULL, *Y = NULL, *times = NULL;
+    if (e->rank == 0) {
+        c.X = pb->X;
+        c.Y = pb->Y;
+        c.times = pb->solve->times;
+        c.progress = &pb->progress;
+    } else {
+        X = malloc(n * d * sizeof *X + 1);
+        Y = malloc(n * k * sizeof *Y + 1);
+        times = malloc(nt * sizeof *times + 1);
+        if (!X || !Y || !times)
+            abort(); /* cannot take part in the broadcasts below: nothing sensible left */
+        c.X = X;
+        c.Y = Y;
+        c.times = times;
+    }
+    bcast_doubles((double *)c.times, nt);
+    bcast_doubles((double *)c.X, n * d);
+    bcast_doubles((double *)c.Y, n * k);
+    wire_arch_unpack(&c.h.arch, &c.arch, &c.kind);
+    engine_prepare(e, c.h.threads);
+
+    int finite = 0;
+    for (size_t t = 0; t < nt; t++)
+        finite |= !isinf(c.times[t]);
+    int use_eigen = finite || c.h.method == NTK_SOLVE_EIGEN;
+    ntk_mpi_plan plan;
+    ntk_mpi_engine_plan(e, n, k, use_eigen, &plan);
+    if (e->rank == 0 && e->on_plan)
+        e->on_plan(e->on_plan_ctx, &plan, n);
+    st = check_memory(e, &plan, err);
+    if (engine_agree(e, st, err) != NTK_OK)
+        goto done;
+    dist_init(e, (int)n, (int)n, plan.nb, &c.D);
+    c.A = malloc((size_t)c.D.lld * (size_t)(c.D.lc > 0 ? c.D.lc : 1) * sizeof *c.A);
+    if (e->rank == 0)
+        c.s = solution_alloc(&c.h, c.times);
+    st = !c.A || (e->rank == 0 && !c.s) ? ntk_error_set(err, NTK_ENOMEM, "out of memory") : NTK_OK;
+    if (engine_agree(e, st, err) != NTK_OK)
+        goto done;
+
+    double t0 = omp_get_wtime();
+    st = kernel_tiles(&c, 0.0, err);
+    if (st == NTK_OK)
+        for (size_t i = 0; i < (size_t)c.D.lld * (size_t)c.D.lc && st == NTK_OK; i++)
+            if (!isfinite(c.A[i]))
+                st = ntk_error_set(err, NTK_ENUMERIC, "the training kernel has a non-finite entry");
+    MPI_Barrier(MPI_COMM_WORLD);
+    *seconds_kernel = omp_get_wtime() - t0;
+    if (engine_agree(e, st, err) != NTK_OK)
+        goto done;
+
+    double sum = 0.0, total = 0.0;
+    for (int j = 0; j < c.D.lc; j++) {
+        size_t gj = dist_gcol(e, &c.D, j);
+        for (int i = 0; i < c.D.lr; i++)
+            if (dist_grow(e, &c.D, i) == gj)
+                sum += c.A[(size_t)i + (size_t)j * c.D.lld];
+    }
+    MPI_Allreduce(&sum, &total, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    c.mean_diag = total / (double)n;
+    c.reg_abs = c.h.reg_scale == NTK_REG_RELATIVE ? c.h.reg * c.mean_diag : c.h.reg;
+    add_diagonal(e, &c.D, c.A, c.reg_abs);
+    if (c.s) {
+        c.s->mean_diag = c.mean_diag;
+        c.s->reg_abs = c.reg_abs;
+    }
+    st = use_eigen ? fit_eigen(&c, err) : fit_cholesky(&c, err);
+done:
+    free(c.A);
+    free(X);
+    free(Y);
+    free(times);
+    if (st != NTK_OK || (err && err->status != NTK_OK)) {
+        ntk_solution_free(c.s);
+        return err && err->status ? err->status : st;
+    }
+    *out = c.s;
+    return NTK_OK;
+}

@@ -1,0 +1,92 @@
+#!/bin/sh
+# ntk-mpi against ntk: the same predictions (1e-9 relative) with 1, 2 and 4
+# ranks, on the Cholesky path (t = inf) and the eigen path (finite times), for
+# eval, fit -> predict and predict with the other program's model; grids and
+# block sizes forced; bad usage. Run by `make test` when MPI is installed.
+# env: NTK, NTK_MPI, SAN (1: sanitizer build — LeakSanitizer off, since Open
+# MPI's own start-up allocations are reported as leaks).
+. tests/cli/lib.sh
+: "${NTK:=bin/ntk}" "${NTK_MPI:=bin/ntk-mpi}"
+export OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1
+export OMP_WAIT_POLICY=passive
+[ "${SAN:-0}" = 1 ] && export ASAN_OPTIONS=detect_leaks=0
+MPIRUN="mpirun --oversubscribe"
+[ "$(id -u)" = 0 ] && MPIRUN="$MPIRUN --allow-run-as-root"
+
+# close A B TOL: every number of CSV B (header skipped) within TOL x (largest
+# |value| of A) of A, same shape; labels must be identical.
+close() {
+    awk -F, -v tol="$3" 'NR == FNR { if (FNR > 1) for (i = 1; i <= NF; i++) a[FNR, i] = $i; na = FNR; next }
+        FNR > 1 { for (i = 1; i <= NF; i++) { x = a[FNR, i]; y = $i
+            if (x ~ /^-?[0-9.]+([eE][-+]?[0-9]+)?$/) { d = x - y; if (d < 0) d = -d; if (d > md) md = d
+                ax = x < 0 ? -x : x; if (ax > mx) mx = ax } else if (x != y) bad++ } nb = FNR }
+        END { if (na != nb || bad || md > tol * (mx > 0 ? mx : 1)) {
+                printf "rows %d vs %d, %d labels differ, max diff %.3g (scale %.3g)\n", na, nb, bad, md, mx; exit 1 } }' "$1" "$2"
+}
+
+REG="--train data/bostonhousing.csv --test-frac 0.25 --seed 0 --depth 3 --b-std 0.1 --reg 1e-4 --reg-scale relative --time-scale mean"
+head -n 1201 data/satellite.csv > "$TMPD/sat.csv"   # 1200 rows, 6 classes
+CLS="--train $TMPD/sat.csv --test-frac 0.3 --seed 1 --depth 2 --reg 1e-3 --reg-scale relative --time-scale mean"
+for times in inf 0.5,10,100,inf; do
+    expect_exit 0 "$NTK" eval $REG --times $times --predictions "$TMPD/ref_reg.csv" --quiet || continue
+    expect_exit 0 "$NTK" eval $CLS --times $times --predictions "$TMPD/ref_cls.csv" --quiet --format json
+    cp "$OUT" "$TMPD/ref_cls.json"
+    for np in 1 2 4; do
+        expect_exit 0 $MPIRUN -np $np "$NTK_MPI" eval $REG --times $times \
+            --predictions "$TMPD/reg$np.csv" --quiet || continue
+        close "$TMPD/ref_reg.csv" "$TMPD/reg$np.csv" 1e-9 || fail "regression, $np ranks, times $times"
+        expect_exit 0 $MPIRUN -np $np "$NTK_MPI" eval $CLS --times $times \
+            --predictions "$TMPD/cls$np.csv" --quiet --format json || continue
+        close "$TMPD/ref_cls.csv" "$TMPD/cls$np.csv" 0 || fail "classification labels, $np ranks, times $times"
+        # the same accuracies and counts
+        a=$(grep -o '"correct": [0-9]*' "$TMPD/ref_cls.json"); b=$(grep -o '"correct": [0-9]*' "$OUT")
+        [ -n "$a" ] && [ "$a" = "$b" ] || fail "classification counts differ, $np ranks, times $times"
+    done
+done
+
+# fit with ranks -> predict with ntk, and fit with ntk -> predict with ranks
+FIT="--train data/servo.csv --depth 2 --act erf --reg 1e-3 --reg-scale relative --times 1,inf --quiet"
+expect_exit 0 "$NTK" fit $FIT -o "$TMPD/ref.ntk"
+expect_exit 0 "$NTK" predict --model "$TMPD/ref.ntk" --data data/servo.csv -o "$TMPD/ref_fit.csv" --quiet
+for np in 2 4; do
+    expect_exit 0 $MPIRUN -np $np "$NTK_MPI" fit $FIT -o "$TMPD/m$np.ntk" || continue
+    expect_exit 0 "$NTK" predict --model "$TMPD/m$np.ntk" --data data/servo.csv -o "$TMPD/a$np.csv" --quiet
+    close "$TMPD/ref_fit.csv" "$TMPD/a$np.csv" 1e-9 || fail "fit on $np ranks, predict with ntk"
+    expect_exit 0 $MPIRUN -np $np "$NTK_MPI" predict --model "$TMPD/ref.ntk" --data data/servo.csv \
+        -o "$TMPD/b$np.csv" --quiet
+    close "$TMPD/ref_fit.csv" "$TMPD/b$np.csv" 1e-9 || fail "fit with ntk, predict on $np ranks"
+done
+
+# forced grids and tiny blocks: uneven tiles, many blocks per rank
+for g in "1x4 --block 8" "4x1 --block 5" "2x2 --block 16"; do
+    expect_exit 0 $MPIRUN -np 4 "$NTK_MPI" --grid $g eval $REG --times 10,inf \
+        --predictions "$TMPD/g.csv" --quiet || continue
+    expect_exit 0 "$NTK" eval $REG --times 10,inf --predictions "$TMPD/ref_g.csv" --quiet
+    close "$TMPD/ref_g.csv" "$TMPD/g.csv" 1e-9 || fail "grid $g"
+done
+
+# the per-rank memory plan is printed before the fit, and a fit that cannot fit is refused
+expect_exit 0 $MPIRUN -np 2 "$NTK_MPI" eval $REG --times inf
+expect_err_match "grid 1x2, block [0-9]+: training kernel 379x379 in local tiles of at most 379x192, about [0-9.]+ GiB per rank"
+awk 'BEGIN { print "x,y"; for (i = 0; i < 200000; i++) printf "%d,%d\n", i % 997, i % 13 }' > "$TMPD/big.csv"
+expect_exit 1 $MPIRUN -np 2 "$NTK_MPI" eval --train "$TMPD/big.csv" --test-frac 0.01 --task regression
+expect_err_match "needs [0-9.]+ GiB per rank \([0-9.]+ GiB for the 2 ranks on this node\) but only [0-9.]+ GiB is available"
+expect_no_stdout
+
+# bad usage: the grid, the command, input errors reported by rank 0 alone
+expect_exit 2 $MPIRUN -np 2 "$NTK_MPI" --grid 3x3 eval $REG
+expect_err_match "the grid 3x3 needs 9 ranks but 2 were started"
+expect_no_stdout
+expect_exit 2 $MPIRUN -np 2 "$NTK_MPI" --grid 2y1 eval $REG
+expect_err_match "--grid expects PxQ"
+expect_exit 2 $MPIRUN -np 2 "$NTK_MPI" kernel --data data/iris.csv
+expect_err_match "not a distributed command"
+expect_exit 2 $MPIRUN -np 2 "$NTK_MPI" eval $REG --uncertainty
+expect_err_match "--uncertainty is not distributed"
+expect_exit 2 $MPIRUN -np 2 "$NTK_MPI" eval --train tests/data/bad/ragged.csv --test-frac 0.2
+expect_err_match "ntk-mpi eval: .*ragged.csv.*line"
+expect_no_stdout
+[ "$(grep -c 'ntk-mpi eval' "$ERR")" = 1 ] || fail "the input error was printed more than once"
+expect_exit 0 $MPIRUN -np 2 "$NTK_MPI" --help
+expect_out_match "mpirun -np P ntk-mpi"
+finish
