@@ -116,6 +116,11 @@ mpi: deps $(NTK_MPI)
 mpi-test: $(NTK) $(NTK_MPI)
 	@NTK=$(NTK) NTK_MPI=$(NTK_MPI) SAN=$(SAN) sh tests/mpi/run.sh
 
+# ntk-mpi with 1, 2, 4 ranks against ntk, same run (tools/bench_mpi.sh).
+.PHONY: bench-mpi
+bench-mpi: deps $(NTK) $(NTK_MPI)
+	NTK=$(NTK) NTK_MPI=$(NTK_MPI) sh tools/bench_mpi.sh
+
 ifneq ($(HAVE_MPI),)
 test: mpi-test
 endif
