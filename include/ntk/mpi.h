@@ -11,8 +11,9 @@
  * ordinary ntk_model (and model file).
  *
  * Memory per rank ≈ 8·⌈n/(p·nb)⌉nb·⌈n/(q·nb)⌉nb bytes for the kernel on a p×q
- * grid with nb×nb blocks (≈ 8n²/P), twice that plus pdsyevd's workspace on the
- * finite-time path; ntk_mpi_plan states it before anything is allocated.
+ * grid with nb×nb blocks (≈ 8n²/P); four times that on the finite-time path
+ * (eigenvectors, and pdsyevd's workspace of about two tiles); ntk_mpi_engine_plan
+ * states it before anything is allocated.
  *
  * Uses MPI_COMM_WORLD (the BLACS default context). Every function is
  * collective unless it says otherwise. The library never prints.

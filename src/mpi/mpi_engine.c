@@ -5,17 +5,41 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mpi_internal.h"
 #include "scalapack.h"
 
+/* The job number, from rank 0 to all. Non-blocking with a sleeping wait on
+ * the serving ranks: between jobs (rank 0 reading files, selecting,
+ * reporting) they sleep instead of spinning in MPI's busy-wait, so rank 0
+ * keeps the node's cores. */
+static int job_bcast(int rank, int job)
+{
+    MPI_Request req;
+    if (MPI_Ibcast(&job, 1, MPI_INT, 0, MPI_COMM_WORLD, &req) != MPI_SUCCESS)
+        return -1;
+    if (rank == 0) {
+        MPI_Wait(&req, MPI_STATUS_IGNORE);
+        return job;
+    }
+    int done = 0;
+    struct timespec nap = {0, 1000000}; /* 1 ms */
+    for (;;) {
+        if (MPI_Test(&req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+            return -1;
+        if (done)
+            return job;
+        nanosleep(&nap, NULL);
+    }
+}
+
 static ntk_status engine_fit(const ntk_engine *eng, const ntk_fit_problem *pb, ntk_solution **out,
                              double *seconds_kernel, ntk_error *err)
 {
     ntk_mpi_engine *e = eng->ctx;
-    int job = JOB_FIT;
-    MPI_Bcast(&job, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    job_bcast(0, JOB_FIT);
     return mpi_fit_job(e, pb, out, seconds_kernel, err);
 }
 
@@ -24,8 +48,7 @@ static ntk_status engine_predict(const ntk_engine *eng, const ntk_model *m, cons
                                  const ntk_progress *progress, ntk_error *err)
 {
     ntk_mpi_engine *e = eng->ctx;
-    int job = JOB_PREDICT;
-    MPI_Bcast(&job, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    job_bcast(0, JOB_PREDICT);
     return mpi_predict_job(e, m, X, rows, scores, threads, progress, err);
 }
 
@@ -100,8 +123,8 @@ void ntk_mpi_engine_on_plan(ntk_mpi_engine *e, ntk_mpi_plan_fn fn, void *ctx)
 ntk_status ntk_mpi_serve(ntk_mpi_engine *e)
 {
     for (;;) {
-        int job = JOB_STOP;
-        if (MPI_Bcast(&job, 1, MPI_INT, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+        int job = job_bcast(e->rank, JOB_STOP);
+        if (job < 0)
             return NTK_EFAILED;
         ntk_error err = {0};
         if (job == JOB_FIT) {
@@ -119,9 +142,8 @@ ntk_status ntk_mpi_serve(ntk_mpi_engine *e)
 
 void ntk_mpi_engine_stop(ntk_mpi_engine *e)
 {
-    int job = JOB_STOP;
     if (e->rank == 0)
-        MPI_Bcast(&job, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        job_bcast(0, JOB_STOP);
 }
 
 void ntk_mpi_engine_free(ntk_mpi_engine *e)
@@ -160,9 +182,9 @@ void ntk_mpi_engine_plan(const ntk_mpi_engine *e, size_t n, size_t k, int finite
     /* replicated inputs and n×k blocks: X is small next to the kernel; count
      * Y, coefficients and the gathered results generously. */
     size_t small = 8 * n * (k + 4) * sizeof(double);
-    /* finite times: eigenvectors (another tile) + pdsyevd workspace (about
-     * one more tile in the worst case). */
-    plan->bytes_per_rank = tile * (finite ? 3 : 1) + small;
+    /* finite times: eigenvectors (another tile) + pdsyevd's workspace, about
+     * 2·NP·NQ doubles = two more tiles (LWORK ≥ 1 + 6N + 2·NP·NQ + …). */
+    plan->bytes_per_rank = tile * (finite ? 4 : 1) + small;
     plan->ranks_per_node = e->ranks_per_node;
 }
 
