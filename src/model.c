@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "solver_float.h"
+
 /* Test-kernel rows computed per block: bounds prediction memory to
  * PREDICT_BLOCK_BYTES whatever the number of test rows. */
 #define PREDICT_BLOCK_BYTES ((size_t)64 << 20)
@@ -18,6 +20,8 @@ void ntk_train_params_init(ntk_train_params *p)
     p->kind = NTK_KIND_NTK;
     ntk_solve_params_init(&p->solve);
     p->target_scaling = 1;
+    p->precision = NTK_PRECISION_DOUBLE;
+    p->refine_max = NTK_REFINE_MAX_DEFAULT;
 }
 
 const char *ntk_train_params_check(const ntk_train_params *p)
@@ -27,6 +31,10 @@ const char *ntk_train_params_check(const ntk_train_params *p)
         return m;
     if (p->kind != NTK_KIND_NTK && p->kind != NTK_KIND_NNGP)
         return "unknown kernel kind";
+    if (p->precision != NTK_PRECISION_DOUBLE && p->precision != NTK_PRECISION_FLOAT)
+        return "unknown precision (double or float)";
+    if (p->refine_max < 0 || p->refine_max > NTK_REFINE_MAX_LIMIT)
+        return "the most refinement steps must be between 0 and 1000";
     return ntk_solve_params_check(&p->solve);
 }
 
@@ -108,10 +116,13 @@ static void unscale(const ntk_model *m, double *scores, size_t count)
 static ntk_status local_predict(const ntk_model *m, const double *X, size_t rows, double *scores,
                                 int threads, const ntk_progress *progress, ntk_error *err);
 
-/* The engine of this process: the n×n kernel in memory, then ntk_solve. */
+/* The engine of this process: the n×n kernel in memory, then ntk_solve
+ * (double), or the single-precision fit of solver_float.c. */
 static ntk_status local_fit(const ntk_fit_problem *pb, ntk_solution **sol, double *seconds_kernel,
                            ntk_error *err)
 {
+    if (pb->precision == NTK_PRECISION_FLOAT)
+        return solver_float_fit(pb, sol, seconds_kernel, err);
     char what[96];
     snprintf(what, sizeof what, "training kernel %zux%zu", pb->n, pb->n);
     double *theta = ntk_alloc_checked(pb->n * pb->n * sizeof *theta, what, err);
@@ -147,6 +158,12 @@ ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,
     if (train->n == 0) {
         ntk_encoder_free(enc);
         return ntk_error_set(err, NTK_EINPUT, "no training rows");
+    }
+    if (p->engine && p->precision != NTK_PRECISION_DOUBLE) {
+        ntk_encoder_free(enc);
+        return ntk_error_set(err, NTK_EINPUT, "single precision (--precision float) is not "
+                             "implemented by the %s engine; use --precision double",
+                             p->engine->name ? p->engine->name : "selected");
     }
     ntk_model *m = calloc(1, sizeof *m);
     if (!m) {
@@ -186,7 +203,7 @@ ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,
     sp.want_train_predictions = train_scores != NULL;
     sp.progress = p->progress;
     ntk_fit_problem pb = {&m->arch, m->kind, m->X, m->n, m->d, Y, m->k, &sp, p->threads,
-                          p->progress};
+                          p->progress, p->precision, p->refine_max};
     double t0 = omp_get_wtime();
     st = p->engine ? p->engine->fit(p->engine, &pb, &sol, &m->seconds_kernel, err)
                    : local_fit(&pb, &sol, &m->seconds_kernel, err);
@@ -202,6 +219,12 @@ ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,
     m->mean_diag = sol->mean_diag;
     m->used_eigen = sol->used_eigen;
     m->used_chebyshev = sol->used_chebyshev;
+    m->precision = sol->single_precision ? NTK_PRECISION_FLOAT : NTK_PRECISION_DOUBLE;
+    m->refine_iters = sol->refine_iters;
+    m->refine_residual0 = sol->refine_residual0;
+    m->refine_residual = sol->refine_residual;
+    m->refine_converged = sol->refine_converged;
+    m->seconds_refine = sol->seconds_refine;
     if (train_scores) {
         *train_scores = sol->train_pred;
         sol->train_pred = NULL;

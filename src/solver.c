@@ -16,10 +16,7 @@
 #include <string.h>
 
 #include "solver_cheb.h"
-
-/* Jitter ladder for an A that is numerically singular: mean(diag)·10^e. */
-#define JITTER_FIRST_EXP (-12)
-#define JITTER_LAST_EXP (-2)
+#include "solver_internal.h"
 
 void ntk_solve_params_init(ntk_solve_params *p)
 {
@@ -71,7 +68,7 @@ void ntk_solution_free(ntk_solution *s)
     free(s);
 }
 
-static ntk_solution *solution_new(size_t n, size_t k, const ntk_solve_params *p, ntk_error *err)
+ntk_solution *solver_solution_new(size_t n, size_t k, const ntk_solve_params *p, ntk_error *err)
 {
     ntk_solution *s = calloc(1, sizeof *s);
     if (!s) {
@@ -98,15 +95,14 @@ static ntk_solution *solution_new(size_t n, size_t k, const ntk_solve_params *p,
     return s;
 }
 
-/* Column-major n×k copy of a row-major n×k matrix. */
-static void to_col_major(const double *rm, size_t n, size_t k, double *cm)
+void solver_to_col_major(const double *rm, size_t n, size_t k, double *cm)
 {
     for (size_t i = 0; i < n; i++)
         for (size_t c = 0; c < k; c++)
             cm[i + c * n] = rm[i * k + c];
 }
 
-static void to_row_major(const double *cm, size_t n, size_t k, double *rm)
+void solver_to_row_major(const double *cm, size_t n, size_t k, double *rm)
 {
     for (size_t i = 0; i < n; i++)
         for (size_t c = 0; c < k; c++)
@@ -163,7 +159,7 @@ static ntk_status solve_cholesky(double *A, size_t n, const double *Y, size_t k,
     ntk_progress_report(&p->progress, "cholesky", 1, 1);
     if (st == NTK_OK) {
         s->jitter = jitter;
-        to_col_major(Y, n, k, B);
+        solver_to_col_major(Y, n, k, B);
         lapack_int info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)n, (lapack_int)k, A,
                                          (lapack_int)n, B, (lapack_int)n);
         if (info != 0) {
@@ -176,7 +172,7 @@ static ntk_status solve_cholesky(double *A, size_t n, const double *Y, size_t k,
                 if (!isinf(s->times[t]))
                     continue;
                 double *C = s->coef + t * n * k;
-                to_row_major(B, n, k, C);
+                solver_to_row_major(B, n, k, C);
                 if (s->train_pred) {
                     /* Θ A⁻¹ Y = (A − shift·I) A⁻¹ Y = Y − shift·C, exactly. */
                     double *F = s->train_pred + t * n * k;
@@ -287,7 +283,7 @@ static ntk_status solve_eigen(double *A, size_t n, const double *Y, size_t k,
         s->jitter = jitter;
     }
 
-    to_col_major(Y, n, k, Ycm);
+    solver_to_col_major(Y, n, k, Ycm);
     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)n, (int)k, (int)n, 1.0, A, (int)n,
                 Ycm, (int)n, 0.0, P, (int)n);
     double c = p->time_scale == NTK_TIME_MEAN ? 1.0 / ((double)n * (double)k) : 1.0;
@@ -302,7 +298,7 @@ static ntk_status solve_eigen(double *A, size_t n, const double *Y, size_t k,
         }
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)n, 1.0, A,
                     (int)n, G, (int)n, 0.0, R, (int)n);
-        to_row_major(R, n, k, s->coef + t * n * k);
+        solver_to_row_major(R, n, k, s->coef + t * n * k);
         if (s->train_pred) {
             /* Θ = A − λI shares A's eigenvectors with eigenvalues a − λ. */
             for (size_t i = 0; i < n; i++) {
@@ -312,7 +308,7 @@ static ntk_status solve_eigen(double *A, size_t n, const double *Y, size_t k,
             }
             cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)n, 1.0,
                         A, (int)n, G, (int)n, 0.0, R, (int)n);
-            to_row_major(R, n, k, s->train_pred + t * n * k);
+            solver_to_row_major(R, n, k, s->train_pred + t * n * k);
         }
     }
 done:
@@ -324,8 +320,7 @@ done:
     return st;
 }
 
-/* Scale s = η·c·t of each time (t = ∞ → +∞). */
-static double time_scale_of(const ntk_solve_params *p, size_t n, size_t k, double t)
+double solver_time_scale(const ntk_solve_params *p, size_t n, size_t k, double t)
 {
     double c = p->time_scale == NTK_TIME_MEAN ? 1.0 / ((double)n * (double)k) : 1.0;
     return isinf(t) ? INFINITY : p->lr * c * t;
@@ -333,13 +328,21 @@ static double time_scale_of(const ntk_solve_params *p, size_t n, size_t k, doubl
 
 /* Largest degree AUTO accepts: d·max(2k, 16) ≤ 2n, i.e. about 2 × 2n³ flops
  * of n×n by n×k products (k < 8 is bandwidth-bound: priced as k = 8). */
-static size_t auto_max_degree(size_t n, size_t k)
+size_t solver_auto_max_degree(size_t n, size_t k)
 {
     size_t w = 2 * k > 16 ? 2 * k : 16;
     return 2 * n / w;
 }
 
-#define CHEB_FORCED_MAX_DEGREE 16000
+void solver_record_chebyshev(ntk_solution *s, const cheb_plan *plan)
+{
+    s->used_chebyshev = 1;
+    s->cheb_degree = plan->degree;
+    s->cheb_bound = plan->L;
+    for (size_t f = 0; f < plan->nt; f++)
+        if (plan->tail[f] > s->cheb_tail)
+            s->cheb_tail = plan->tail[f];
+}
 
 /* Finite times by the Chebyshev expansion (A only read), then t = ∞ (if
  * asked) by Cholesky in place. Returns NTK_OK with *declined = 1, touching
@@ -359,7 +362,7 @@ static ntk_status solve_chebyshev(double *A, size_t n, const double *Y, size_t k
     }
     for (size_t t = 0; t < nt; t++)
         if (!isinf(s->times[t])) {
-            sc[nf] = time_scale_of(p, n, k, s->times[t]);
+            sc[nf] = solver_time_scale(p, n, k, s->times[t]);
             slot[nf++] = t;
         }
     cheb_plan plan;
@@ -389,7 +392,7 @@ static ntk_status solve_chebyshev(double *A, size_t n, const double *Y, size_t k
     }
     for (size_t f = 0; f < nf; f++)
         out[f] = Cb + f * len;
-    to_col_major(Y, n, k, Ycm);
+    solver_to_col_major(Y, n, k, Ycm);
     st = cheb_apply(&plan, A, n, Ycm, k, out, &p->progress, err);
     if (st != NTK_OK)
         goto done;
@@ -401,16 +404,11 @@ static ntk_status solve_chebyshev(double *A, size_t n, const double *Y, size_t k
             Fb[i] -= s->reg_abs * Cb[i];
     }
     for (size_t f = 0; f < nf; f++) {
-        to_row_major(Cb + f * len, n, k, s->coef + slot[f] * len);
+        solver_to_row_major(Cb + f * len, n, k, s->coef + slot[f] * len);
         if (Fb)
-            to_row_major(Fb + f * len, n, k, s->train_pred + slot[f] * len);
+            solver_to_row_major(Fb + f * len, n, k, s->train_pred + slot[f] * len);
     }
-    s->used_chebyshev = 1;
-    s->cheb_degree = plan.degree;
-    s->cheb_bound = plan.L;
-    for (size_t f = 0; f < nf; f++)
-        if (plan.tail[f] > s->cheb_tail)
-            s->cheb_tail = plan.tail[f];
+    solver_record_chebyshev(s, &plan);
     /* Free the blocks before the factorization: t = ∞ reuses A in place. */
     free(Cb);
     free(Fb);
@@ -427,25 +425,34 @@ done:
     return st;
 }
 
-ntk_status ntk_solve(double *theta, size_t n, const double *Y, size_t k,
-                     const ntk_solve_params *p, ntk_solution **out, ntk_error *err)
+ntk_status solver_check_problem(size_t n, const double *Y, size_t k, const ntk_solve_params *p,
+                                ntk_error *err)
 {
-    *out = NULL;
     const char *msg = ntk_solve_params_check(p);
     if (msg)
         return ntk_error_set(err, NTK_EINPUT, "%s", msg);
     if (n == 0 || k == 0)
         return ntk_error_set(err, NTK_EINPUT, "no training rows");
+    for (size_t i = 0; i < n * k; i++)
+        if (!isfinite(Y[i]))
+            return ntk_error_set(err, NTK_EINPUT, "target row %zu is not finite", i / k + 1);
+    return NTK_OK;
+}
+
+ntk_status ntk_solve(double *theta, size_t n, const double *Y, size_t k,
+                     const ntk_solve_params *p, ntk_solution **out, ntk_error *err)
+{
+    *out = NULL;
+    ntk_status cst = solver_check_problem(n, Y, k, p, err);
+    if (cst != NTK_OK)
+        return cst;
     for (size_t i = 0; i < n * n; i++)
         if (!isfinite(theta[i]))
             return ntk_error_set(err, NTK_ENUMERIC,
                                  "the training kernel has a non-finite entry at (%zu, %zu)",
                                  i / n + 1, i % n + 1);
-    for (size_t i = 0; i < n * k; i++)
-        if (!isfinite(Y[i]))
-            return ntk_error_set(err, NTK_EINPUT, "target row %zu is not finite", i / k + 1);
 
-    ntk_solution *s = solution_new(n, k, p, err);
+    ntk_solution *s = solver_solution_new(n, k, p, err);
     if (!s)
         return err ? err->status : NTK_ENOMEM;
 
@@ -473,7 +480,7 @@ ntk_status ntk_solve(double *theta, size_t n, const double *Y, size_t k,
         int declined = 1;
         if (p->method == NTK_SOLVE_CHEBYSHEV || n >= NTK_CHEB_MIN_N) {
             size_t maxd = p->method == NTK_SOLVE_CHEBYSHEV ? CHEB_FORCED_MAX_DEGREE
-                                                            : auto_max_degree(n, k);
+                                                            : solver_auto_max_degree(n, k);
             st = solve_chebyshev(theta, n, Y, k, p, s, maxd, &declined, err);
         }
         if (st == NTK_OK && declined) {

@@ -26,6 +26,38 @@ extern "C" {
 
 struct ntk_engine;
 
+/* Storage precision of the n×n training kernel (ntk_train_params.precision).
+ *
+ * NTK_PRECISION_FLOAT halves the memory of a fit when it binds: the training
+ * kernel is held as float, 4n² bytes instead of 8n² (the largest object of a
+ * fit; everything else is O(n·(d + k·n_times))). It is evaluated in double on
+ * row blocks of its lower triangle and rounded. Coefficients, predictions and
+ * model files stay double.
+ *   t = ∞: float Cholesky (spotrf, with a jitter ladder) and mixed-precision
+ *     iterative refinement: each step computes R = Y − (Θ + λI)·C in double
+ *     from kernel rows re-evaluated in double (O(n²) kernel work per step)
+ *     and corrects C by the float solve of R. It stops when the normwise
+ *     backward error reaches double rounding level (or stops falling, or
+ *     after refine_max steps); coefficients then agree with the double path
+ *     to about cond(A)·1e-16. If it cannot get there (A too ill-conditioned
+ *     for float: cond(A) ≳ 1e6–1e7, e.g. no ridge and duplicate rows), jitter
+ *     mean(diag Θ)·10^e, e = −7 … −2, is added until it does (reported as
+ *     the model's jitter); if even that fails, the best iterate is returned
+ *     with refine_converged = 0.
+ *   finite times: the Chebyshev expansion (or, when AUTO/EIGEN picks it, a
+ *     float eigendecomposition, ssyevr, 8n² bytes) on the float matrix, not
+ *     refined: relative error ~1e-6 (docs/precision.md).
+ * Training predictions are Θ·C with Θ evaluated in double. Only the local
+ * engine implements it (ntk_model_train refuses it with another engine). */
+typedef enum {
+    NTK_PRECISION_DOUBLE = 0, /* float64 kernel (default) */
+    NTK_PRECISION_FLOAT = 1   /* float32 kernel, refined t = ∞ solve */
+} ntk_precision;
+
+/* Default and largest ntk_train_params.refine_max. */
+#define NTK_REFINE_MAX_DEFAULT 30
+#define NTK_REFINE_MAX_LIMIT 1000
+
 typedef struct {
     ntk_arch arch;
     ntk_kernel_kind kind;
@@ -34,9 +66,13 @@ typedef struct {
     int threads;              /* kernel threads (0 = default) */
     ntk_progress progress;
     const struct ntk_engine *engine; /* where the kernel and solve run; NULL: here */
+    ntk_precision precision;  /* kernel storage and solve precision (default double) */
+    int refine_max;           /* float, t = ∞: most refinement steps (default 30;
+                               * 0: none, the float solve alone — for accuracy studies) */
 } ntk_train_params;
 
-/* Defaults: ntk_arch_init, NTK kind, ntk_solve_params_init, target scaling on. */
+/* Defaults: ntk_arch_init, NTK kind, ntk_solve_params_init, target scaling on,
+ * double precision, refine_max NTK_REFINE_MAX_DEFAULT. */
 void ntk_train_params_init(ntk_train_params *p);
 
 /* Returns NULL if valid, else a static message. */
@@ -66,6 +102,14 @@ typedef struct {
     int used_chebyshev;       /* finite times by the Chebyshev expansion (large n) */
     /* Wall-clock seconds spent by ntk_model_train (not saved). */
     double seconds_kernel, seconds_solve;
+    /* Precision of the fit and, for float, the t = ∞ refinement (the
+     * ntk_solution fields of the same names; not saved: a loaded model reads
+     * as double, its coefficients are double either way). */
+    ntk_precision precision;
+    size_t refine_iters;
+    double refine_residual0, refine_residual;
+    int refine_converged;
+    double seconds_refine;    /* part of seconds_solve */
 } ntk_model;
 
 /* Train on an encoded data set. Takes ownership of `enc` (freed with the
@@ -98,6 +142,8 @@ typedef struct {
     const ntk_solve_params *solve; /* want_train_predictions set as needed */
     int threads;
     ntk_progress progress;
+    ntk_precision precision;  /* engines other than the local one get only double */
+    int refine_max;
 } ntk_fit_problem;
 
 typedef struct ntk_engine {

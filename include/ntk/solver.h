@@ -86,6 +86,16 @@ typedef struct {
     size_t cheb_degree;      /* its degree: number of n×n by n×k products */
     double cheb_bound;       /* L, the bound on λ_max(A) it expanded over */
     double cheb_tail;        /* largest dropped-coefficient tail, relative to max g */
+    /* Single precision (ntk_train_params.precision = NTK_PRECISION_FLOAT, see
+     * ntk/model.h; every field 0 otherwise). Residuals are relative,
+     * ‖Y − (Θ + (λ + jitter)I)·C‖_F / ‖Y‖_F for the t = ∞ coefficients,
+     * computed in double from kernel rows evaluated in double. */
+    int single_precision;    /* 1: the kernel was held and factored in float */
+    size_t refine_iters;     /* refinement steps after the float solve (t = ∞) */
+    double refine_residual0; /* residual of the float solve alone */
+    double refine_residual;  /* residual of the returned coefficients */
+    int refine_converged;    /* 1: backward error at double level (≤ 1e-12), or no t = ∞ */
+    double seconds_refine;   /* wall time of the double-precision kernel passes */
 } ntk_solution;
 
 /* Solve for the coefficients. `theta` is the n×n training kernel (row-major,

@@ -30,9 +30,21 @@ void cli_data_warn(const char *cmd, const char *what, const ntk_dataset *ds)
 
 void cli_model_warn(const char *cmd, const ntk_model *m)
 {
-    if (m->jitter > 0)
+    int single = m->precision == NTK_PRECISION_FLOAT;
+    if (m->jitter > 0 && single)
+        cli_warn(cmd, "warning: the training kernel is too ill-conditioned for single precision "
+                      "(the refined float solve did not reach double accuracy without it); added "
+                      "jitter %.3g to its diagonal for t = inf (use --reg to choose it, or "
+                      "--precision double)", m->jitter);
+    else if (m->jitter > 0)
         cli_warn(cmd, "warning: the training kernel is numerically singular; added jitter %.3g "
                       "to its diagonal for t = inf (use --reg to choose it)", m->jitter);
+    if (single && !m->refine_converged)
+        cli_warn(cmd, "warning: single precision: iterative refinement did not converge for "
+                      "t = inf (relative residual %.3g after %zu steps, %.3g before refinement); "
+                      "the t = inf results are the best iterate, less accurate than --precision "
+                      "double would give: use --reg or --precision double",
+                 m->refine_residual, m->refine_iters, m->refine_residual0);
     if (m->n_clamped)
         cli_warn(cmd, "warning: clamped %zu negative eigenvalues of the training kernel to 0 "
                       "(most negative %.3g)", m->n_clamped, m->most_negative);

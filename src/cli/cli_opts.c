@@ -25,6 +25,7 @@ const struct option cli_model_options[] = {
     {"target-scaling", required_argument, NULL, OPT_TARGET_SCALING},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"seed", required_argument, NULL, OPT_SEED},
+    {"precision", required_argument, NULL, OPT_PRECISION},
     {NULL, 0, NULL, 0},
 };
 
@@ -69,7 +70,12 @@ const char cli_model_help[] =
     "                       loss (exponent divided by N*k, as neural-tangents)\n"
     "  --target-scaling on|off  standardize regression targets (default on)\n"
     "  --threads N          threads for kernel and BLAS (default: all cores)\n"
-    "  --seed N             seed for splits (default 0)\n";
+    "  --seed N             seed for splits (default 0)\n"
+    "  --precision double|float  training kernel storage (default double). float:\n"
+    "                       4n^2 bytes instead of 8n^2; t = inf is solved in float and\n"
+    "                       refined to double accuracy (residuals from the kernel\n"
+    "                       re-evaluated in double: a few extra kernel passes);\n"
+    "                       finite times ~1e-6 relative (docs/precision.md)\n";
 
 const char cli_data_help[] =
     "Data options:\n"
@@ -178,6 +184,7 @@ int cli_opts_handle(const char *cmd, int id, const char *arg, cli_model_opts *o)
     static const char *const tasks[] = {"auto", "regression", "classification", NULL};
     static const char *const missing[] = {"impute", "error", NULL};
     static const char *const standardize[] = {"zscore", "none", NULL};
+    static const char *const precisions[] = {"double", "float", NULL};
     long l;
     int c;
     ntk_error err = {0};
@@ -271,6 +278,11 @@ int cli_opts_handle(const char *cmd, int id, const char *arg, cli_model_opts *o)
         if (!cli_parse_int(cmd, "--seed", arg, 0, (long)0x7fffffff, &l))
             return -1;
         o->seed = (uint64_t)l;
+        return 1;
+    case OPT_PRECISION:
+        if (!parse_choice(cmd, "--precision", arg, precisions, &c))
+            return -1;
+        o->train.precision = c ? NTK_PRECISION_FLOAT : NTK_PRECISION_DOUBLE;
         return 1;
     case OPT_TARGET:
         o->enc.target = arg;

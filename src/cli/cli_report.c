@@ -48,6 +48,17 @@ static const char *act_name(const ntk_model *m, char *buf, size_t size)
     return buf;
 }
 
+/* 1 if the model was fitted in single precision with a t = ∞ to refine. */
+static int float_refined(const ntk_model *m)
+{
+    if (m->precision != NTK_PRECISION_FLOAT)
+        return 0;
+    for (size_t t = 0; t < m->n_times; t++)
+        if (isinf(m->times[t]))
+            return 1;
+    return 0;
+}
+
 void cli_report_model_json(FILE *f, const ntk_model *m, int target_scaling)
 {
     char act[64];
@@ -68,6 +79,17 @@ void cli_report_model_json(FILE *f, const ntk_model *m, int target_scaling)
     fprintf(f, ", \"time_scale\": \"%s\", \"target_scaling\": %s, \"jitter\": ",
             m->time_scale == NTK_TIME_MEAN ? "mean" : "sum", target_scaling ? "true" : "false");
     cli_json_num(f, m->jitter);
+    fprintf(f, ", \"precision\": \"%s\"",
+            m->precision == NTK_PRECISION_FLOAT ? "float" : "double");
+    if (float_refined(m)) {
+        fprintf(f, ", \"refinement\": {\"steps\": %zu, \"residual_initial\": ", m->refine_iters);
+        cli_json_num(f, m->refine_residual0);
+        fputs(", \"residual\": ", f);
+        cli_json_num(f, m->refine_residual);
+        fprintf(f, ", \"converged\": %s, \"seconds\": ", m->refine_converged ? "true" : "false");
+        cli_json_num(f, m->seconds_refine);
+        fputs("}", f);
+    }
     fputs("}", f);
 }
 
@@ -249,10 +271,11 @@ static void write_table(FILE *f, const cli_report *r, const cli_uncertainty *u)
     else
         snprintf(regtxt, sizeof regtxt, "reg %g", m->reg_abs);
     fprintf(f, "model: %s, depth %d, %s, w_std %g, b_std %g, fixed layers %d, %s, lr %g, "
-               "time scale %s\n",
+               "time scale %s%s\n",
             m->kind == NTK_KIND_NTK ? "NTK" : "NNGP", m->arch.depth, act_name(m, act, sizeof act),
             m->arch.w_std, m->arch.b_std, m->arch.fixed_layers, regtxt, m->lr,
-            m->time_scale == NTK_TIME_MEAN ? "mean" : "sum");
+            m->time_scale == NTK_TIME_MEAN ? "mean" : "sum",
+            m->precision == NTK_PRECISION_FLOAT ? ", precision float" : "");
     if (r->selection)
         cli_select_text(f, r->selection);
     fputc('\n', f);
@@ -321,10 +344,20 @@ static void write_table(FILE *f, const cli_report *r, const cli_uncertainty *u)
                    "central 50/90/95%% intervals;%s\n",
                 u->var_floor,
                 u->noise_var > 0 ? " observation noise included" : " no observation noise");
+    const char *path = m->used_eigen       ? "eigendecomposition"
+                       : m->used_chebyshev ? "Chebyshev expansion"
+                                           : "Cholesky";
+    char how[192];
+    if (float_refined(m))
+        snprintf(how, sizeof how, "%s in float; t = inf refined in %zu steps, residual %.2g -> "
+                 "%.2g, kernel passes %.3fs", path, m->refine_iters, m->refine_residual0,
+                 m->refine_residual, m->seconds_refine);
+    else
+        snprintf(how, sizeof how, "%s%s", path,
+                 m->precision == NTK_PRECISION_FLOAT ? " in float" : "");
     fprintf(f, "\ntime: load %.3fs, kernel %.3fs, solve %.3fs (%s), predict %.3fs, total %.3fs; "
                "%d threads\n",
-            r->seconds_load, m->seconds_kernel, m->seconds_solve,
-            m->used_eigen ? "eigendecomposition" : m->used_chebyshev ? "Chebyshev expansion" : "Cholesky", r->seconds_predict,
+            r->seconds_load, m->seconds_kernel, m->seconds_solve, how, r->seconds_predict,
             r->seconds_total, r->threads);
 }
 

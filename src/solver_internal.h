@@ -1,0 +1,41 @@
+/* Private to the library: pieces of the double-precision solver (solver.c)
+ * that the single-precision fit (solver_float.c) shares. */
+#ifndef NTK_SOLVER_INTERNAL_H
+#define NTK_SOLVER_INTERNAL_H
+
+#include <stddef.h>
+
+#include "ntk/solver.h"
+#include "solver_cheb.h"
+
+/* Jitter ladder for an A that is numerically singular: mean(diag)·10^e. */
+#define JITTER_FIRST_EXP (-12)
+#define JITTER_LAST_EXP (-2)
+
+/* Largest degree NTK_SOLVE_CHEBYSHEV accepts before giving up. */
+#define CHEB_FORCED_MAX_DEGREE 16000
+
+/* A solution with its times, coefficient and (if p asks) training-prediction
+ * blocks allocated, every other field zero (eig_min/eig_max/cheb_bound NAN). */
+ntk_solution *solver_solution_new(size_t n, size_t k, const ntk_solve_params *p, ntk_error *err);
+
+/* Column-major n×k copy of a row-major n×k matrix, and back. */
+void solver_to_col_major(const double *rm, size_t n, size_t k, double *cm);
+void solver_to_row_major(const double *cm, size_t n, size_t k, double *rm);
+
+/* Scale s = η·c·t of a time (t = ∞ → +∞). */
+double solver_time_scale(const ntk_solve_params *p, size_t n, size_t k, double t);
+
+/* Largest Chebyshev degree NTK_SOLVE_AUTO accepts (see ntk/solver.h). */
+size_t solver_auto_max_degree(size_t n, size_t k);
+
+/* Record a Chebyshev plan that served the finite times (used_chebyshev,
+ * degree, bound, largest tail). */
+void solver_record_chebyshev(ntk_solution *s, const cheb_plan *plan);
+
+/* The checks every solve starts with: valid parameters, n, k > 0, finite
+ * targets Y (n×k); NTK_OK or NTK_EINPUT with a message. */
+ntk_status solver_check_problem(size_t n, const double *Y, size_t k, const ntk_solve_params *p,
+                                ntk_error *err);
+
+#endif
