@@ -42,6 +42,9 @@ ntk_status ntk_mpi_engine_create(int nprow, int npcol, int nb, ntk_mpi_engine **
 /* Rank of this process (not collective). */
 int ntk_mpi_engine_rank(const ntk_mpi_engine *e);
 
+/* The process grid (not collective). */
+void ntk_mpi_engine_grid(const ntk_mpi_engine *e, int *nprow, int *npcol);
+
 /* The ntk_engine to put in ntk_train_params.engine and to pass to
  * ntk_model_predict_engine — on rank 0 only (not collective). */
 const ntk_engine *ntk_mpi_engine_get(ntk_mpi_engine *e);

@@ -40,6 +40,8 @@ extern const char *cli_program;
 /* Where fits and predictions run: NULL (this process) in ntk; ntk-mpi sets
  * its ScaLAPACK engine before dispatching (picked up by cli_opts_init). */
 extern const ntk_engine *cli_engine;
+/* With ntk-mpi: the number of ranks and the process grid, for the reports. */
+extern int cli_engine_ranks, cli_engine_grid[2];
 
 /* A progress sink printing "\r[stage] done/total" on stderr when stderr is a
  * terminal (or --progress was given) and not --quiet. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cli_format.h"
 #include "cli_select.h"
 #include "ntk/metrics.h"
@@ -208,7 +209,11 @@ static void write_json(FILE *f, const cli_report *r, const cli_uncertainty *u)
     cli_json_num(f, r->seconds_predict);
     fputs(", \"total\": ", f);
     cli_json_num(f, r->seconds_total);
-    fprintf(f, "}, \"threads\": %d}\n", r->threads);
+    fprintf(f, "}, \"threads\": %d", r->threads);
+    if (cli_engine_ranks > 0)
+        fprintf(f, ", \"mpi\": {\"ranks\": %d, \"grid\": \"%dx%d\"}", cli_engine_ranks,
+                cli_engine_grid[0], cli_engine_grid[1]);
+    fputs("}\n", f);
 }
 
 static void write_csv(FILE *f, const cli_report *r, const cli_uncertainty *u)
@@ -355,10 +360,16 @@ static void write_table(FILE *f, const cli_report *r, const cli_uncertainty *u)
     else
         snprintf(how, sizeof how, "%s%s", path,
                  m->precision == NTK_PRECISION_FLOAT ? " in float" : "");
+    char par[96];
+    if (cli_engine_ranks > 0)
+        snprintf(par, sizeof par, "%d MPI ranks (grid %dx%d) x %d threads", cli_engine_ranks,
+                 cli_engine_grid[0], cli_engine_grid[1], r->threads);
+    else
+        snprintf(par, sizeof par, "%d threads", r->threads);
     fprintf(f, "\ntime: load %.3fs, kernel %.3fs, solve %.3fs (%s), predict %.3fs, total %.3fs; "
-               "%d threads\n",
+               "%s\n",
             r->seconds_load, m->seconds_kernel, m->seconds_solve, how, r->seconds_predict,
-            r->seconds_total, r->threads);
+            r->seconds_total, par);
 }
 
 void cli_report_write_u(FILE *f, const char *format, const cli_report *r,

@@ -15,6 +15,7 @@ int cli_quiet = 0;
 int cli_force_progress = 0;
 const char *cli_program = "ntk";
 const ntk_engine *cli_engine = NULL;
+int cli_engine_ranks = 0, cli_engine_grid[2] = {0, 0};
 
 int cli_fail(const char *cmd, const ntk_error *err)
 {

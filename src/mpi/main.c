@@ -143,6 +143,8 @@ int main(int argc, char **argv)
         if (rank == 0) {
             cli_program = "ntk-mpi";
             cli_engine = ntk_mpi_engine_get(e);
+            ntk_mpi_engine_grid(e, &cli_engine_grid[0], &cli_engine_grid[1]);
+            cli_engine_ranks = cli_engine_grid[0] * cli_engine_grid[1];
             ntk_mpi_engine_on_plan(e, print_plan, NULL);
             rc = run_rank0(argc, argv);
             fflush(stdout);

@@ -109,6 +109,12 @@ int ntk_mpi_engine_rank(const ntk_mpi_engine *e)
     return e->rank;
 }
 
+void ntk_mpi_engine_grid(const ntk_mpi_engine *e, int *nprow, int *npcol)
+{
+    *nprow = e->nprow;
+    *npcol = e->npcol;
+}
+
 const ntk_engine *ntk_mpi_engine_get(ntk_mpi_engine *e)
 {
     return &e->engine;

@@ -7,10 +7,7 @@
 
 #include "mpi_internal.h"
 #include "scalapack.h"
-
-/* The same jitter ladder as the single-process solver (src/solver.c). */
-#define JITTER_FIRST_EXP (-12)
-#define JITTER_LAST_EXP (-2)
+#include "solver_internal.h" /* the jitter ladder and solutions of src/solver.c */
 
 typedef struct {
     uint64_t n, d, k, n_times;
@@ -86,6 +83,7 @@ typedef struct {
     ntk_solution *s;     /* rank 0 only */
     double reg_abs, mean_diag;
     const ntk_progress *progress;
+    ntk_solve_params sp; /* lr and time scale, as received */
 } fit_ctx;
 
 static ntk_status kernel_tiles(fit_ctx *c, double shift, ntk_error *err)
@@ -252,11 +250,10 @@ static ntk_status fit_eigen(fit_ctx *c, ntk_error *err)
     double alpha = 1.0, beta = 0.0;
     pdgemm_("T", "N", &n, &k, &n, &alpha, Z, &one, &one, c->D.desc, Yl, &one, &one, Yd.desc,
             &beta, P, &one, &one, Yd.desc);
-    double cs = c->h.time_scale == NTK_TIME_MEAN ? 1.0 / ((double)n * (double)k) : 1.0;
     size_t len = (size_t)n * (size_t)k;
     for (size_t t = 0; t < c->h.n_times; t++) {
         double tt = c->times[t];
-        double s_t = isinf(tt) ? INFINITY : c->h.lr * cs * tt;
+        double s_t = solver_time_scale(&c->sp, (size_t)n, (size_t)k, tt);
         for (int i = 0; i < Yd.lr; i++) {
             size_t gi = dist_grow(e, &Yd, i);
             double a = isinf(tt) ? w[gi] + jitter : w[gi];
@@ -302,28 +299,6 @@ done:
     free(R);
     free(full);
     return err && err->status ? err->status : NTK_OK;
-}
-
-static ntk_solution *solution_alloc(const fit_header *h, const double *times)
-{
-    ntk_solution *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
-    size_t len = (size_t)(h->n * h->k);
-    s->n = (size_t)h->n;
-    s->k = (size_t)h->k;
-    s->n_times = (size_t)h->n_times;
-    s->times = malloc(s->n_times * sizeof *s->times + 1);
-    s->coef = malloc(s->n_times * len * sizeof *s->coef + 1);
-    s->train_pred = h->want_train ? malloc(s->n_times * len * sizeof *s->train_pred + 1) : NULL;
-    s->eig_min = s->eig_max = NAN;
-    s->cheb_bound = s->cheb_tail = NAN;
-    if (!s->times || !s->coef || (h->want_train && !s->train_pred)) {
-        ntk_solution_free(s);
-        return NULL;
-    }
-    memcpy(s->times, times, s->n_times * sizeof *s->times);
-    return s;
 }
 
 ntk_status mpi_fit_job(ntk_mpi_engine *e, const ntk_fit_problem *pb, ntk_solution **out,
@@ -382,6 +357,9 @@ ntk_status mpi_fit_job(ntk_mpi_engine *e, const ntk_fit_problem *pb, ntk_solutio
     bcast_doubles((double *)c.X, n * d);
     bcast_doubles((double *)c.Y, n * k);
     wire_arch_unpack(&c.h.arch, &c.arch, &c.kind);
+    ntk_solve_params_init(&c.sp);
+    c.sp.lr = c.h.lr;
+    c.sp.time_scale = (ntk_time_scale)c.h.time_scale;
     engine_prepare(e, c.h.threads);
 
     int finite = 0;
@@ -398,7 +376,7 @@ ntk_status mpi_fit_job(ntk_mpi_engine *e, const ntk_fit_problem *pb, ntk_solutio
     dist_init(e, (int)n, (int)n, plan.nb, &c.D);
     c.A = malloc((size_t)c.D.lld * (size_t)(c.D.lc > 0 ? c.D.lc : 1) * sizeof *c.A);
     if (e->rank == 0)
-        c.s = solution_alloc(&c.h, c.times);
+        c.s = solver_solution_new(n, k, pb->solve, err);
     st = !c.A || (e->rank == 0 && !c.s) ? ntk_error_set(err, NTK_ENOMEM, "out of memory") : NTK_OK;
     if (engine_agree(e, st, err) != NTK_OK)
         goto done;

@@ -83,6 +83,10 @@ expect_exit 2 $MPIRUN -np 2 "$NTK_MPI" kernel --data data/iris.csv
 expect_err_match "not a distributed command"
 expect_exit 2 $MPIRUN -np 2 "$NTK_MPI" eval $REG --uncertainty
 expect_err_match "--uncertainty is not distributed"
+expect_exit 2 $MPIRUN -np 2 "$NTK_MPI" eval $REG --precision float
+expect_err_match "not implemented by the scalapack engine"
+expect_exit 0 $MPIRUN -np 4 "$NTK_MPI" eval $REG --times inf --format json --quiet
+expect_out_match '"mpi": \{"ranks": 4, "grid": "2x2"\}'
 expect_exit 2 $MPIRUN -np 2 "$NTK_MPI" eval --train tests/data/bad/ragged.csv --test-frac 0.2
 expect_err_match "ntk-mpi eval: .*ragged.csv.*line"
 expect_no_stdout
