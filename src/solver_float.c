@@ -15,11 +15,14 @@
  *   η = max_c ‖R_c‖_∞ / (‖Θ + σI‖_∞·‖C_c‖_∞ + ‖Y_c‖_∞)
  * is at double rounding level (√n·2⁻⁵³, LAPACK's dsposv test), or a step
  * fails to halve ‖R‖_F, or refine_max steps are done; the iterate with the
- * smallest η is kept. Each step contracts the error by about cond(A)·u_f
- * (u_f = 2⁻²⁴), so it needs cond(A) ≲ 1e6–1e7. When it does not reach
- * η ≤ REFINE_ACCEPT the kernel is too ill-conditioned for float: jitter
- * τ = mean(diag Θ)·10^e, e = FJ_FIRST_EXP … JITTER_LAST_EXP, is added to the
- * target (σ = λ + τ) and to the factored matrix until it does.
+ * smallest ‖R‖_F is kept. Each step contracts the error by about
+ * cond(A)·u_f·(a modest factor) (u_f = 2⁻²⁴), so it needs cond(A) ≲ 1e7–1e9
+ * in practice. When it does not converge (REFINE_ACCEPT below) the kernel is
+ * too ill-conditioned for float: jitter τ = mean(diag Θ)·10^e, e =
+ * FJ_FIRST_EXP … JITTER_LAST_EXP, is added to the target (σ = λ + τ) and to
+ * the factored matrix, the smallest τ at which it converges is kept (the
+ * solution is then double-accurate for Θ + (λ + τ)I, as the double path's
+ * jitter), or, if none does, the iterate with the smallest residual.
  *
  * Finite times: the Chebyshev recurrence of solver_cheb.c on the float
  * matrix (sgemm of fl(A) by a float copy of the block, recurrence and sums in
@@ -48,8 +51,13 @@
 /* Float jitter ladder: mean(diag)·10^e from here to JITTER_LAST_EXP; a
  * smaller jitter does not change a float diagonal (u_f = 6e-8). */
 #define FJ_FIRST_EXP (-7)
-/* Backward error below which the refined solve counts as converged. */
+/* The refined solve counts as converged when its backward error is below
+ * REFINE_ACCEPT and its relative residual below REFINE_MAX_RESIDUAL: a stable
+ * solve of a nonsingular system has ‖R‖/‖Y‖ ≤ η·(‖A‖‖C‖/‖Y‖ + 1), so a
+ * larger residual at a tiny η means ‖C‖ blew up along a near-null direction
+ * (a singular, inconsistent system: duplicate rows with other targets). */
 #define REFINE_ACCEPT 1e-12
+#define REFINE_MAX_RESIDUAL 1e-6
 /* A step must shrink ‖R‖_F at least by this factor to go on. */
 #define REFINE_STALL 0.5
 /* λ_max bound for the Chebyshev path: at most this many passes over the
@@ -256,7 +264,7 @@ static double frob(const double *x, size_t len)
 /* Refine toward (Θ + σI)C = Y, σ = λ + shift, from C = 0. W (n×(k+extra),
  * column-major) holds C in its first k columns; its extra columns are
  * multiplied by Θ in the first pass only, into TW's. Keeps the iterate with
- * the smallest backward error in b->Cbest / b->Fbest (Θ·C). */
+ * the smallest residual in b->Cbest / b->Fbest (Θ·C). */
 static ntk_status refine(fctx *c, const fsolver *fs, double shift, double reg_abs, int max_steps,
                          const double *Y, double *W, double *TW, size_t extra, rbufs *b,
                          rstats *rs, ntk_error *err)
@@ -290,7 +298,7 @@ static ntk_status refine(fctx *c, const fsolver *fs, double shift, double reg_ab
         double res = frob(b->R, len), eta = backward_error(b->R, C, Y, n, k, anorm);
         if (step == 0)
             rs->res0 = res / ynorm;
-        if (eta < rs->eta) {
+        if (res / ynorm < rs->res) {
             rs->eta = eta;
             rs->steps = step;
             rs->res = res / ynorm;
@@ -303,6 +311,11 @@ static ntk_status refine(fctx *c, const fsolver *fs, double shift, double reg_ab
     }
     ntk_progress_report(&c->pb->progress, "refinement", (size_t)max_steps, (size_t)max_steps);
     return NTK_OK;
+}
+
+static int converged(const rstats *rs)
+{
+    return rs->eta <= REFINE_ACCEPT && rs->res <= REFINE_MAX_RESIDUAL;
 }
 
 /* After spotrf('L') the strict upper triangle (column-major) is intact:
@@ -345,13 +358,14 @@ static ntk_status solve_inf(fctx *c, const fsolver *fs, const double *Y, double 
         if (st != NTK_OK)
             return st;
         extra = 0;
-        if (rs.eta < best.eta) {
+        int conv = converged(&rs);
+        if (conv || isinf(best.eta) || rs.res < best.res) {
             best = rs;
             best_tau = tau;
             memcpy(Cinf, b->Cbest, len * sizeof *Cinf);
             memcpy(Finf, b->Fbest, len * sizeof *Finf);
         }
-        if (rs.eta <= REFINE_ACCEPT || max_steps == 0)
+        if (conv || max_steps == 0)
             break;
     }
     if (isinf(best.eta))
@@ -363,7 +377,7 @@ static ntk_status solve_inf(fctx *c, const fsolver *fs, const double *Y, double 
     s->refine_iters = best.steps;
     s->refine_residual0 = best.res0;
     s->refine_residual = best.res;
-    s->refine_converged = best.eta <= REFINE_ACCEPT;
+    s->refine_converged = converged(&best);
     return NTK_OK;
 }
 

@@ -131,15 +131,15 @@ static double true_residual(const ntk_model *m, const ntk_dataset *ds, size_t t)
 
 /* t = ∞, relative ridge 1e-3: refined float against double.
  *
- * Guarantee: refinement stops at a normwise backward error η ≤ √n·2⁻⁵³
- * (≈ 2.2e-15 at n = 400), the level of the double Cholesky itself, so both
- * solutions solve (Θ + λI)C = Y to rounding: the test checks each one's
- * residual against the double kernel (≤ 1e-12). Their difference is then
- * bounded by κ(A)·(η_float + η_double) with κ(A) ≤ λ_max/λ ≈ 4e5 on these
- * data (λ = 1e-3 × mean diag, λ_max ≈ 0.4 n × mean diag): ≈ 2e-9 in the worst
- * case, 4e-14 measured on Boston and 2.4e-12 on letters (docs/precision.md).
- * 1e-9 is that worst case's order and 3 orders above what is measured. The
- * unrefined float solve is off by 1e-6–1e-5 (also checked, both ways). */
+ * What the math guarantees: refinement stops at a normwise backward error
+ * η ≤ √n·2⁻⁵³ (≈ 2e-15 at n = 400), the level of the double Cholesky itself,
+ * so both solutions solve (Θ + λI)C = Y to rounding — checked directly: each
+ * one's residual against the double kernel is ≤ 1e-12. Their difference is
+ * then at most κ(A)·(η_float + η_double), κ(A) ≤ λ_max/λ ≈ 1.3e5 (Boston) and
+ * 5.9e5 (letters): 6e-10 and 6e-9 in the normwise worst case. Measured (printed
+ * below): ~1e-14 and ~1e-12. The forward tolerance 1e-9 is the worst case's
+ * order and 3–5 orders above what is measured. The unrefined float solve is
+ * off by ~1e-6–1e-5 (also checked, both ways). */
 static void check_inf(const char *path, const char *target, size_t ntr, size_t nte)
 {
     data d;
@@ -171,6 +171,9 @@ static void check_inf(const char *path, const char *target, size_t ntr, size_t n
                   ff.m->refine_residual, rf);
 
     double e_test = rel_diff(ff.test, fd.test, mte), e_train = rel_diff(ff.train, fd.train, mtr);
+    printf("precision: %s n=%zu k=%zu t=inf: %zu steps, residual %.2g -> %.2g, test outputs "
+           "float vs double %.2g (unrefined %.2g)\n", path, d.dtr->n, k, ff.m->refine_iters,
+           ff.m->refine_residual0, ff.m->refine_residual, e_test, rel_diff(fu.test, fd.test, mte));
     ck_assert_msg(e_test <= 1e-9, "test outputs differ by %g", e_test);
     ck_assert_msg(e_train <= 1e-9, "training outputs differ by %g", e_train);
     /* Training outputs are Θ·C of the returned coefficients, as predict gives. */
@@ -226,6 +229,8 @@ static void check_finite(ntk_solve_method method)
     for (size_t t = 0; t < 3; t++) {
         double e = rel_diff(ff.test + t * mte, fd.test + t * mte, mte);
         double etr = rel_diff(ff.train + t * mtr, fd.train + t * mtr, mtr);
+        printf("precision: boston %s t=%g: test outputs float vs double %.2g\n",
+               method == NTK_SOLVE_CHEBYSHEV ? "chebyshev" : "eigen", times[t], e);
         ck_assert_msg(e > 1e-11 && e <= 2e-5, "t = %g: test outputs differ by %g", times[t], e);
         ck_assert_msg(etr <= 2e-5, "t = %g: training outputs differ by %g", times[t], etr);
     }

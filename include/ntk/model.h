@@ -40,13 +40,15 @@ struct ntk_engine;
  *     backward error reaches double rounding level (or stops falling, or
  *     after refine_max steps); coefficients then agree with the double path
  *     to about cond(A)·1e-16. If it cannot get there (A too ill-conditioned
- *     for float: cond(A) ≳ 1e6–1e7, e.g. no ridge and duplicate rows), jitter
+ *     for float: cond(A) ≳ 1e9 on the data measured, e.g. a ridge below
+ *     ~1e-5 × mean diag, or none with duplicate rows), jitter
  *     mean(diag Θ)·10^e, e = −7 … −2, is added until it does (reported as
- *     the model's jitter); if even that fails, the best iterate is returned
- *     with refine_converged = 0.
- *   finite times: the Chebyshev expansion (or, when AUTO/EIGEN picks it, a
- *     float eigendecomposition, ssyevr, 8n² bytes) on the float matrix, not
- *     refined: relative error ~1e-6 (docs/precision.md).
+ *     the model's jitter); if even that fails, the iterate with the smallest
+ *     residual is returned with refine_converged = 0.
+ *   finite times: the Chebyshev expansion (or, where AUTO/EIGEN picks it, a
+ *     float eigendecomposition: ssyevd, or ssyevr when memory is short) on
+ *     the float matrix, not refined: relative error 1e-8 to 1e-5, growing
+ *     with t (docs/precision.md).
  * Training predictions are Θ·C with Θ evaluated in double. Only the local
  * engine implements it (ntk_model_train refuses it with another engine). */
 typedef enum {

@@ -75,7 +75,7 @@ const char cli_model_help[] =
     "                       4n^2 bytes instead of 8n^2; t = inf is solved in float and\n"
     "                       refined to double accuracy (residuals from the kernel\n"
     "                       re-evaluated in double: a few extra kernel passes);\n"
-    "                       finite times ~1e-6 relative (docs/precision.md)\n";
+    "                       finite times 1e-8 to 1e-5 relative (docs/precision.md)\n";
 
 const char cli_data_help[] =
     "Data options:\n"
