@@ -4,7 +4,13 @@
  * usage: bench_blas blas NG NF K
  *   dgemm NG×NG×NG (the practical peak, best of 3), the Chebyshev step
  *   (NF×NF by NF×K dgemm), dpotrf and dsyevd at NF (on a ReLU NTK + ridge).
- *   prints lines "name n seconds gflops fraction_of_peak".
+ *   prints lines "name n seconds gflops fraction_of_peak". The Chebyshev
+ *   step is measured both ways: dgemm_block_kK (OpenBLAS) and thin_block_kK
+ *   (src/gemm_thin.c, A streamed once, row-major blocks), best of 5 each.
+ * usage: bench_blas thin N K1,K2,...
+ *   the N×N by N×K product for each K by OpenBLAS dgemm (column-major blocks,
+ *   as the solver used to; and row-major) and by gemm_thin, interleaved,
+ *   best of 6 each; prints "k K dgemm_cm S G dgemm_rm S G thin S G (ISA)".
  * usage: bench_blas solve N K EIGEN(0|1)
  *   ReLU NTK depth 3 (b_std 0.1) of N random rows (d = 16), centered one-hot
  *   targets with K classes, ridge 1e-3 × mean diag, 'mean' time scale:
@@ -19,7 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "gemm_thin.h"
 #include "ntk/kernel.h"
 #include "ntk/rng.h"
 #include "ntk/solver.h"
@@ -107,6 +115,24 @@ static int bench_blas(size_t ng, size_t nf, size_t k)
     }
     double g = 2.0 * nf * nf * (double)k / best / 1e9;
     printf("dgemm_block_k%zu %zu %.4f %.2f %.2f\n", k, nf, best, g, g / peak);
+    /* The same step by gemm_thin (row-major blocks; K is symmetric). After
+     * a call, OpenBLAS's worker threads keep polling for work for a while
+     * (about 0.1 s); an OpenMP product started inside that window shares the
+     * cores with them, so let them go to sleep first (in the solver the
+     * products follow each other without BLAS calls in between). */
+    usleep(300000);
+    best = INFINITY;
+    for (int r = 0; r < 5; r++) {
+        double t0 = now();
+        if (gemm_thin(nf, nf, k, 1.0, K, nf, Y, k, 0.0, Z, k) != 0) {
+            fprintf(stderr, "bench_blas: gemm_thin out of memory\n");
+            return 1;
+        }
+        double t = now() - t0;
+        best = t < best ? t : best;
+    }
+    g = 2.0 * nf * nf * (double)k / best / 1e9;
+    printf("thin_block_k%zu %zu %.4f %.2f %.2f %s\n", k, nf, best, g, g / peak, gemm_thin_isa());
     free(Y);
     free(Z);
 
@@ -135,6 +161,62 @@ static int bench_blas(size_t ng, size_t nf, size_t k)
     printf("dsyevd %zu %.3f %.2f %.2f (%.1fx dpotrf)\n", nf, te, g, g / peak, te / tc);
     free(w);
     free(W);
+    free(K);
+    return 0;
+}
+
+/* One product n×n by n×k, best of `reps`, in seconds: how = 0 dgemm with
+ * column-major blocks, 1 dgemm with row-major blocks, 2 gemm_thin. */
+static double time_product(int how, const double *K, size_t n, const double *Y, double *Z,
+                           size_t k, int reps)
+{
+    double best = INFINITY;
+    if (how == 2)
+        usleep(300000); /* OpenBLAS's threads asleep first (see bench_blas) */
+    for (int r = 0; r < reps; r++) {
+        double t0 = now();
+        if (how == 0)
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)n, 1.0,
+                        K, (int)n, Y, (int)n, 0.0, Z, (int)n);
+        else if (how == 1)
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)n, 1.0,
+                        K, (int)n, Y, (int)k, 0.0, Z, (int)k);
+        else if (gemm_thin(n, n, k, 1.0, K, n, Y, k, 0.0, Z, k) != 0) {
+            fprintf(stderr, "bench_blas: gemm_thin out of memory\n");
+            exit(1);
+        }
+        double t = now() - t0;
+        best = t < best ? t : best;
+    }
+    return best;
+}
+
+static int bench_thin(size_t n, const char *ks)
+{
+    double *K = xmalloc(n * n * sizeof *K);
+    fill_normal(K, n * n, 2);
+    for (const char *p = ks; *p;) {
+        char *end;
+        size_t k = strtoul(p, &end, 10);
+        if (end == p || k == 0)
+            break;
+        double *Y = xmalloc(n * k * sizeof *Y), *Z = xmalloc(n * k * sizeof *Z);
+        fill_normal(Y, n * k, 4);
+        double fl = 2.0 * n * n * (double)k / 1e9;
+        /* Interleaved, so that a change in the machine's load hits all three. */
+        double t[3] = {INFINITY, INFINITY, INFINITY};
+        for (int r = 0; r < 3; r++)
+            for (int how = 0; how < 3; how++) {
+                double s = time_product(how, K, n, Y, Z, k, 2);
+                t[how] = s < t[how] ? s : t[how];
+            }
+        printf("k %zu dgemm_cm %.4f %.2f dgemm_rm %.4f %.2f thin %.4f %.2f (%s)\n", k, t[0],
+               fl / t[0], t[1], fl / t[1], t[2], fl / t[2], gemm_thin_isa());
+        fflush(stdout);
+        free(Y);
+        free(Z);
+        p = *end == ',' ? end + 1 : end;
+    }
     free(K);
     return 0;
 }
@@ -217,6 +299,8 @@ int main(int argc, char **argv)
     if (argc >= 5 && strcmp(argv[1], "solve") == 0)
         return bench_solve(strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10),
                            atoi(argv[4]));
-    fprintf(stderr, "usage: %s blas NG NF K | solve N K EIGEN\n", argv[0]);
+    if (argc >= 4 && strcmp(argv[1], "thin") == 0)
+        return bench_thin(strtoul(argv[2], NULL, 10), argv[3]);
+    fprintf(stderr, "usage: %s blas NG NF K | solve N K EIGEN | thin N K1,K2,...\n", argv[0]);
     return 2;
 }
