@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gemm_thin.h"
 #include "solver_cheb.h"
 #include "solver_internal.h"
 
@@ -326,12 +327,15 @@ double solver_time_scale(const ntk_solve_params *p, size_t n, size_t k, double t
     return isinf(t) ? INFINITY : p->lr * c * t;
 }
 
-/* Largest degree AUTO accepts: d·max(2k, 16) ≤ 2n, i.e. about 2 × 2n³ flops
- * of n×n by n×k products (k < 8 is bandwidth-bound: priced as k = 8). */
+/* Largest degree AUTO accepts: d·max(2k, 16) ≤ 8n, i.e. at most 8n³ flops of
+ * n×n by n×k products (k < 8 is bandwidth-bound: priced as k = 8). With the
+ * thin product near the dgemm peak a step costs 2n²k/(peak) against the
+ * Cholesky's n³/3 at ~0.8 peak, so the limit is ~12 Choleskys, under the
+ * 20–60 of an eigendecomposition here (measured by tools/bench_blas). */
 size_t solver_auto_max_degree(size_t n, size_t k)
 {
     size_t w = 2 * k > 16 ? 2 * k : 16;
-    return 2 * n / w;
+    return 8 * n / w;
 }
 
 void solver_record_chebyshev(ntk_solution *s, const cheb_plan *plan)
@@ -342,6 +346,34 @@ void solver_record_chebyshev(ntk_solution *s, const cheb_plan *plan)
     for (size_t f = 0; f < plan->nt; f++)
         if (plan->tail[f] > s->cheb_tail)
             s->cheb_tail = plan->tail[f];
+}
+
+/* F = A·C for the symmetric n×n A and the column-major n×w block C: through
+ * gemm_thin (row-major; A's symmetry makes its storage order irrelevant) on
+ * transposed copies when w is thin enough for it — 2–4× a BLAS dgemm that
+ * packs all of A for a few hundred columns — else (or without memory for the
+ * copies) cblas_dgemm. */
+static void train_fits_product(const double *A, size_t n, size_t w, const double *C, double *F)
+{
+    double *Bt = w <= 1024 ? malloc(n * w * sizeof *Bt) : NULL;
+    double *Ft = Bt ? malloc(n * w * sizeof *Ft) : NULL;
+    if (Ft) {
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < w; j++)
+                Bt[i * w + j] = C[i + j * n];
+        if (gemm_thin(n, n, w, 1.0, A, n, Bt, w, 0.0, Ft, w) == 0) {
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < w; j++)
+                    F[i + j * n] = Ft[i * w + j];
+            free(Bt);
+            free(Ft);
+            return;
+        }
+    }
+    free(Bt);
+    free(Ft);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)w, (int)n, 1.0, A,
+                (int)n, C, (int)n, 0.0, F, (int)n);
 }
 
 /* Finite times by the Chebyshev expansion (A only read), then t = ∞ (if
@@ -398,8 +430,7 @@ static ntk_status solve_chebyshev(double *A, size_t n, const double *Y, size_t k
         goto done;
     if (Fb) {
         /* f_t at the training inputs: Θ C = A C − λ C, all times in one product. */
-        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)(k * nf), (int)n,
-                    1.0, A, (int)n, Cb, (int)n, 0.0, Fb, (int)n);
+        train_fits_product(A, n, k * nf, Cb, Fb);
         for (size_t i = 0; i < nf * len; i++)
             Fb[i] -= s->reg_abs * Cb[i];
     }

@@ -2,7 +2,8 @@
  *
  * For each finite time with scale s = η·c·t, C_s = g_s(A)·Y with
  * g_s(a) = (1 − e^{−s a})/a, approximated by a Chebyshev expansion of g_s on
- * [0, L], L a Gershgorin bound on λ_max(A). One three-term recurrence
+ * [0, L], L a rigorous bound on λ_max(A) (Gershgorin, tightened by
+ * Collatz–Wielandt passes over |A|). One three-term recurrence
  * T_{j+1}(Â)Y = 2ÂT_j(Â)Y − T_{j−1}(Â)Y, Â = (2/L)A − I, serves every time;
  * each step is one n×n by n×k product. The degree for each time is the
  * point past which every computed coefficient is below CHEB_TOL·s (s = g_s(0)
@@ -16,7 +17,7 @@
 #include "ntk/common.h"
 
 typedef struct {
-    double L;        /* upper bound on λ_max(A) (Gershgorin) */
+    double L;        /* upper bound on λ_max(A) (Gershgorin / Collatz–Wielandt) */
     size_t nt;       /* number of scales */
     size_t *deg;     /* per scale: the degree N_t (0 for s = 0) */
     double **c;      /* per scale: N_t + 1 coefficients (c[0] already halved) */
