@@ -59,15 +59,17 @@ ntk_status ntk_mpi_serve(ntk_mpi_engine *e);
 void ntk_mpi_engine_stop(ntk_mpi_engine *e);
 
 /* What a fit of n rows with k outputs will hold per rank (bytes), before it
- * starts: the kernel's local tiles, plus eigenvectors and pdsyevd workspace
- * when `finite` (not collective; the same on every rank's largest tile). */
+ * starts: the kernel's local tiles (t = ∞ and the Chebyshev path for finite
+ * times), plus eigenvectors and pdsyevd workspace when `eigen` (not
+ * collective; computed for the largest local tile). */
 typedef struct {
     int nprow, npcol, nb;
     size_t local_rows, local_cols; /* largest local tile of the n×n kernel */
     size_t bytes_per_rank;         /* estimate of the peak per rank */
+    size_t bytes_per_rank_eigen;   /* the same if finite times need pdsyevd */
     int ranks_per_node;            /* ranks sharing this node's memory */
 } ntk_mpi_plan;
-void ntk_mpi_engine_plan(const ntk_mpi_engine *e, size_t n, size_t k, int finite,
+void ntk_mpi_engine_plan(const ntk_mpi_engine *e, size_t n, size_t k, int eigen,
                          ntk_mpi_plan *plan);
 
 /* Called on rank 0 with the plan before a fit allocates (e.g. to print it). */

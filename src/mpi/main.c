@@ -91,9 +91,11 @@ static void print_plan(void *ctx, const ntk_mpi_plan *pl, size_t n)
     cli_progress_done();
     fprintf(stderr,
             "ntk-mpi: %d ranks, grid %dx%d, block %d: training kernel %zux%zu in local tiles of "
-            "at most %zux%zu, about %.3f GiB per rank (%d ranks on this node)\n",
+            "at most %zux%zu, about %.3f GiB per rank (%.3f GiB if finite times need "
+            "pdsyevd; %d ranks on this node)\n",
             pl->nprow * pl->npcol, pl->nprow, pl->npcol, pl->nb, n, n, pl->local_rows,
-            pl->local_cols, (double)pl->bytes_per_rank / 1073741824.0, pl->ranks_per_node);
+            pl->local_cols, (double)pl->bytes_per_rank / 1073741824.0,
+            (double)pl->bytes_per_rank_eigen / 1073741824.0, pl->ranks_per_node);
 }
 
 static int run_rank0(int argc, char **argv)

@@ -172,7 +172,7 @@ int engine_block(const ntk_mpi_engine *e, size_t n)
     return nb;
 }
 
-void ntk_mpi_engine_plan(const ntk_mpi_engine *e, size_t n, size_t k, int finite,
+void ntk_mpi_engine_plan(const ntk_mpi_engine *e, size_t n, size_t k, int eigen,
                          ntk_mpi_plan *plan)
 {
     int nb = engine_block(e, n);
@@ -188,9 +188,10 @@ void ntk_mpi_engine_plan(const ntk_mpi_engine *e, size_t n, size_t k, int finite
     /* replicated inputs and n×k blocks: X is small next to the kernel; count
      * Y, coefficients and the gathered results generously. */
     size_t small = 8 * n * (k + 4) * sizeof(double);
-    /* finite times: eigenvectors (another tile) + pdsyevd's workspace, about
+    /* pdsyevd: eigenvectors (another tile) + its workspace, about
      * 2·NP·NQ doubles = two more tiles (LWORK ≥ 1 + 6N + 2·NP·NQ + …). */
-    plan->bytes_per_rank = tile * (finite ? 4 : 1) + small;
+    plan->bytes_per_rank_eigen = tile * 4 + small;
+    plan->bytes_per_rank = eigen ? plan->bytes_per_rank_eigen : tile + small;
     plan->ranks_per_node = e->ranks_per_node;
 }
 

@@ -7,6 +7,7 @@
 
 #include "mpi_internal.h"
 #include "scalapack.h"
+#include "solver_cheb.h"     /* Chebyshev coefficients, as the single-process path */
 #include "solver_internal.h" /* the jitter ladder and solutions of src/solver.c */
 
 typedef struct {
@@ -151,6 +152,8 @@ static ntk_status fit_cholesky(fit_ctx *c, ntk_error *err)
             double shift = c->reg_abs + jitter;
             size_t len = (size_t)n * (size_t)k;
             for (size_t t = 0; t < s->n_times; t++) {
+                if (!isinf(s->times[t]))
+                    continue; /* finite times came from the Chebyshev expansion */
                 double *C = s->coef + t * len;
                 col_to_row(full, (size_t)n, (size_t)k, C);
                 if (s->train_pred)
@@ -161,6 +164,136 @@ static ntk_status fit_cholesky(fit_ctx *c, ntk_error *err)
     }
     free(Bl);
     free(full);
+    return err && err->status ? err->status : NTK_OK;
+}
+
+/* Finite times by the Chebyshev expansion of g_s(A) = A⁻¹(I − e^{−sA}) on
+ * [0, L] (src/solver_cheb.c's coefficients), the recurrence distributed:
+ * one pdgemm of the kernel by the n×k block per degree, everything else
+ * local. A is only read, so t = ∞ (if asked) factors it afterwards. Sets
+ * *declined (touching nothing) when the degree would exceed max_degree. */
+static ntk_status fit_chebyshev(fit_ctx *c, size_t max_degree, int *declined, ntk_error *err)
+{
+    ntk_mpi_engine *e = c->e;
+    int n = (int)c->h.n, k = (int)c->h.k, one = 1;
+    size_t nt = (size_t)c->h.n_times, nf = 0;
+    *declined = 0;
+    /* Gershgorin bound on λ_max: the largest absolute row sum, summed across
+     * the ranks holding each row's pieces. */
+    double *rs = calloc((size_t)n, sizeof *rs), *rsum = calloc((size_t)n, sizeof *rsum);
+    double *sc = malloc(nt * sizeof *sc);
+    size_t *slot = malloc(nt * sizeof *slot);
+    ntk_status st = !rs || !rsum || !sc || !slot ? ntk_error_set(err, NTK_ENOMEM, "out of memory")
+                                                 : NTK_OK;
+    if (engine_agree(e, st, err) != NTK_OK) {
+        free(rs);
+        free(rsum);
+        free(sc);
+        free(slot);
+        return err ? err->status : NTK_ENOMEM;
+    }
+    for (int j = 0; j < c->D.lc; j++)
+        for (int i = 0; i < c->D.lr; i++)
+            rs[dist_grow(e, &c->D, i)] += fabs(c->A[(size_t)i + (size_t)j * c->D.lld]);
+    MPI_Allreduce(rs, rsum, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    double L = 0.0;
+    for (int i = 0; i < n; i++)
+        L = fmax(L, rsum[i]);
+    free(rs);
+    free(rsum);
+    L *= 1.0 + (double)(n + 2) * 1.12e-16; /* rounding in the row sums */
+    for (size_t t = 0; t < nt; t++)
+        if (!isinf(c->times[t])) {
+            sc[nf] = solver_time_scale(&c->sp, (size_t)n, (size_t)k, c->times[t]);
+            slot[nf++] = t;
+        }
+    cheb_plan plan;
+    st = cheb_plan_make(&L, 1, sc, nf, max_degree, &plan, err);
+    free(sc);
+    if (engine_agree(e, st, err) != NTK_OK) {
+        free(slot);
+        return err ? err->status : NTK_EFAILED;
+    }
+    if (plan.degree == SIZE_MAX) {
+        cheb_plan_free(&plan);
+        free(slot);
+        *declined = 1;
+        return NTK_OK;
+    }
+    dist Yd;
+    dist_init(e, n, k, c->D.nb, &Yd);
+    size_t ytile = (size_t)Yd.lld * (size_t)(Yd.lc > 0 ? Yd.lc : 1);
+    /* three recurrence blocks, nf accumulators, one scratch */
+    double *buf = malloc((4 + nf) * ytile * sizeof *buf);
+    double *full = e->rank == 0 ? malloc((size_t)n * (size_t)k * sizeof *full) : NULL;
+    st = !buf || (e->rank == 0 && !full) ? ntk_error_set(err, NTK_ENOMEM, "out of memory")
+                                         : NTK_OK;
+    if (engine_agree(e, st, err) != NTK_OK)
+        goto done;
+    double *Tp = buf, *Tc = buf + ytile, *Tn = buf + 2 * ytile, *W = buf + 3 * ytile;
+    double *acc = buf + 4 * ytile;
+    size_t loc = (size_t)Yd.lld * (size_t)Yd.lc;
+    scatter_local(e, &Yd, c->Y, (size_t)k, Tc); /* T_0 = Y */
+    for (size_t f = 0; f < nf; f++)
+        for (size_t i = 0; i < loc; i++)
+            acc[f * ytile + i] = plan.c[f][0] * Tc[i];
+    double beta = 0.0;
+    for (size_t j = 1; j <= plan.degree; j++) {
+        if (ntk_progress_report(c->progress, "chebyshev", j - 1, plan.degree))
+            st = ntk_error_set(err, NTK_EFAILED, "interrupted");
+        if (engine_agree(e, st, err) != NTK_OK)
+            goto done;
+        /* T_1 = (2/L)A T_0 − T_0; T_{j+1} = (4/L)A T_j − 2T_j − T_{j−1} */
+        double alpha = (j == 1 ? 2.0 : 4.0) / plan.L;
+        pdgemm_("N", "N", &n, &k, &n, &alpha, c->A, &one, &one, c->D.desc, Tc, &one, &one, Yd.desc,
+                &beta, Tn, &one, &one, Yd.desc);
+        if (j == 1)
+            for (size_t i = 0; i < loc; i++)
+                Tn[i] -= Tc[i];
+        else
+            for (size_t i = 0; i < loc; i++)
+                Tn[i] -= 2.0 * Tc[i] + Tp[i];
+        double *r = Tp;
+        Tp = Tc;
+        Tc = Tn;
+        Tn = r;
+        for (size_t f = 0; f < nf; f++)
+            if (j <= plan.deg[f])
+                for (size_t i = 0; i < loc; i++)
+                    acc[f * ytile + i] += plan.c[f][j] * Tc[i];
+    }
+    ntk_progress_report(c->progress, "chebyshev", plan.degree, plan.degree);
+    size_t len = (size_t)n * (size_t)k;
+    for (size_t f = 0; f < nf; f++) {
+        double *C = acc + f * ytile;
+        dist_gather(e, &Yd, C, full);
+        if (e->rank == 0)
+            col_to_row(full, (size_t)n, (size_t)k, c->s->coef + slot[f] * len);
+        if (c->h.want_train) {
+            /* f_t at the training inputs: Θ C = A C − λ C */
+            double a1 = 1.0;
+            pdgemm_("N", "N", &n, &k, &n, &a1, c->A, &one, &one, c->D.desc, C, &one, &one,
+                    Yd.desc, &beta, W, &one, &one, Yd.desc);
+            for (size_t i = 0; i < loc; i++)
+                W[i] -= c->reg_abs * C[i];
+            dist_gather(e, &Yd, W, full);
+            if (e->rank == 0)
+                col_to_row(full, (size_t)n, (size_t)k, c->s->train_pred + slot[f] * len);
+        }
+    }
+    if (e->rank == 0) {
+        c->s->used_chebyshev = 1;
+        c->s->cheb_degree = plan.degree;
+        c->s->cheb_bound = plan.L;
+        c->s->cheb_tail = 0.0;
+        for (size_t f = 0; f < nf; f++)
+            c->s->cheb_tail = fmax(c->s->cheb_tail, plan.tail[f]);
+    }
+done:
+    free(buf);
+    free(full);
+    free(slot);
+    cheb_plan_free(&plan);
     return err && err->status ? err->status : NTK_OK;
 }
 
@@ -365,9 +498,10 @@ ntk_status mpi_fit_job(ntk_mpi_engine *e, const ntk_fit_problem *pb, ntk_solutio
     int finite = 0;
     for (size_t t = 0; t < nt; t++)
         finite |= !isinf(c.times[t]);
-    int use_eigen = finite || c.h.method == NTK_SOLVE_EIGEN;
+    /* The kernel tile first; the eigen path's extra tiles are checked when
+     * it is chosen (the Chebyshev path needs none). */
     ntk_mpi_plan plan;
-    ntk_mpi_engine_plan(e, n, k, use_eigen, &plan);
+    ntk_mpi_engine_plan(e, n, k, c.h.method == NTK_SOLVE_EIGEN, &plan);
     if (e->rank == 0 && e->on_plan)
         e->on_plan(e->on_plan_ctx, &plan, n);
     st = check_memory(e, &plan, err);
@@ -407,7 +541,38 @@ ntk_status mpi_fit_job(ntk_mpi_engine *e, const ntk_fit_problem *pb, ntk_solutio
         c.s->mean_diag = c.mean_diag;
         c.s->reg_abs = c.reg_abs;
     }
-    st = use_eigen ? fit_eigen(&c, err) : fit_cholesky(&c, err);
+    if (c.h.method == NTK_SOLVE_EIGEN) {
+        st = fit_eigen(&c, err);
+    } else if (!finite) {
+        st = fit_cholesky(&c, err);
+    } else {
+        /* As the single-process solver: the expansion when it is cheap enough
+         * (or forced), then t = ∞ by Cholesky of the same, unread-only A. */
+        int declined = 1;
+        st = NTK_OK;
+        if (c.h.method == NTK_SOLVE_CHEBYSHEV || n >= NTK_CHEB_MIN_N)
+            st = fit_chebyshev(&c,
+                               c.h.method == NTK_SOLVE_CHEBYSHEV ? CHEB_FORCED_MAX_DEGREE
+                                                                 : solver_auto_max_degree(n, k),
+                               &declined, err);
+        if (st == NTK_OK && !declined) {
+            int any_inf = 0;
+            for (size_t t = 0; t < nt; t++)
+                any_inf |= isinf(c.times[t]) != 0;
+            if (any_inf)
+                st = fit_cholesky(&c, err);
+        } else if (st == NTK_OK && c.h.method == NTK_SOLVE_CHEBYSHEV) {
+            st = ntk_error_set(err, NTK_EINPUT, "the Chebyshev path would need a degree above %d "
+                               "for these times; use the eigen path", CHEB_FORCED_MAX_DEGREE);
+        } else if (st == NTK_OK) {
+            /* pdsyevd needs three more tiles: check them now. */
+            ntk_mpi_plan ep;
+            ntk_mpi_engine_plan(e, n, k, 1, &ep);
+            st = check_memory(e, &ep, err);
+            if (engine_agree(e, st, err) == NTK_OK)
+                st = fit_eigen(&c, err);
+        }
+    }
 done:
     free(c.A);
     free(X);

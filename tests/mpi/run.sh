@@ -1,6 +1,7 @@
 #!/bin/sh
 # ntk-mpi against ntk: the same predictions (1e-9 relative) with 1, 2 and 4
-# ranks, on the Cholesky path (t = inf) and the eigen path (finite times), for
+# ranks, on the Cholesky path (t = inf), the eigen path (finite times, small n)
+# and the Chebyshev path (finite times, n >= 3000), for
 # eval, fit -> predict and predict with the other program's model; grids and
 # block sizes forced; bad usage. Run by `make test` when MPI is installed.
 # env: NTK, NTK_MPI, SAN (1: sanitizer build — LeakSanitizer off, since Open
@@ -44,6 +45,18 @@ for times in inf 0.5,10,100,inf; do
     done
 done
 
+# n >= 3000: finite times through the distributed Chebyshev expansion (then
+# pdpotrf for t = inf), as ntk's own Chebyshev path
+sh tools/gen_regression.sh "$TMPD/g.csv" 3400 8 3
+BIG="--train $TMPD/g.csv --test-frac 0.1 --seed 0 --depth 2 --reg 1e-3 --reg-scale relative --time-scale mean --times 1,10,100,inf"
+expect_exit 0 "$NTK" eval $BIG --predictions "$TMPD/ref_big.csv"
+expect_out_match "Chebyshev expansion"
+for np in 2 4; do
+    expect_exit 0 $MPIRUN -np $np "$NTK_MPI" eval $BIG --predictions "$TMPD/big$np.csv" || continue
+    expect_out_match "solve [0-9.]+s \(Chebyshev expansion\)"
+    close "$TMPD/ref_big.csv" "$TMPD/big$np.csv" 1e-9 || fail "Chebyshev path, $np ranks"
+done
+
 # fit with ranks -> predict with ntk, and fit with ntk -> predict with ranks
 FIT="--train data/servo.csv --depth 2 --act erf --reg 1e-3 --reg-scale relative --times 1,inf --quiet"
 expect_exit 0 "$NTK" fit $FIT -o "$TMPD/ref.ntk"
@@ -67,7 +80,7 @@ done
 
 # the per-rank memory plan is printed before the fit, and a fit that cannot fit is refused
 expect_exit 0 $MPIRUN -np 2 "$NTK_MPI" eval $REG --times inf
-expect_err_match "grid 1x2, block [0-9]+: training kernel 379x379 in local tiles of at most 379x192, about [0-9.]+ GiB per rank"
+expect_err_match "grid 1x2, block [0-9]+: training kernel 379x379 in local tiles of at most 379x192, about [0-9.]+ GiB per rank \([0-9.]+ GiB if finite times need pdsyevd"
 awk 'BEGIN { print "x,y"; for (i = 0; i < 200000; i++) printf "%d,%d\n", i % 997, i % 13 }' > "$TMPD/big.csv"
 expect_exit 1 $MPIRUN -np 2 "$NTK_MPI" eval --train "$TMPD/big.csv" --test-frac 0.01 --task regression
 expect_err_match "needs [0-9.]+ GiB per rank \([0-9.]+ GiB for the 2 ranks on this node\) but only [0-9.]+ GiB is available"
