@@ -1,4 +1,5 @@
 /* Distributed fit: kernel tiles, ridge, pdpotrf/pdpotrs or pdsyevd, coefficients. */
+#include <cblas.h>
 #include <math.h>
 #include <omp.h>
 #include <stdint.h>
@@ -7,6 +8,7 @@
 
 #include "mpi_internal.h"
 #include "scalapack.h"
+#include "gemm_thin.h"       /* the single-process solver's thin-block product */
 #include "solver_cheb.h"     /* Chebyshev coefficients, as the single-process path */
 #include "solver_internal.h" /* the jitter ladder and solutions of src/solver.c */
 
@@ -167,27 +169,60 @@ static ntk_status fit_cholesky(fit_ctx *c, ntk_error *err)
     return err && err->status ? err->status : NTK_OK;
 }
 
+/* Y = A·T for the distributed symmetric A and a replicated n×k block T
+ * (row-major), Y replicated: each rank multiplies its tile by the rows of T it
+ * needs with the thin-block product of the single-process solver (its tile,
+ * read row-major, is the block A[cols, rows] by symmetry), the partial rows
+ * are summed across ranks. Per rank: 2·tile·k flops at about the dgemm peak
+ * and one allreduce of n×k doubles. */
+static ntk_status dist_symm_thin(const fit_ctx *c, const double *T, size_t k, double *Tr,
+                                 double *P, double *Y, ntk_error *err)
+{
+    const ntk_mpi_engine *e = c->e;
+    const dist *D = &c->D;
+    size_t n = (size_t)c->h.n, lr = (size_t)D->lr, lc = (size_t)D->lc;
+    memset(Y, 0, n * k * sizeof *Y);
+    if (lr > 0 && lc > 0) {
+        for (size_t i = 0; i < lr; i++)
+            memcpy(Tr + i * k, T + dist_grow(e, D, (int)i) * k, k * sizeof *Tr);
+        if (gemm_thin(lc, lr, k, 1.0, c->A, (size_t)D->lld, Tr, k, 0.0, P, k) != 0)
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)lc, (int)k, (int)lr, 1.0,
+                        c->A, D->lld, Tr, (int)k, 0.0, P, (int)k);
+        for (size_t j = 0; j < lc; j++) {
+            double *dst = Y + dist_gcol(e, D, (int)j) * k;
+            for (size_t q = 0; q < k; q++)
+                dst[q] = P[j * k + q];
+        }
+    }
+    /* MPI counts are ints: sum in pieces. */
+    const size_t piece = (size_t)1 << 27;
+    for (size_t off = 0; off < n * k; off += piece) {
+        size_t cnt = n * k - off < piece ? n * k - off : piece;
+        if (MPI_Allreduce(MPI_IN_PLACE, Y + off, (int)cnt, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD) !=
+            MPI_SUCCESS)
+            return ntk_error_set(err, NTK_EFAILED, "MPI_Allreduce failed");
+    }
+    return NTK_OK;
+}
+
 /* Finite times by the Chebyshev expansion of g_s(A) = A⁻¹(I − e^{−sA}) on
- * [0, L] (src/solver_cheb.c's coefficients), the recurrence distributed:
- * one pdgemm of the kernel by the n×k block per degree, everything else
- * local. A is only read, so t = ∞ (if asked) factors it afterwards. Sets
- * *declined (touching nothing) when the degree would exceed max_degree. */
+ * [0, L] (src/solver_cheb.c's coefficients and degree rule), with the n×k
+ * recurrence blocks replicated on every rank and each product A·T_j done by
+ * dist_symm_thin. A is only read, so t = ∞ (if asked) factors it afterwards.
+ * Sets *declined (touching nothing) when the degree would exceed max_degree. */
 static ntk_status fit_chebyshev(fit_ctx *c, size_t max_degree, int *declined, ntk_error *err)
 {
     ntk_mpi_engine *e = c->e;
-    int n = (int)c->h.n, k = (int)c->h.k, one = 1;
-    size_t nt = (size_t)c->h.n_times, nf = 0;
+    size_t n = (size_t)c->h.n, k = (size_t)c->h.k, nt = (size_t)c->h.n_times, nf = 0;
     *declined = 0;
     /* Gershgorin bound on λ_max: the largest absolute row sum, summed across
      * the ranks holding each row's pieces. */
-    double *rs = calloc((size_t)n, sizeof *rs), *rsum = calloc((size_t)n, sizeof *rsum);
+    double *rs = calloc(n, sizeof *rs);
     double *sc = malloc(nt * sizeof *sc);
     size_t *slot = malloc(nt * sizeof *slot);
-    ntk_status st = !rs || !rsum || !sc || !slot ? ntk_error_set(err, NTK_ENOMEM, "out of memory")
-                                                 : NTK_OK;
+    ntk_status st = !rs || !sc || !slot ? ntk_error_set(err, NTK_ENOMEM, "out of memory") : NTK_OK;
     if (engine_agree(e, st, err) != NTK_OK) {
         free(rs);
-        free(rsum);
         free(sc);
         free(slot);
         return err ? err->status : NTK_ENOMEM;
@@ -195,16 +230,15 @@ static ntk_status fit_chebyshev(fit_ctx *c, size_t max_degree, int *declined, nt
     for (int j = 0; j < c->D.lc; j++)
         for (int i = 0; i < c->D.lr; i++)
             rs[dist_grow(e, &c->D, i)] += fabs(c->A[(size_t)i + (size_t)j * c->D.lld]);
-    MPI_Allreduce(rs, rsum, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, rs, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
     double L = 0.0;
-    for (int i = 0; i < n; i++)
-        L = fmax(L, rsum[i]);
+    for (size_t i = 0; i < n; i++)
+        L = fmax(L, rs[i]);
     free(rs);
-    free(rsum);
     L *= 1.0 + (double)(n + 2) * 1.12e-16; /* rounding in the row sums */
     for (size_t t = 0; t < nt; t++)
         if (!isinf(c->times[t])) {
-            sc[nf] = solver_time_scale(&c->sp, (size_t)n, (size_t)k, c->times[t]);
+            sc[nf] = solver_time_scale(&c->sp, n, k, c->times[t]);
             slot[nf++] = t;
         }
     cheb_plan plan;
@@ -220,65 +254,58 @@ static ntk_status fit_chebyshev(fit_ctx *c, size_t max_degree, int *declined, nt
         *declined = 1;
         return NTK_OK;
     }
-    dist Yd;
-    dist_init(e, n, k, c->D.nb, &Yd);
-    size_t ytile = (size_t)Yd.lld * (size_t)(Yd.lc > 0 ? Yd.lc : 1);
-    /* three recurrence blocks, nf accumulators, one scratch */
-    double *buf = malloc((4 + nf) * ytile * sizeof *buf);
-    double *full = e->rank == 0 ? malloc((size_t)n * (size_t)k * sizeof *full) : NULL;
-    st = !buf || (e->rank == 0 && !full) ? ntk_error_set(err, NTK_ENOMEM, "out of memory")
-                                         : NTK_OK;
+    size_t len = n * k, lmax = (size_t)(c->D.lr > c->D.lc ? c->D.lr : c->D.lc);
+    /* three recurrence blocks, nf accumulators, one result, local scratch */
+    double *buf = malloc((4 + nf) * len * sizeof *buf);
+    double *Tr = malloc((lmax ? lmax : 1) * k * sizeof *Tr);
+    double *P = malloc((lmax ? lmax : 1) * k * sizeof *P);
+    st = !buf || !Tr || !P ? ntk_error_set(err, NTK_ENOMEM, "out of memory") : NTK_OK;
     if (engine_agree(e, st, err) != NTK_OK)
         goto done;
-    double *Tp = buf, *Tc = buf + ytile, *Tn = buf + 2 * ytile, *W = buf + 3 * ytile;
-    double *acc = buf + 4 * ytile;
-    size_t loc = (size_t)Yd.lld * (size_t)Yd.lc;
-    scatter_local(e, &Yd, c->Y, (size_t)k, Tc); /* T_0 = Y */
+    double *Tp = buf, *Tc = buf + len, *Tn = buf + 2 * len, *W = buf + 3 * len;
+    double *acc = buf + 4 * len;
+    memcpy(Tc, c->Y, len * sizeof *Tc); /* T_0 = Y */
     for (size_t f = 0; f < nf; f++)
-        for (size_t i = 0; i < loc; i++)
-            acc[f * ytile + i] = plan.c[f][0] * Tc[i];
-    double beta = 0.0;
+        for (size_t i = 0; i < len; i++)
+            acc[f * len + i] = plan.c[f][0] * Tc[i];
     for (size_t j = 1; j <= plan.degree; j++) {
         if (ntk_progress_report(c->progress, "chebyshev", j - 1, plan.degree))
             st = ntk_error_set(err, NTK_EFAILED, "interrupted");
         if (engine_agree(e, st, err) != NTK_OK)
             goto done;
         /* T_1 = (2/L)A T_0 − T_0; T_{j+1} = (4/L)A T_j − 2T_j − T_{j−1} */
+        st = dist_symm_thin(c, Tc, k, Tr, P, Tn, err);
+        if (st != NTK_OK)
+            goto done;
         double alpha = (j == 1 ? 2.0 : 4.0) / plan.L;
-        pdgemm_("N", "N", &n, &k, &n, &alpha, c->A, &one, &one, c->D.desc, Tc, &one, &one, Yd.desc,
-                &beta, Tn, &one, &one, Yd.desc);
         if (j == 1)
-            for (size_t i = 0; i < loc; i++)
-                Tn[i] -= Tc[i];
+            for (size_t i = 0; i < len; i++)
+                Tn[i] = alpha * Tn[i] - Tc[i];
         else
-            for (size_t i = 0; i < loc; i++)
-                Tn[i] -= 2.0 * Tc[i] + Tp[i];
+            for (size_t i = 0; i < len; i++)
+                Tn[i] = alpha * Tn[i] - 2.0 * Tc[i] - Tp[i];
         double *r = Tp;
         Tp = Tc;
         Tc = Tn;
         Tn = r;
         for (size_t f = 0; f < nf; f++)
             if (j <= plan.deg[f])
-                for (size_t i = 0; i < loc; i++)
-                    acc[f * ytile + i] += plan.c[f][j] * Tc[i];
+                for (size_t i = 0; i < len; i++)
+                    acc[f * len + i] += plan.c[f][j] * Tc[i];
     }
     ntk_progress_report(c->progress, "chebyshev", plan.degree, plan.degree);
-    size_t len = (size_t)n * (size_t)k;
     for (size_t f = 0; f < nf; f++) {
-        double *C = acc + f * ytile;
-        dist_gather(e, &Yd, C, full);
+        const double *C = acc + f * len;
         if (e->rank == 0)
-            col_to_row(full, (size_t)n, (size_t)k, c->s->coef + slot[f] * len);
+            memcpy(c->s->coef + slot[f] * len, C, len * sizeof *C);
         if (c->h.want_train) {
             /* f_t at the training inputs: Θ C = A C − λ C */
-            double a1 = 1.0;
-            pdgemm_("N", "N", &n, &k, &n, &a1, c->A, &one, &one, c->D.desc, C, &one, &one,
-                    Yd.desc, &beta, W, &one, &one, Yd.desc);
-            for (size_t i = 0; i < loc; i++)
-                W[i] -= c->reg_abs * C[i];
-            dist_gather(e, &Yd, W, full);
+            st = dist_symm_thin(c, C, k, Tr, P, W, err);
+            if (st != NTK_OK)
+                goto done;
             if (e->rank == 0)
-                col_to_row(full, (size_t)n, (size_t)k, c->s->train_pred + slot[f] * len);
+                for (size_t i = 0; i < len; i++)
+                    c->s->train_pred[slot[f] * len + i] = W[i] - c->reg_abs * C[i];
         }
     }
     if (e->rank == 0) {
@@ -291,10 +318,11 @@ static ntk_status fit_chebyshev(fit_ctx *c, size_t max_degree, int *declined, nt
     }
 done:
     free(buf);
-    free(full);
+    free(Tr);
+    free(P);
     free(slot);
     cheb_plan_free(&plan);
-    return err && err->status ? err->status : NTK_OK;
+    return err && err->status ? err->status : st;
 }
 
 static ntk_status fit_eigen(fit_ctx *c, ntk_error *err)
