@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 
 void ntk_error_clear(ntk_error *err)
@@ -79,6 +80,9 @@ static void format_bytes(size_t bytes, char *buf, size_t n)
         snprintf(buf, n, "%zu bytes", bytes);
 }
 
+/* Allocations from this size on get huge pages (see ntk_alloc_checked). */
+#define HUGE_ALLOC_MIN ((size_t)32 << 20)
+
 void *ntk_alloc_checked(size_t bytes, const char *what, ntk_error *err)
 {
     if (bytes == 0)
@@ -92,7 +96,20 @@ void *ntk_alloc_checked(size_t bytes, const char *what, ntk_error *err)
                       what ? what : "allocation", need, have);
         return NULL;
     }
-    void *p = malloc(bytes);
+    void *p = NULL;
+    if (bytes >= HUGE_ALLOC_MIN) {
+        /* Kernel-sized blocks: 2 MiB-aligned and marked for transparent huge
+         * pages, so first touch faults 512× fewer pages (on these VMs the
+         * 4 KiB faults of a fresh 1.8 GB kernel cost seconds). Freed by free(). */
+        if (posix_memalign(&p, (size_t)2 << 20, bytes) != 0)
+            p = NULL;
+#ifdef MADV_HUGEPAGE
+        if (p)
+            (void)madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    } else {
+        p = malloc(bytes);
+    }
     if (!p) {
         format_bytes(bytes, need, sizeof need);
         ntk_error_set(err, NTK_ENOMEM, "could not allocate %s for %s", need,
