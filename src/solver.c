@@ -146,15 +146,8 @@ static ntk_status solve_cholesky(double *A, size_t n, const double *Y, size_t k,
             st = ntk_error_set(err, NTK_EFAILED, "dpotrf: illegal argument %d", (int)-info);
             break;
         }
-        if (exp10 > JITTER_LAST_EXP) {
-            st = ntk_error_set(err, NTK_ENUMERIC,
-                               "the training kernel is not positive definite even with jitter "
-                               "%.3g (1e%d x mean diagonal) added; use --reg", jitter,
-                               JITTER_LAST_EXP);
+        if ((st = solver_jitter_next(s->mean_diag, &exp10, &jitter, err)) != NTK_OK)
             break;
-        }
-        double scale = s->mean_diag > 0 ? s->mean_diag : 1.0;
-        jitter = scale * pow(10.0, exp10++);
         restore_lower(A, n, diag, jitter);
     }
     ntk_progress_report(&p->progress, "cholesky", 1, 1);
@@ -186,6 +179,44 @@ static ntk_status solve_cholesky(double *A, size_t n, const double *Y, size_t k,
     free(diag);
     free(B);
     return st;
+}
+
+ntk_status solver_jitter_next(double mean_diag, int *exp10, double *jitter, ntk_error *err)
+{
+    if (*exp10 > JITTER_LAST_EXP)
+        return ntk_error_set(err, NTK_ENUMERIC,
+                             "the training kernel is not positive definite even with jitter "
+                             "%.3g (1e%d x mean diagonal) added; use --reg", *jitter,
+                             JITTER_LAST_EXP);
+    *jitter = (mean_diag > 0 ? mean_diag : 1.0) * pow(10.0, (*exp10)++);
+    return NTK_OK;
+}
+
+void solver_clamp_eigenvalues(double *w, size_t n, double *most_negative, size_t *n_clamped)
+{
+    for (size_t i = 0; i < n; i++)
+        if (w[i] < 0.0) {
+            if (w[i] < *most_negative)
+                *most_negative = w[i];
+            (*n_clamped)++;
+            w[i] = 0.0;
+        }
+}
+
+int solver_eigen_jitter(const double *w, size_t n, double mean_diag, double *jitter)
+{
+    double amax = w[n - 1] > 0 ? w[n - 1] : 1.0;
+    double floor_ = (double)n * 2.2e-16 * amax;
+    *jitter = 0.0;
+    if (w[0] > floor_)
+        return 0;
+    double scale = mean_diag > 0 ? mean_diag : 1.0;
+    for (int e = JITTER_FIRST_EXP; e <= JITTER_LAST_EXP; e++) {
+        *jitter = scale * pow(10.0, e);
+        if (w[0] + *jitter > floor_)
+            return 0;
+    }
+    return -1;
 }
 
 /* Eigendecomposition in place: A ← V, w ← eigenvalues (ascending). dsyevd is
@@ -250,39 +281,21 @@ static ntk_status solve_eigen(double *A, size_t n, const double *Y, size_t k,
     s->used_eigen = 1;
     s->eig_min = w[0];
     s->eig_max = w[n - 1];
-    for (size_t i = 0; i < n; i++) {
-        if (w[i] < 0.0) {
-            if (w[i] < s->most_negative)
-                s->most_negative = w[i];
-            s->n_clamped++;
-            w[i] = 0.0;
-        }
-    }
+    solver_clamp_eigenvalues(w, n, &s->most_negative, &s->n_clamped);
 
     /* t = ∞ needs A invertible: the same jitter ladder as the Cholesky path,
      * applied only if the smallest eigenvalue is at rounding level. */
-    double amax = w[n - 1] > 0 ? w[n - 1] : 1.0;
-    double floor_ = (double)n * 2.2e-16 * amax;
     double jitter = 0.0;
     int any_inf = 0;
     for (size_t t = 0; t < s->n_times; t++)
         any_inf |= isinf(s->times[t]);
-    if (any_inf && w[0] <= floor_) {
-        double scale = s->mean_diag > 0 ? s->mean_diag : 1.0;
-        int e;
-        for (e = JITTER_FIRST_EXP; e <= JITTER_LAST_EXP; e++) {
-            jitter = scale * pow(10.0, e);
-            if (w[0] + jitter > floor_)
-                break;
-        }
-        if (e > JITTER_LAST_EXP) {
-            st = ntk_error_set(err, NTK_ENUMERIC,
-                               "the training kernel is singular even with jitter %.3g; use --reg",
-                               jitter);
-            goto done;
-        }
-        s->jitter = jitter;
+    if (any_inf && solver_eigen_jitter(w, n, s->mean_diag, &jitter) != 0) {
+        st = ntk_error_set(err, NTK_ENUMERIC,
+                           "the training kernel is singular even with jitter %.3g; use --reg",
+                           jitter);
+        goto done;
     }
+    s->jitter = jitter;
 
     solver_to_col_major(Y, n, k, Ycm);
     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)n, (int)k, (int)n, 1.0, A, (int)n,

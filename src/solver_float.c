@@ -560,15 +560,9 @@ static ntk_status eigen_float(fctx *c, double *w, ntk_solution *s, ntk_error *er
     s->used_eigen = 1;
     s->eig_min = wf[0];
     s->eig_max = wf[n - 1];
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         w[i] = wf[i];
-        if (w[i] < 0.0) {
-            if (w[i] < s->most_negative)
-                s->most_negative = w[i];
-            s->n_clamped++;
-            w[i] = 0.0;
-        }
-    }
+    solver_clamp_eigenvalues(w, n, &s->most_negative, &s->n_clamped);
     free(wf);
     return NTK_OK;
 }

@@ -12,6 +12,20 @@
 #define JITTER_FIRST_EXP (-12)
 #define JITTER_LAST_EXP (-2)
 
+/* The Cholesky ladder's next rung: *jitter = mean(diag)·10^(*exp10), then
+ * ++*exp10; past JITTER_LAST_EXP, NTK_ENUMERIC with the message every
+ * Cholesky path reports (jitter keeps the last rung tried). */
+ntk_status solver_jitter_next(double mean_diag, int *exp10, double *jitter, ntk_error *err);
+
+/* Eigenvalues below 0 set to 0; *most_negative (≤ 0) and *n_clamped updated. */
+void solver_clamp_eigenvalues(double *w, size_t n, double *most_negative, size_t *n_clamped);
+
+/* t = ∞ on an eigendecomposition (w ascending, clamped): 0 if the smallest
+ * eigenvalue is above rounding level (n·u·max w), else the smallest rung of
+ * the jitter ladder that lifts it above; −1 if none does (*jitter = the last
+ * rung, for the caller's message). */
+int solver_eigen_jitter(const double *w, size_t n, double mean_diag, double *jitter);
+
 /* Largest degree NTK_SOLVE_CHEBYSHEV accepts before giving up. */
 #define CHEB_FORCED_MAX_DEGREE 16000
 

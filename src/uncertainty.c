@@ -41,8 +41,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define JITTER_FIRST_EXP (-12)
-#define JITTER_LAST_EXP (-2)
+#include "solver_internal.h" /* the jitter ladder */
+
 /* Relative size (of the terms that cancel) below which a negative variance
  * is called material rather than rounding. */
 #define NEGATIVE_TOL 1e-6
@@ -182,21 +182,10 @@ static ntk_status factor_eigen(ntk_ensemble *e, double mean_diag, double want_ji
     } else if (any_inf) {
         /* The solver's rule: jitter only if the smallest eigenvalue is at
          * rounding level. */
-        double amax = e->w[n - 1] > 0 ? e->w[n - 1] : 1.0;
-        double floor_ = (double)n * 2.2e-16 * amax;
-        if (e->w[0] <= floor_) {
-            double scale = mean_diag > 0 ? mean_diag : 1.0;
-            int ex;
-            for (ex = JITTER_FIRST_EXP; ex <= JITTER_LAST_EXP; ex++) {
-                e->jitter = scale * pow(10.0, ex);
-                if (e->w[0] + e->jitter > floor_)
-                    break;
-            }
-            if (ex > JITTER_LAST_EXP)
-                return ntk_error_set(err, NTK_ENUMERIC,
-                                     "uncertainty: the training kernel is singular even with "
-                                     "jitter %.3g; use --reg", e->jitter);
-        }
+        if (solver_eigen_jitter(e->w, n, mean_diag, &e->jitter) != 0)
+            return ntk_error_set(err, NTK_ENUMERIC,
+                                 "uncertainty: the training kernel is singular even with "
+                                 "jitter %.3g; use --reg", e->jitter);
     }
     if (any_inf && !(e->w[0] + e->jitter > 0))
         return ntk_error_set(err, NTK_ENUMERIC,

@@ -67,13 +67,6 @@ static void add_diagonal(const ntk_mpi_engine *e, const dist *D, double *A, doub
     }
 }
 
-static void col_to_row(const double *cm, size_t n, size_t k, double *rm)
-{
-    for (size_t i = 0; i < n; i++)
-        for (size_t c = 0; c < k; c++)
-            rm[i * k + c] = cm[i + c * n];
-}
-
 typedef struct {
     ntk_mpi_engine *e;
     fit_header h;
@@ -116,15 +109,8 @@ static ntk_status fit_cholesky(fit_ctx *c, ntk_error *err)
             st = ntk_error_set(err, NTK_EFAILED, "pdpotrf: illegal argument %d", -info);
             break;
         }
-        if (exp10 > JITTER_LAST_EXP) {
-            st = ntk_error_set(err, NTK_ENUMERIC,
-                               "the training kernel is not positive definite even with jitter "
-                               "%.3g (1e%d x mean diagonal) added; use --reg", jitter,
-                               JITTER_LAST_EXP);
+        if ((st = solver_jitter_next(c->mean_diag, &exp10, &jitter, err)) != NTK_OK)
             break;
-        }
-        double scale = c->mean_diag > 0 ? c->mean_diag : 1.0;
-        jitter = scale * pow(10.0, exp10++);
         /* pdpotrf overwrote the lower triangle: evaluate the tiles again. */
         st = kernel_tiles(c, c->reg_abs + jitter, err);
         if (engine_agree(e, st, err) != NTK_OK)
@@ -157,7 +143,7 @@ static ntk_status fit_cholesky(fit_ctx *c, ntk_error *err)
                 if (!isinf(s->times[t]))
                     continue; /* finite times came from the Chebyshev expansion */
                 double *C = s->coef + t * len;
-                col_to_row(full, (size_t)n, (size_t)k, C);
+                solver_to_row_major(full, (size_t)n, (size_t)k, C);
                 if (s->train_pred)
                     for (size_t i = 0; i < len; i++)
                         s->train_pred[t * len + i] = c->Y[i] - shift * C[i];
@@ -365,32 +351,16 @@ static ntk_status fit_eigen(fit_ctx *c, ntk_error *err)
 
     /* The eigenvalues are on every rank: clamp and jitter exactly as the
      * single-process solver does. */
-    double most_negative = 0.0;
+    double most_negative = 0.0, jitter = 0.0;
     size_t n_clamped = 0;
-    for (int i = 0; i < n; i++)
-        if (w[i] < 0.0) {
-            most_negative = fmin(most_negative, w[i]);
-            n_clamped++;
-            w[i] = 0.0;
-        }
-    double amax = w[n - 1] > 0 ? w[n - 1] : 1.0;
-    double floor_ = (double)n * 2.2e-16 * amax, jitter = 0.0;
+    solver_clamp_eigenvalues(w, (size_t)n, &most_negative, &n_clamped);
     int any_inf = 0;
     for (size_t t = 0; t < c->h.n_times; t++)
         any_inf |= isinf(c->times[t]) != 0;
-    if (any_inf && w[0] <= floor_) {
-        double scale = c->mean_diag > 0 ? c->mean_diag : 1.0;
-        int ex;
-        for (ex = JITTER_FIRST_EXP; ex <= JITTER_LAST_EXP; ex++) {
-            jitter = scale * pow(10.0, ex);
-            if (w[0] + jitter > floor_)
-                break;
-        }
-        if (ex > JITTER_LAST_EXP)
-            st = ntk_error_set(err, NTK_ENUMERIC,
-                               "the training kernel is singular even with jitter %.3g; use --reg",
-                               jitter);
-    }
+    if (any_inf && solver_eigen_jitter(w, (size_t)n, c->mean_diag, &jitter) != 0)
+        st = ntk_error_set(err, NTK_ENUMERIC,
+                           "the training kernel is singular even with jitter %.3g; use --reg",
+                           jitter);
     if (engine_agree(e, st, err) != NTK_OK)
         goto done;
 
@@ -426,7 +396,7 @@ static ntk_status fit_eigen(fit_ctx *c, ntk_error *err)
                 &beta, R, &one, &one, Yd.desc);
         dist_gather(e, &Yd, R, full);
         if (e->rank == 0)
-            col_to_row(full, (size_t)n, (size_t)k, c->s->coef + t * len);
+            solver_to_row_major(full, (size_t)n, (size_t)k, c->s->coef + t * len);
         if (c->h.want_train) {
             /* Θ = A − λI shares A's eigenvectors with eigenvalues a − λ. */
             for (int i = 0; i < Yd.lr; i++) {
@@ -438,7 +408,7 @@ static ntk_status fit_eigen(fit_ctx *c, ntk_error *err)
                     Yd.desc, &beta, R, &one, &one, Yd.desc);
             dist_gather(e, &Yd, R, full);
             if (e->rank == 0)
-                col_to_row(full, (size_t)n, (size_t)k, c->s->train_pred + t * len);
+                solver_to_row_major(full, (size_t)n, (size_t)k, c->s->train_pred + t * len);
         }
     }
     if (e->rank == 0) {
