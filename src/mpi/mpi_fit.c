@@ -353,6 +353,10 @@ static ntk_status fit_eigen(fit_ctx *c, ntk_error *err)
      * single-process solver does. */
     double most_negative = 0.0, jitter = 0.0;
     size_t n_clamped = 0;
+    if (e->rank == 0) { /* before clamping, as ntk_solve reports them */
+        c->s->eig_min = w[0];
+        c->s->eig_max = w[n - 1];
+    }
     solver_clamp_eigenvalues(w, (size_t)n, &most_negative, &n_clamped);
     int any_inf = 0;
     for (size_t t = 0; t < c->h.n_times; t++)
@@ -413,8 +417,6 @@ static ntk_status fit_eigen(fit_ctx *c, ntk_error *err)
     }
     if (e->rank == 0) {
         c->s->used_eigen = 1;
-        c->s->eig_min = w[0];
-        c->s->eig_max = w[n - 1];
         c->s->most_negative = most_negative;
         c->s->n_clamped = n_clamped;
         c->s->jitter = jitter;
