@@ -17,17 +17,22 @@ LIBDIR := $(BUILD)/lib
 endif
 OBJDIR := $(BUILD)/obj
 
+# Flags from pkg-config are looked up when a recipe first needs them (deferred
+# `=` plus a cache), never when the Makefile is parsed: on a fresh machine the
+# packages do not exist until `deps` has run. Every target that installs
+# packages (demo, check, bench, mpi, ...) runs `deps` first and then a second
+# make, which reads the Makefile again on the completed system.
 PKGS     := openblas lapacke
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
-CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+PKG_CFLAGS   = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null))$(PKG_CFLAGS)
+PKG_LIBS     = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null))$(PKG_LIBS)
+CHECK_CFLAGS = $(eval CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null))$(CHECK_CFLAGS)
+CHECK_LIBS   = $(eval CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null))$(CHECK_LIBS)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 OPT      ?= -O2 -g -march=x86-64-v2 -mtune=generic
 CFLAGS   ?=
 override CFLAGS += -std=gnu11 $(OPT) $(WARN) -fopenmp -fPIC -Iinclude -Isrc $(PKG_CFLAGS)
-LDLIBS   := $(PKG_LIBS) -lcsv -lm -fopenmp
+LDLIBS   = $(PKG_LIBS) -lcsv -lm -fopenmp
 
 ifeq ($(SAN),1)
 override CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -48,7 +53,19 @@ STATIC   := $(LIBDIR)/libntk.a
 SHARED   := $(LIBDIR)/libntk.so
 NTK      := $(BINDIR)/ntk
 
+# `check-fresh`: the first run on a simulated fresh machine (tests/fresh/run.sh).
+.PHONY: check-fresh
+check-fresh:
+	@sh tests/fresh/run.sh
+
 .PHONY: fuzz-model tools all deps check test unit cli-test asan demo bench clean install fuzz mpi check-valgrind
+
+# `make` alone: install missing packages, then build (a second make, so that
+# nothing is computed before the packages exist).
+.DEFAULT_GOAL := default
+.PHONY: default
+default: deps
+	$(MAKE) all
 
 all: $(NTK) $(STATIC) $(SHARED)
 
@@ -85,6 +102,11 @@ tools: $(BUILD)/tools/uci_benchmark
 deps:
 	@sh tools/deps.sh
 
+# clang and its sanitizer runtimes for the libFuzzer harnesses.
+.PHONY: deps-fuzz
+deps-fuzz: deps
+	@sh tools/deps.sh clang libclang-rt-14-dev
+
 # --- mpi ---
 # `make mpi`: bin/ntk-mpi (eval/fit/predict on ScaLAPACK over MPI) and
 # lib/libntk_mpi.a, compiled with mpicc. The single-process ntk and libntk
@@ -110,7 +132,8 @@ $(NTK_MPI): $(OBJDIR)/mpi/main.o $(MPI_LIB) $(filter-out $(OBJDIR)/cli/main.o,$(
 	$(MPICC) -o $@ $(OBJDIR)/mpi/main.o $(filter-out $(OBJDIR)/cli/main.o,$(CLI_OBJS)) \
 	    $(MPI_LIB) $(STATIC) $(LDSAN) -lscalapack-openmpi $(LDLIBS)
 
-mpi: deps $(NTK_MPI)
+mpi: deps
+	$(MAKE) $(NTK_MPI)
 
 .PHONY: mpi-test
 mpi-test: $(NTK) $(NTK_MPI)
@@ -118,7 +141,11 @@ mpi-test: $(NTK) $(NTK_MPI)
 
 # ntk-mpi with 1, 2, 4 ranks against ntk, same run (tools/bench_mpi.sh).
 .PHONY: bench-mpi
-bench-mpi: deps $(NTK) $(NTK_MPI)
+bench-mpi: deps
+	$(MAKE) bench-mpi-run
+
+.PHONY: bench-mpi-run
+bench-mpi-run: $(NTK) $(NTK_MPI)
 	NTK=$(NTK) NTK_MPI=$(NTK_MPI) sh tools/bench_mpi.sh
 
 ifneq ($(HAVE_MPI),)
@@ -134,16 +161,29 @@ test: $(NTK) $(TEST_BINS)
 check: deps
 	$(MAKE) test
 	$(MAKE) BUILD=build-asan SAN=1 test
+	@sh tests/fresh/run.sh
 	@echo "check: all tests passed (plain and ASan+UBSan builds)"
 
-demo: deps $(NTK)
+demo: deps
+	$(MAKE) demo-run
+
+.PHONY: demo-run
+demo-run: $(NTK)
 	$(NTK) eval --train data/bostonhousing.csv --test-frac 0.25 --seed 0 \
 	    --depth 3 --reg 1e-4 --reg-scale relative --times 0.1,1,10,100,1000,inf --time-scale mean
 
-bench: deps all $(BUILD)/tools/bench_kernel
+bench: deps
+	$(MAKE) bench-run
+
+.PHONY: bench-run
+bench-run: all $(BUILD)/tools/bench_kernel
 	sh tools/bench.sh
 
-install: all
+install: deps
+	$(MAKE) install-files
+
+.PHONY: install-files
+install-files: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/ntk $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(NTK) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
@@ -171,7 +211,11 @@ $(FUZZ_DIR)/fuzz_csv: fuzz/fuzz_csv.c $(FUZZ_SRCS) $(wildcard include/ntk/*.h sr
 	mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_csv.c $(FUZZ_SRCS) -lcsv -lm
 
-fuzz: $(FUZZ_DIR)/fuzz_csv
+fuzz: deps-fuzz
+	$(MAKE) fuzz-run
+
+.PHONY: fuzz-run fuzz-model-run fuzz-opts-run
+fuzz-run: $(FUZZ_DIR)/fuzz_csv
 	mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds
 	cp data/*.csv tests/data/bad/* $(FUZZ_DIR)/seeds/
 	$(FUZZ_DIR)/fuzz_csv -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
@@ -183,7 +227,10 @@ $(FUZZ_DIR)/fuzz_model: fuzz/fuzz_model.c $(LIB_SRCS) $(wildcard include/ntk/*.h
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fopenmp=libgomp $(PKG_CFLAGS) -o $@ fuzz/fuzz_model.c $(LIB_SRCS) \
 	    $(PKG_LIBS) -lcsv -lm -lgomp
 
-fuzz-model: $(FUZZ_DIR)/fuzz_model $(NTK)
+fuzz-model: deps-fuzz
+	$(MAKE) fuzz-model-run
+
+fuzz-model-run: $(FUZZ_DIR)/fuzz_model $(NTK)
 	mkdir -p $(FUZZ_DIR)/corpus-model $(FUZZ_DIR)/seeds-model
 	$(NTK) fit --train data/iris.csv --depth 2 --times 1,inf -o $(FUZZ_DIR)/seeds-model/iris.ntk --quiet >/dev/null
 	$(NTK) fit --train data/servo.csv --act erf --times inf -o $(FUZZ_DIR)/seeds-model/servo.ntk --quiet >/dev/null
@@ -205,7 +252,7 @@ bench-kernel: $(BENCH_KERNEL)
 # --- bench (performance) ---
 # `make bench` (above) also needs bench_blas: BLAS peak, dpotrf/dsyevd as a
 # fraction of it, and the solver paths at scale (tools/bench.sh, docs/performance.md).
-bench: $(BUILD)/tools/bench_blas
+bench-run: $(BUILD)/tools/bench_blas
 .PHONY: bench-blas
 bench-blas: $(BUILD)/tools/bench_blas
 	$(BUILD)/tools/bench_blas blas 3000 3000 26
@@ -228,16 +275,19 @@ $(FUZZ_DIR)/fuzz_opts: fuzz/fuzz_opts.c $(FUZZ_CLI_SRCS) $(LIB_SRCS) $(wildcard 
 	    $(FUZZ_CLI_SRCS) $(LIB_SRCS) $(PKG_LIBS) -lcsv -lm -lgomp
 
 .PHONY: fuzz-opts fuzz-all
-fuzz-opts: $(FUZZ_DIR)/fuzz_opts
+fuzz-opts: deps-fuzz
+	$(MAKE) fuzz-opts-run
+
+fuzz-opts-run: $(FUZZ_DIR)/fuzz_opts
 	mkdir -p $(FUZZ_DIR)/corpus-opts
 	$(FUZZ_DIR)/fuzz_opts -max_total_time=$(FUZZ_SECONDS) -max_len=512 -timeout=10 -close_fd_mask=2 \
 	    -artifact_prefix=$(FUZZ_DIR)/opts- -print_final_stats=1 $(FUZZ_DIR)/corpus-opts fuzz/seeds-opts
 
 # One harness at a time (recursive makes in sequence, whatever -j says).
-fuzz-all:
-	$(MAKE) fuzz
-	$(MAKE) fuzz-model
-	$(MAKE) fuzz-opts
+fuzz-all: deps-fuzz
+	$(MAKE) fuzz-run
+	$(MAKE) fuzz-model-run
+	$(MAKE) fuzz-opts-run
 
 VALGRIND_DIR := $(BUILD)/valgrind
 check-valgrind: $(NTK)

@@ -2,7 +2,9 @@
 # Install the Debian packages ntk needs, or print the exact command to do so.
 # Used by `make deps` (and so by `make check` and `make demo`).
 # libscalapack-openmpi-dev + libopenmpi-dev + openmpi-bin: the distributed ntk-mpi (make mpi).
+# Arguments, if any, replace the list (deps-fuzz: clang and its sanitizer runtimes).
 PKGS="gcc make pkg-config libcsv-dev libopenblas-dev liblapacke-dev check gnuplot-nox libscalapack-openmpi-dev libopenmpi-dev openmpi-bin"
+[ $# -gt 0 ] && PKGS="$*"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
