@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file_atomic.h"
 #include "ntk/model.h"
 
 #define MAGIC "NTKMODEL"
@@ -459,6 +460,17 @@ ntk_status ntk_model_deserialize(const unsigned char *buf, size_t size, const ch
     }
     *out = m;
     return NTK_OK;
+}
+
+ntk_status ntk_model_save(const ntk_model *model, const char *path, ntk_error *err)
+{
+    unsigned char *buf = NULL;
+    size_t size = 0;
+    ntk_status st = ntk_model_serialize(model, &buf, &size, err);
+    if (st == NTK_OK)
+        st = ntk_file_write_atomic(path, buf, size, err);
+    free(buf);
+    return st;
 }
 
 ntk_status ntk_model_load(const char *path, ntk_model **out, ntk_error *err)

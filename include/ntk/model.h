@@ -188,6 +188,15 @@ ntk_status ntk_model_serialize(const ntk_model *model, unsigned char **buf, size
 ntk_status ntk_model_deserialize(const unsigned char *buf, size_t size, const char *name,
                                  ntk_model **out, ntk_error *err);
 
+/* Write a model file: ntk_model_serialize, then the bytes go to a temporary
+ * file in the same directory which is renamed onto `path` once complete, so
+ * `path` holds either its previous contents or the whole new model — never a
+ * partial file, and no temporary file is left behind on failure. Paths under
+ * /dev/ (e.g. /dev/stdout) are written directly. Errors: NTK_EIO with a
+ * message naming `path` (directory missing or unwritable, disk full, ...),
+ * NTK_ENOMEM. This is the format `ntk fit -o` writes and ntk_model_load reads. */
+ntk_status ntk_model_save(const ntk_model *model, const char *path, ntk_error *err);
+
 /* Read a model file (whole file, then ntk_model_deserialize). */
 ntk_status ntk_model_load(const char *path, ntk_model **out, ntk_error *err);
 
