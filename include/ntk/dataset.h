@@ -231,6 +231,17 @@ ntk_status ntk_split_train_test(size_t n, const double *labels, size_t n_classes
                                 size_t **train_idx, size_t *n_train,
                                 size_t **test_idx, size_t *n_test, ntk_error *err);
 
+/* Split a table's rows into a training and a test table (ntk eval
+ * --test-frac): the rows are encoded once with a provisional encoder fitted by
+ * `opt` on the whole table (only for the class labels and to skip rows whose
+ * target is missing), split by ntk_split_train_test (stratified for
+ * classification, by seed), and the chosen rows copied from t. Fit the real
+ * encoder on *train afterwards so that nothing of the test part leaks into it.
+ * NTK_EINPUT when fewer than 2 rows have a target. */
+ntk_status ntk_table_split_train_test(const ntk_table *t, const ntk_encode_options *opt,
+                                      double test_frac, uint64_t seed, ntk_table **train,
+                                      ntk_table **test, ntk_error *err);
+
 /* Assign each of n rows to one of k folds (fold[i] in 0..k-1), stratified
  * by class when labels != NULL, shuffled by seed; fold sizes differ by at most
  * one. */

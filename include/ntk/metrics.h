@@ -31,6 +31,19 @@ typedef struct {
 void ntk_metrics_classification(const size_t *labels, const size_t *pred, size_t n, size_t k,
                                 size_t *confusion, ntk_classification_metrics *m);
 
+/* Calibration of Gaussian predictive distributions N(mean[i], var[i]) against
+ * observed y[i]: the mean negative log predictive density (nats per row) and
+ * the fraction of y inside the central 50/90/95% intervals mean ± z·σ.
+ * Variances below var_floor (> 0) are raised to it, so a zero predictive
+ * variance does not make the NLPD infinite. All NAN when n = 0. */
+typedef struct {
+    double nlpd;
+    double coverage[3]; /* 50%, 90%, 95% */
+} ntk_calibration;
+
+void ntk_metrics_calibration(const double *y, const double *mean, const double *var, size_t n,
+                             double var_floor, ntk_calibration *out);
+
 #ifdef __cplusplus
 }
 #endif
