@@ -164,9 +164,9 @@ static void write_json(FILE *f, const cli_report *r, const cli_uncertainty *u)
     fputs(", \"total\": ", f);
     cli_json_num(f, r->seconds_total);
     fprintf(f, "}, \"threads\": %d", r->threads);
-    if (cli_engine_ranks > 0)
-        fprintf(f, ", \"mpi\": {\"ranks\": %d, \"grid\": \"%dx%d\"}", cli_engine_ranks,
-                cli_engine_grid[0], cli_engine_grid[1]);
+    if (cli_ctx.ranks > 0)
+        fprintf(f, ", \"mpi\": {\"ranks\": %d, \"grid\": \"%dx%d\"}", cli_ctx.ranks,
+                cli_ctx.grid[0], cli_ctx.grid[1]);
     fputs("}\n", f);
 }
 
@@ -315,9 +315,9 @@ static void write_table(FILE *f, const cli_report *r, const cli_uncertainty *u)
         snprintf(how, sizeof how, "%s%s", path,
                  m->precision == NTK_PRECISION_FLOAT ? " in float" : "");
     char par[96];
-    if (cli_engine_ranks > 0)
-        snprintf(par, sizeof par, "%d MPI ranks (grid %dx%d) x %d threads", cli_engine_ranks,
-                 cli_engine_grid[0], cli_engine_grid[1], r->threads);
+    if (cli_ctx.ranks > 0)
+        snprintf(par, sizeof par, "%d MPI ranks (grid %dx%d) x %d threads", cli_ctx.ranks,
+                 cli_ctx.grid[0], cli_ctx.grid[1], r->threads);
     else
         snprintf(par, sizeof par, "%d threads", r->threads);
     fprintf(f, "\ntime: load %.3fs, kernel %.3fs, solve %.3fs (%s), predict %.3fs, total %.3fs; "

@@ -13,24 +13,31 @@
 
 int cli_quiet = 0;
 int cli_force_progress = 0;
-const char *cli_program = "ntk";
-const ntk_engine *cli_engine = NULL;
-int cli_engine_ranks = 0, cli_engine_grid[2] = {0, 0};
+cli_context cli_ctx = {"ntk", NULL, 0, {0, 0}};
+
+void cli_context_set(const char *program, const ntk_engine *engine, int grid_p, int grid_q)
+{
+    cli_ctx.program = program;
+    cli_ctx.engine = engine;
+    cli_ctx.grid[0] = grid_p;
+    cli_ctx.grid[1] = grid_q;
+    cli_ctx.ranks = grid_p * grid_q;
+}
 
 int cli_fail(const char *cmd, const ntk_error *err)
 {
-    fprintf(stderr, "%s %s: %s\n", cli_program, cmd, err->msg[0] ? err->msg : ntk_status_name(err->status));
+    fprintf(stderr, "%s %s: %s\n", cli_ctx.program, cmd, err->msg[0] ? err->msg : ntk_status_name(err->status));
     return err->status == NTK_EINPUT ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s %s: ", cli_program, cmd);
+    fprintf(stderr, "%s %s: ", cli_ctx.program, cmd);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry '%s %s --help'.\n", cli_program, cmd);
+    fprintf(stderr, "\nTry '%s %s --help'.\n", cli_ctx.program, cmd);
     return CLI_EXIT_USAGE;
 }
 
@@ -40,7 +47,7 @@ void cli_warn(const char *cmd, const char *fmt, ...)
         return;
     cli_progress_done();
     va_list ap;
-    fprintf(stderr, "%s %s: ", cli_program, cmd);
+    fprintf(stderr, "%s %s: ", cli_ctx.program, cmd);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);

@@ -119,7 +119,7 @@ int ntk_cmd_eval(int argc, char **argv)
         cli_usage(cmd, "--uncertainty needs test data (--test or --test-frac)");
         goto out;
     }
-    if (a.uncertainty && cli_engine) {
+    if (a.uncertainty && cli_ctx.engine) {
         cli_usage(cmd, "--uncertainty is not distributed; run it with ntk");
         goto out;
     }
