@@ -51,6 +51,12 @@ TEST_BINS:= $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 
 STATIC   := $(LIBDIR)/libntk.a
 SHARED   := $(LIBDIR)/libntk.so
+# Versioned shared library: the file libntk.so.X.Y.Z (X.Y.Z = NTK_VERSION in
+# include/ntk/common.h, a file of the repository, so reading it while parsing
+# is safe) with SONAME libntk.so.X, and the symlinks libntk.so.X and libntk.so.
+SOVERSION := $(shell sed -n 's/^\#define NTK_VERSION "\(.*\)"/\1/p' include/ntk/common.h)
+SOMAJOR  := $(firstword $(subst ., ,$(SOVERSION)))
+SHARED_REAL := $(SHARED).$(SOVERSION)
 NTK      := $(BINDIR)/ntk
 
 # `check-fresh`: the first run on a simulated fresh machine (tests/fresh/run.sh).
@@ -73,6 +79,8 @@ $(OBJDIR)/%.o: src/%.c $(wildcard include/ntk/*.h src/*.h) | $(OBJDIR)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(FAST_SRCS:src/%.c=$(OBJDIR)/%.o): override CFLAGS += -ffast-math -fno-finite-math-only
+# Only declarations marked NTK_API (include/ntk/*.h) are exported from libntk.so.
+$(LIB_OBJS): override CFLAGS += -fvisibility=hidden
 
 $(OBJDIR)/cli/%.o: src/cli/%.c $(wildcard include/ntk/*.h src/cli/*.h src/*.h) | $(OBJDIR)/cli
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -83,8 +91,12 @@ $(OBJDIR) $(OBJDIR)/cli $(BINDIR) $(LIBDIR) $(BUILD)/tests:
 $(STATIC): $(LIB_OBJS) | $(LIBDIR)
 	rm -f $@ && ar rcs $@ $^
 
-$(SHARED): $(LIB_OBJS) | $(LIBDIR)
-	$(CC) -shared -o $@ $^ $(LDSAN) $(LDLIBS)
+$(SHARED_REAL): $(LIB_OBJS) | $(LIBDIR)
+	$(CC) -shared -Wl,-soname,libntk.so.$(SOMAJOR) -o $@ $^ $(LDSAN) $(LDLIBS)
+
+$(SHARED): $(SHARED_REAL)
+	ln -sf libntk.so.$(SOVERSION) $(LIBDIR)/libntk.so.$(SOMAJOR)
+	ln -sf libntk.so.$(SOMAJOR) $@
 
 $(NTK): $(CLI_OBJS) $(STATIC) | $(BINDIR)
 	$(CC) -o $@ $(CLI_OBJS) $(STATIC) $(LDSAN) $(LDLIBS)
@@ -154,9 +166,9 @@ endif
 # --- end mpi ---
 
 # Unit tests (Check) then command-line tests, for one build directory.
-test: $(NTK) $(TEST_BINS)
+test: $(NTK) $(SHARED) $(TEST_BINS)
 	@set -e; for t in $(TEST_BINS); do echo "== $$t"; CK_DEFAULT_TIMEOUT=600 $$t; done
-	@NTK=$(NTK) sh tests/cli/run.sh
+	@NTK=$(NTK) NTK_SHARED=$(SHARED) sh tests/cli/run.sh
 
 check: deps
 	$(MAKE) test
@@ -187,7 +199,9 @@ install-files: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/ntk $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(NTK) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(SHARED_REAL) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libntk.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libntk.so.$(SOMAJOR)
+	ln -sf libntk.so.$(SOMAJOR) $(DESTDIR)$(PREFIX)/lib/libntk.so
 	install -m 644 include/ntk/*.h $(DESTDIR)$(PREFIX)/include/ntk/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/.*NTK_VERSION "\(.*\)"/\1/p' include/ntk/common.h)|' \
 	    ntk.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ntk.pc

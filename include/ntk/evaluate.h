@@ -33,13 +33,13 @@ typedef struct {
  * returns) against targets y (original units, or class index as a double).
  * confusion (k×k, may be NULL) receives the classification confusion matrix.
  * NTK_ENOMEM (accuracy then NAN) if label buffers cannot be allocated. */
-ntk_status ntk_model_metrics(const ntk_model *model, const double *y, const double *scores,
+NTK_API ntk_status ntk_model_metrics(const ntk_model *model, const double *y, const double *scores,
                              size_t n, size_t t, size_t *confusion, ntk_time_metrics *out,
                              ntk_error *err);
 
 /* Population variance of n targets; 1 when it is not positive (constant or
  * empty targets), so that relative noise and floors stay meaningful. */
-double ntk_target_variance(const double *y, size_t n);
+NTK_API double ntk_target_variance(const double *y, size_t n);
 
 /* Options of ntk_evaluate. */
 typedef struct {
@@ -51,7 +51,7 @@ typedef struct {
 } ntk_evaluate_options;
 
 /* Zero everything (no uncertainty, no noise, default threads). */
-void ntk_evaluate_options_init(ntk_evaluate_options *o);
+NTK_API void ntk_evaluate_options_init(ntk_evaluate_options *o);
 
 /* Everything ntk_evaluate produced; all arrays are malloc'ed and owned by the
  * struct (free with ntk_evaluation_free). */
@@ -74,12 +74,12 @@ typedef struct {
  * failure). Uncertainty needs a regression task and the local engine
  * (NTK_EINPUT otherwise). o may be NULL (defaults). On failure *out is
  * zeroed and nothing needs freeing. */
-ntk_status ntk_evaluate(const ntk_dataset *train, ntk_encoder *enc, const ntk_dataset *test,
+NTK_API ntk_status ntk_evaluate(const ntk_dataset *train, ntk_encoder *enc, const ntk_dataset *test,
                         const ntk_train_params *p, const ntk_evaluate_options *o,
                         ntk_evaluation *out, ntk_error *err);
 
 /* Free the arrays and model of an evaluation and zero it (NULL is fine). */
-void ntk_evaluation_free(ntk_evaluation *ev);
+NTK_API void ntk_evaluation_free(ntk_evaluation *ev);
 
 #ifdef __cplusplus
 }
