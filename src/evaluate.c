@@ -85,7 +85,7 @@ static ntk_status test_uncertainty(const ntk_dataset *train, const ntk_dataset *
     return NTK_OK;
 }
 
-ntk_status ntk_evaluate(const ntk_dataset *train, ntk_encoder *enc, const ntk_dataset *test,
+ntk_status ntk_evaluate(const ntk_dataset *train, const ntk_encoder *enc, const ntk_dataset *test,
                         const ntk_train_params *p, const ntk_evaluate_options *o,
                         ntk_evaluation *out, ntk_error *err)
 {
@@ -95,17 +95,16 @@ ntk_status ntk_evaluate(const ntk_dataset *train, ntk_encoder *enc, const ntk_da
         o = &defaults;
     }
     memset(out, 0, sizeof *out);
-    if (o->uncertainty && (!test || p->engine || enc->task != NTK_TASK_REGRESSION)) {
-        ntk_encoder_free(enc);
+    if (o->uncertainty && (!test || p->engine || enc->task != NTK_TASK_REGRESSION))
         return ntk_error_set(err, NTK_EINPUT, "uncertainty needs test data, a regression task "
                              "and the local engine");
-    }
-    if (o->uncertainty && !(o->noise >= 0 && isfinite(o->noise))) {
-        ntk_encoder_free(enc);
+    if (o->uncertainty && !(o->noise >= 0 && isfinite(o->noise)))
         return ntk_error_set(err, NTK_EINPUT, "noise must be a finite number >= 0");
-    }
     ntk_evaluation ev = {0};
-    ntk_status st = ntk_model_train(train, enc, p, &ev.model, &ev.train_scores, err);
+    ntk_encoder *own = NULL;
+    ntk_status st = ntk_encoder_copy(enc, &own, err);
+    if (st == NTK_OK) /* ntk_model_train takes `own`, also on failure */
+        st = ntk_model_train(train, own, p, &ev.model, &ev.train_scores, err);
     if (st == NTK_OK && test) {
         const ntk_model *m = ev.model;
         size_t cnt = m->n_times * test->n * m->k;

@@ -138,6 +138,7 @@ static void evaluate_matches_steps(int uncertainty)
     o.noise = 0.25;
     ntk_evaluation ev;
     ck_assert_msg(ntk_evaluate(dtr, enc1, dte, &p, &o, &ev, &err) == NTK_OK, "%s", err.msg);
+    ntk_encoder_free(enc1); /* the caller keeps its encoder; the model has a copy */
     ntk_model *m = NULL;
     double *fit = NULL;
     ck_assert(ntk_model_train(dtr, enc2, &p, &m, &fit, &err) == NTK_OK);
@@ -228,8 +229,41 @@ START_TEST(test_model_metrics_classification)
     ntk_evaluation ev2;
     ck_assert_int_eq(ntk_evaluate(ds, enc2, ds, &p, &o, &ev2, &err), NTK_EINPUT);
     ck_assert(ev2.model == NULL);
+    ntk_encoder_free(enc2);
+    ntk_encoder_free(enc);
     ntk_evaluation_free(&ev);
     ntk_dataset_free(ds);
+    ntk_table_free(t);
+}
+END_TEST
+
+START_TEST(test_encoder_copy)
+{
+    /* The copy encodes a table exactly as the original does. */
+    ntk_table *t = make_table(1, 25);
+    ntk_encode_options eo;
+    ntk_encode_options_init(&eo);
+    ntk_encoder *enc = NULL, *copy = NULL;
+    ntk_dataset *a = NULL, *b = NULL;
+    ntk_error err = {0};
+    ck_assert(ntk_encoder_fit(t, &eo, &enc, &err) == NTK_OK);
+    ck_assert_msg(ntk_encoder_copy(enc, &copy, &err) == NTK_OK, "%s", err.msg);
+    ck_assert(copy != enc && copy->columns != enc->columns);
+    ck_assert_uint_eq(copy->n_features, enc->n_features);
+    ck_assert_uint_eq(copy->n_classes, enc->n_classes);
+    for (size_t c = 0; c < enc->n_classes; c++)
+        ck_assert_str_eq(copy->class_labels[c], enc->class_labels[c]);
+    ntk_encoder_free(enc); /* the copy shares nothing with it */
+    ck_assert(ntk_encoder_fit(t, &eo, &enc, &err) == NTK_OK);
+    ck_assert(ntk_encoder_apply(enc, t, 1, &a, &err) == NTK_OK);
+    ck_assert(ntk_encoder_apply(copy, t, 1, &b, &err) == NTK_OK);
+    ck_assert_uint_eq(a->n, b->n);
+    ck_assert(memcmp(a->X, b->X, a->n * a->d * sizeof *a->X) == 0);
+    ck_assert(memcmp(a->y, b->y, a->n * sizeof *a->y) == 0);
+    ntk_dataset_free(a);
+    ntk_dataset_free(b);
+    ntk_encoder_free(enc);
+    ntk_encoder_free(copy);
     ntk_table_free(t);
 }
 END_TEST
@@ -245,6 +279,7 @@ static Suite *evaluate_suite(void)
     tcase_add_test(tc, test_evaluate_plain);
     tcase_add_test(tc, test_evaluate_uncertainty);
     tcase_add_test(tc, test_model_metrics_classification);
+    tcase_add_test(tc, test_encoder_copy);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -26,6 +26,27 @@ extern "C" {
 #define NTK_API
 #endif
 
+/* Ownership rule, for every function of the library:
+ *   - Inputs are borrowed: a function never frees, keeps or modifies what it
+ *     is given (const pointers), unless its header says otherwise; the caller
+ *     may free its inputs as soon as the call returns.
+ *   - Outputs are allocated by the library and belong to the caller, who
+ *     releases each with the matching free function (ntk_table_free,
+ *     ntk_encoder_free, ntk_dataset_free, ntk_model_free, ntk_solution_free,
+ *     ntk_evaluation_free, ...) or with free() where the header says so
+ *     (arrays, buffers). On failure no output is left to free (*out = NULL).
+ *   - Caller-sized output buffers (double *scores, *out, ...) are written,
+ *     never reallocated.
+ * The exceptions, each kept for compatibility or to avoid copying an n×n
+ * matrix, and documented at the function:
+ *   - ntk_model_train takes ownership of `enc`, on success (the model frees
+ *     it) and on failure (freed before returning). ntk_evaluate follows the
+ *     rule instead (it copies the encoder; see ntk_encoder_copy).
+ *   - ntk_solve uses `theta` as workspace and destroys its contents (the
+ *     caller still owns and frees the memory).
+ *   - ntk_ensemble_prepare takes ownership of the malloc'ed `theta` and
+ *     `nngp` (freed by ntk_ensemble_free, or by it on failure). */
+
 /* Status codes. NTK_EINPUT is the user's fault (bad data, bad option): the
  * command-line tool maps it to exit status 2; every other failure maps to 1. */
 typedef enum {

@@ -217,6 +217,11 @@ NTK_API ntk_status ntk_encoder_apply(const ntk_encoder *enc, const ntk_table *t,
  * released with free(), so code that rebuilds an encoder (model loading)
  * must allocate each with malloc. NULL is fine. */
 NTK_API void ntk_encoder_free(ntk_encoder *enc);
+
+/* A deep copy of a fitted encoder, as ntk_model_load would rebuild it from a
+ * model file (a NULL drop_reason reads back as ""). Free with
+ * ntk_encoder_free. NTK_ENOMEM on allocation failure. */
+NTK_API ntk_status ntk_encoder_copy(const ntk_encoder *enc, ntk_encoder **out, ntk_error *err);
 /* Free a dataset (NULL is fine). */
 NTK_API void ntk_dataset_free(ntk_dataset *ds);
 

@@ -70,11 +70,11 @@ typedef struct {
 /* Train on `train` (ntk_model_train with p; p->engine also runs the test
  * prediction), then predict `test` (may be NULL) and, if o->uncertainty,
  * compute the test rows' predictive variances plus observation noise.
- * `enc` is given to the model as ntk_model_train does (taken also on
- * failure). Uncertainty needs a regression task and the local engine
+ * The model gets its own copy of `enc` (the caller keeps enc). Uncertainty needs a regression task and the local engine
  * (NTK_EINPUT otherwise). o may be NULL (defaults). On failure *out is
  * zeroed and nothing needs freeing. */
-NTK_API ntk_status ntk_evaluate(const ntk_dataset *train, ntk_encoder *enc, const ntk_dataset *test,
+NTK_API ntk_status ntk_evaluate(const ntk_dataset *train, const ntk_encoder *enc,
+                                const ntk_dataset *test,
                         const ntk_train_params *p, const ntk_evaluate_options *o,
                         ntk_evaluation *out, ntk_error *err);
 

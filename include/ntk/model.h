@@ -115,7 +115,8 @@ typedef struct {
 } ntk_model;
 
 /* Train on an encoded data set. Takes ownership of `enc` (freed with the
- * model, also on failure). If train_scores is non-NULL it receives a malloc'ed
+ * model, also on failure) — an exception to the rule in ntk/common.h, kept
+ * for compatibility; ntk_evaluate (ntk/evaluate.h) copies the encoder instead. If train_scores is non-NULL it receives a malloc'ed
  * n_times×n×k array of the fitted outputs at the training inputs (original
  * units for regression, class scores for classification). */
 NTK_API ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,

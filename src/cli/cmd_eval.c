@@ -155,9 +155,7 @@ int ntk_cmd_eval(int argc, char **argv)
     cli_output out_report = {0}, out_pred = {0};
     o.train.progress = cli_progress();
     ntk_evaluate_options eo = {o.threads, cli_progress(), a.uncertainty, a.noise, a.noise_reg};
-    ntk_encoder *enc = d.enc;
-    d.enc = NULL; /* the model owns it from here */
-    ntk_status st = ntk_evaluate(d.train, enc, d.test, &o.train, &eo, &ev, &err);
+    ntk_status st = ntk_evaluate(d.train, d.enc, d.test, &o.train, &eo, &ev, &err);
     ntk_model *m = ev.model;
     cli_uncertainty unc = {ev.test_var, ev.var_floor, ev.noise_var};
     cli_progress_done();
