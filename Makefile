@@ -32,6 +32,9 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-param
 OPT      ?= -O2 -g -march=x86-64-v2 -mtune=generic
 CFLAGS   ?=
 override CFLAGS += -std=gnu11 $(OPT) $(WARN) -fopenmp -fPIC -Iinclude -Isrc $(PKG_CFLAGS)
+# Header dependencies: every compile writes foo.d beside foo.o (-MMD; -MP adds
+# a target per header so a deleted header does not break the build).
+override CFLAGS += -MMD -MP
 LDLIBS   = $(PKG_LIBS) -lcsv -lm -fopenmp
 
 ifeq ($(SAN),1)
@@ -75,14 +78,14 @@ default: deps
 
 all: $(NTK) $(STATIC) $(SHARED)
 
-$(OBJDIR)/%.o: src/%.c $(wildcard include/ntk/*.h src/*.h) | $(OBJDIR)
+$(OBJDIR)/%.o: src/%.c $(OBJDIR)/%.d | $(OBJDIR)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(FAST_SRCS:src/%.c=$(OBJDIR)/%.o): override CFLAGS += -ffast-math -fno-finite-math-only
 # Only declarations marked NTK_API (include/ntk/*.h) are exported from libntk.so.
 $(LIB_OBJS): override CFLAGS += -fvisibility=hidden
 
-$(OBJDIR)/cli/%.o: src/cli/%.c $(wildcard include/ntk/*.h src/cli/*.h src/*.h) | $(OBJDIR)/cli
+$(OBJDIR)/cli/%.o: src/cli/%.c $(OBJDIR)/cli/%.d | $(OBJDIR)/cli
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(OBJDIR) $(OBJDIR)/cli $(BINDIR) $(LIBDIR) $(BUILD)/tests:
@@ -101,7 +104,7 @@ $(SHARED): $(SHARED_REAL)
 $(NTK): $(CLI_OBJS) $(STATIC) | $(BINDIR)
 	$(CC) -o $@ $(CLI_OBJS) $(STATIC) $(LDSAN) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/%.c tests/testutil.h $(STATIC) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/%.c $(BUILD)/tests/%.d $(STATIC) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< $(STATIC) $(LDSAN) $(CHECK_LIBS) $(LDLIBS)
 
 # Benchmark programs in tools/ (C, linked against the library).
@@ -131,7 +134,7 @@ MPI_LIB  := $(LIBDIR)/libntk_mpi.a
 NTK_MPI  := $(BINDIR)/ntk-mpi
 HAVE_MPI := $(and $(shell command -v $(MPICC) 2>/dev/null),$(wildcard /usr/lib/*/libscalapack-openmpi.so),$(wildcard /usr/lib/*/openmpi/include/mpi.h))
 
-$(OBJDIR)/mpi/%.o: src/mpi/%.c $(wildcard include/ntk/*.h src/mpi/*.h src/cli/*.h) | $(OBJDIR)/mpi
+$(OBJDIR)/mpi/%.o: src/mpi/%.c $(OBJDIR)/mpi/%.d | $(OBJDIR)/mpi
 	$(MPICC) $(CFLAGS) -c $< -o $@
 
 $(OBJDIR)/mpi:
@@ -164,6 +167,22 @@ ifneq ($(HAVE_MPI),)
 test: mpi-test
 endif
 # --- end mpi ---
+
+# --- dependencies ---
+# The .d files written by -MMD. An object whose .d is missing (never built
+# with -MMD) depends on a target with no recipe, which forces its rebuild;
+# afterwards the .d lists every header the source includes.
+DEPFILES := $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(MPI_OBJS:.o=.d) $(TEST_BINS:=.d)
+$(DEPFILES):
+include $(wildcard $(DEPFILES))
+
+# `make -j deps all` (deps with any building goal): nothing compiles before
+# the packages are installed. (`make`, `make check`, ... run deps and then a
+# second make, so they are ordered already.)
+ifneq ($(filter deps,$(MAKECMDGOALS)),)
+$(LIB_OBJS) $(CLI_OBJS) $(MPI_OBJS) $(TEST_BINS): | deps
+endif
+# --- end dependencies ---
 
 # Unit tests (Check) then command-line tests, for one build directory.
 test: $(NTK) $(SHARED) $(TEST_BINS)
