@@ -214,6 +214,32 @@ static void write_csv(FILE *f, const cli_report *r, const cli_uncertainty *u)
     }
 }
 
+/* Per-class test counts: correct/total for each class and time, from the
+ * confusion matrices conf (n_times blocks of k×k). */
+static void write_class_counts(FILE *f, const ntk_model *m, const size_t *conf)
+{
+    fprintf(f, "\nper-class test counts (correct/total):\n%-20s", "class");
+    for (size_t t = 0; t < m->n_times; t++) {
+        char tb[40];
+        cli_fmt_time(tb, sizeof tb, m->times[t]);
+        fprintf(f, " %10s", tb);
+    }
+    fputc('\n', f);
+    for (size_t c = 0; c < m->k; c++) {
+        fprintf(f, "%-20.20s", m->encoder->class_labels[c]);
+        for (size_t t = 0; t < m->n_times; t++) {
+            const size_t *cm = conf + t * m->k * m->k;
+            size_t total = 0;
+            for (size_t j = 0; j < m->k; j++)
+                total += cm[c * m->k + j];
+            char cell[48];
+            snprintf(cell, sizeof cell, "%zu/%zu", cm[c * m->k + c], total);
+            fprintf(f, " %10s", cell);
+        }
+        fputc('\n', f);
+    }
+}
+
 static void write_table(FILE *f, const cli_report *r, const cli_uncertainty *u)
 {
     const ntk_model *m = r->model;
@@ -275,27 +301,7 @@ static void write_table(FILE *f, const cli_report *r, const cli_uncertainty *u)
         fputc('\n', f);
     }
     if (conf) {
-        /* Per-class test counts: correct/total for each class and time. */
-        fprintf(f, "\nper-class test counts (correct/total):\n%-20s", "class");
-        for (size_t t = 0; t < m->n_times; t++) {
-            char tb[40];
-            cli_fmt_time(tb, sizeof tb, m->times[t]);
-            fprintf(f, " %10s", tb);
-        }
-        fputc('\n', f);
-        for (size_t c = 0; c < m->k; c++) {
-            fprintf(f, "%-20.20s", m->encoder->class_labels[c]);
-            for (size_t t = 0; t < m->n_times; t++) {
-                const size_t *cm = conf + t * m->k * m->k;
-                size_t total = 0;
-                for (size_t j = 0; j < m->k; j++)
-                    total += cm[c * m->k + j];
-                char cell[48];
-                snprintf(cell, sizeof cell, "%zu/%zu", cm[c * m->k + c], total);
-                fprintf(f, " %10s", cell);
-            }
-            fputc('\n', f);
-        }
+        write_class_counts(f, m, conf);
         free(conf);
     }
     if (u)
