@@ -22,9 +22,11 @@ cat include/ntk/*.h | sed -n 's/^NTK_API [^(]*\b\(ntk_[A-Za-z0-9_]*\)[([].*/\1/p
     sed -n 's/^NTK_API [^(]*\b\(ntk_[A-Za-z0-9_]*\)[([].*/\1/p' include/ntk/mpi.h | sort -u >"$TMPD/mpi"
 [ -s "$TMPD/api" ] || fail "no NTK_API declarations found in include/ntk/*.h"
 
-# .gomp_critical_user_*: GCC's lock for a named OpenMP critical section, a
-# compiler-generated common symbol, not an API.
-nm -D --defined-only "$SO" | awk '{print $NF}' | grep -v '^\.gomp_critical_user_' | sort -u >"$TMPD/exported"
+# Compiler-generated, not API: .gomp_critical_user_* (GCC's lock for a named
+# OpenMP critical section, a common symbol) and, in the ASan build,
+# __odr_asan.* (ASan's one-definition marker beside each exported global).
+nm -D --defined-only "$SO" | awk '{print $NF}' | grep -Ev '^(\.gomp_critical_user_|__odr_asan\.)' |
+    sort -u >"$TMPD/exported"
 [ -s "$TMPD/exported" ] || fail "nm -D found no symbols in $SO"
 bad=$(comm -23 "$TMPD/exported" "$TMPD/declared")
 [ -z "$bad" ] || fail "exported but not declared in include/ntk/*.h:" $bad
