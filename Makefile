@@ -32,6 +32,9 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-param
 OPT      ?= -O2 -g -march=x86-64-v2 -mtune=generic
 CFLAGS   ?=
 override CFLAGS += -std=gnu11 $(OPT) $(WARN) -fopenmp -fPIC -Iinclude -Isrc $(PKG_CFLAGS)
+# Header dependencies: every compile writes foo.d beside foo.o (-MMD; -MP adds
+# a target per header so a deleted header does not break the build).
+override CFLAGS += -MMD -MP
 LDLIBS   = $(PKG_LIBS) -lcsv -lm -fopenmp
 
 ifeq ($(SAN),1)
@@ -51,6 +54,12 @@ TEST_BINS:= $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 
 STATIC   := $(LIBDIR)/libntk.a
 SHARED   := $(LIBDIR)/libntk.so
+# Versioned shared library: the file libntk.so.X.Y.Z (X.Y.Z = NTK_VERSION in
+# include/ntk/common.h, a file of the repository, so reading it while parsing
+# is safe) with SONAME libntk.so.X, and the symlinks libntk.so.X and libntk.so.
+SOVERSION := $(shell sed -n 's/^\#define NTK_VERSION "\(.*\)"/\1/p' include/ntk/common.h)
+SOMAJOR  := $(firstword $(subst ., ,$(SOVERSION)))
+SHARED_REAL := $(SHARED).$(SOVERSION)
 NTK      := $(BINDIR)/ntk
 
 # `check-fresh`: the first run on a simulated fresh machine (tests/fresh/run.sh).
@@ -69,12 +78,14 @@ default: deps
 
 all: $(NTK) $(STATIC) $(SHARED)
 
-$(OBJDIR)/%.o: src/%.c $(wildcard include/ntk/*.h src/*.h) | $(OBJDIR)
+$(OBJDIR)/%.o: src/%.c $(OBJDIR)/%.d | $(OBJDIR)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(FAST_SRCS:src/%.c=$(OBJDIR)/%.o): override CFLAGS += -ffast-math -fno-finite-math-only
+# Only declarations marked NTK_API (include/ntk/*.h) are exported from libntk.so.
+$(LIB_OBJS): override CFLAGS += -fvisibility=hidden
 
-$(OBJDIR)/cli/%.o: src/cli/%.c $(wildcard include/ntk/*.h src/cli/*.h src/*.h) | $(OBJDIR)/cli
+$(OBJDIR)/cli/%.o: src/cli/%.c $(OBJDIR)/cli/%.d | $(OBJDIR)/cli
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(OBJDIR) $(OBJDIR)/cli $(BINDIR) $(LIBDIR) $(BUILD)/tests:
@@ -83,13 +94,17 @@ $(OBJDIR) $(OBJDIR)/cli $(BINDIR) $(LIBDIR) $(BUILD)/tests:
 $(STATIC): $(LIB_OBJS) | $(LIBDIR)
 	rm -f $@ && ar rcs $@ $^
 
-$(SHARED): $(LIB_OBJS) | $(LIBDIR)
-	$(CC) -shared -o $@ $^ $(LDSAN) $(LDLIBS)
+$(SHARED_REAL): $(LIB_OBJS) | $(LIBDIR)
+	$(CC) -shared -Wl,-soname,libntk.so.$(SOMAJOR) -o $@ $^ $(LDSAN) $(LDLIBS)
+
+$(SHARED): $(SHARED_REAL)
+	ln -sf libntk.so.$(SOVERSION) $(LIBDIR)/libntk.so.$(SOMAJOR)
+	ln -sf libntk.so.$(SOMAJOR) $@
 
 $(NTK): $(CLI_OBJS) $(STATIC) | $(BINDIR)
 	$(CC) -o $@ $(CLI_OBJS) $(STATIC) $(LDSAN) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/%.c tests/testutil.h $(STATIC) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/%.c $(BUILD)/tests/%.d $(STATIC) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< $(STATIC) $(LDSAN) $(CHECK_LIBS) $(LDLIBS)
 
 # Benchmark programs in tools/ (C, linked against the library).
@@ -119,7 +134,7 @@ MPI_LIB  := $(LIBDIR)/libntk_mpi.a
 NTK_MPI  := $(BINDIR)/ntk-mpi
 HAVE_MPI := $(and $(shell command -v $(MPICC) 2>/dev/null),$(wildcard /usr/lib/*/libscalapack-openmpi.so),$(wildcard /usr/lib/*/openmpi/include/mpi.h))
 
-$(OBJDIR)/mpi/%.o: src/mpi/%.c $(wildcard include/ntk/*.h src/mpi/*.h src/cli/*.h) | $(OBJDIR)/mpi
+$(OBJDIR)/mpi/%.o: src/mpi/%.c $(OBJDIR)/mpi/%.d | $(OBJDIR)/mpi
 	$(MPICC) $(CFLAGS) -c $< -o $@
 
 $(OBJDIR)/mpi:
@@ -153,10 +168,26 @@ test: mpi-test
 endif
 # --- end mpi ---
 
+# --- dependencies ---
+# The .d files written by -MMD. An object whose .d is missing (never built
+# with -MMD) depends on a target with no recipe, which forces its rebuild;
+# afterwards the .d lists every header the source includes.
+DEPFILES := $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(MPI_OBJS:.o=.d) $(TEST_BINS:=.d)
+$(DEPFILES):
+include $(wildcard $(DEPFILES))
+
+# `make -j deps all` (deps with any building goal): nothing compiles before
+# the packages are installed. (`make`, `make check`, ... run deps and then a
+# second make, so they are ordered already.)
+ifneq ($(filter deps,$(MAKECMDGOALS)),)
+$(LIB_OBJS) $(CLI_OBJS) $(MPI_OBJS) $(TEST_BINS): | deps
+endif
+# --- end dependencies ---
+
 # Unit tests (Check) then command-line tests, for one build directory.
-test: $(NTK) $(TEST_BINS)
+test: $(NTK) $(SHARED) $(TEST_BINS)
 	@set -e; for t in $(TEST_BINS); do echo "== $$t"; CK_DEFAULT_TIMEOUT=600 $$t; done
-	@NTK=$(NTK) sh tests/cli/run.sh
+	@NTK=$(NTK) NTK_SHARED=$(SHARED) sh tests/cli/run.sh
 
 check: deps
 	$(MAKE) test
@@ -187,7 +218,9 @@ install-files: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/ntk $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(NTK) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(SHARED_REAL) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libntk.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libntk.so.$(SOMAJOR)
+	ln -sf libntk.so.$(SOMAJOR) $(DESTDIR)$(PREFIX)/lib/libntk.so
 	install -m 644 include/ntk/*.h $(DESTDIR)$(PREFIX)/include/ntk/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/.*NTK_VERSION "\(.*\)"/\1/p' include/ntk/common.h)|' \
 	    ntk.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ntk.pc

@@ -31,7 +31,7 @@ static int eq(const char *s, size_t n, const char *lit)
 
 int ds_missing_kind(const char *s)
 {
-    /* Fast exit for the common case: a cell starting with a digit or sign. */
+    /* Fast path for the common case: a cell starting with a digit or sign. */
     char c0 = s[0];
     if ((c0 >= '0' && c0 <= '9') || c0 == '-' || c0 == '+' || c0 == '.')
         return DS_PRESENT;

@@ -74,7 +74,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Sorted distinct copies of the texts v[0..n-1] (v is sorted in place).
- * `lead_empty` puts an extra "" first, counted `lead_count` times. With
+ * `lead_empty` places an extra "" first, counted `lead_count` times. With
  * `counts`, *counts receives a malloc'ed count per level. Returns the number
  * of levels or SIZE_MAX when out of memory. */
 static size_t distinct_levels(const char **v, size_t n, int lead_empty, size_t lead_count,

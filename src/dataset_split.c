@@ -213,3 +213,45 @@ ntk_status ntk_kfold_assign(size_t n, const double *labels, size_t n_classes, si
     free(order);
     return NTK_OK;
 }
+
+ntk_status ntk_table_split_train_test(const ntk_table *t, const ntk_encode_options *opt,
+                                      double test_frac, uint64_t seed, ntk_table **train,
+                                      ntk_table **test, ntk_error *err)
+{
+    *train = *test = NULL;
+    ntk_encoder *enc = NULL;
+    ntk_dataset *all = NULL;
+    size_t *itr = NULL, *ite = NULL, ntr = 0, nte = 0;
+    ntk_status st = ntk_encoder_fit(t, opt, &enc, err);
+    if (st == NTK_OK)
+        st = ntk_encoder_apply(enc, t, 1, &all, err);
+    if (st == NTK_OK) {
+        if (all->n < 2) {
+            st = ntk_error_set(err, NTK_EINPUT, "%s: need at least 2 rows to split off a test "
+                               "part", t->path);
+        } else {
+            int cls = enc->task == NTK_TASK_CLASSIFICATION;
+            st = ntk_split_train_test(all->n, cls ? all->y : NULL, cls ? enc->n_classes : 0,
+                                      test_frac, seed, &itr, &ntr, &ite, &nte, err);
+        }
+    }
+    if (st == NTK_OK) {
+        /* Split indices refer to encoded rows; map back to table rows. */
+        for (size_t i = 0; i < ntr; i++)
+            itr[i] = all->source_row[itr[i]];
+        for (size_t i = 0; i < nte; i++)
+            ite[i] = all->source_row[ite[i]];
+        st = ntk_table_subset(t, itr, ntr, train, err);
+        if (st == NTK_OK)
+            st = ntk_table_subset(t, ite, nte, test, err);
+    }
+    if (st != NTK_OK) {
+        ntk_table_free(*train);
+        *train = NULL;
+    }
+    free(itr);
+    free(ite);
+    ntk_dataset_free(all);
+    ntk_encoder_free(enc);
+    return st;
+}

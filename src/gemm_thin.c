@@ -24,6 +24,8 @@
 #include "gemm_thin.h"
 
 #include <omp.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,7 +138,11 @@ DEFINE_ISA(avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))), v8d, 8,
 DEFINE_ISA(avx2, __attribute__((target("avx2,fma"))), v4d, 4, 3, "avx2")
 DEFINE_ISA(base, , v2d, 2, 3, "baseline")
 
-static const thin_isa *forced;
+/* Set by gemm_thin_set_isa (tests, benchmarks) while other threads may be
+ * multiplying: atomic, so a reader sees either the old or the new table. */
+static _Atomic(const thin_isa *) forced;
+static const thin_isa *detected;
+static pthread_once_t detect_once = PTHREAD_ONCE_INIT;
 
 static const thin_isa *isa_named(const char *name)
 {
@@ -154,26 +160,33 @@ static const thin_isa *isa_named(const char *name)
     return NULL;
 }
 
-static const thin_isa *isa_current(void)
+static void isa_detect(void)
 {
-    if (forced)
-        return forced;
     const thin_isa *t = isa_named("avx512");
     if (!t)
         t = isa_named("avx2");
-    return t ? t : &isa_base;
+    detected = t ? t : &isa_base;
+}
+
+static const thin_isa *isa_current(void)
+{
+    const thin_isa *f = atomic_load_explicit(&forced, memory_order_acquire);
+    if (f)
+        return f;
+    pthread_once(&detect_once, isa_detect);
+    return detected;
 }
 
 int gemm_thin_set_isa(const char *name)
 {
     if (!name) {
-        forced = NULL;
+        atomic_store_explicit(&forced, NULL, memory_order_release);
         return 0;
     }
     const thin_isa *t = isa_named(name);
     if (!t)
         return -1;
-    forced = t;
+    atomic_store_explicit(&forced, t, memory_order_release);
     return 0;
 }
 

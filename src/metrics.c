@@ -4,6 +4,10 @@
 #include <math.h>
 #include <string.h>
 
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
 void ntk_metrics_regression(const double *y, const double *pred, size_t n,
                             ntk_regression_metrics *m)
 {
@@ -73,4 +77,27 @@ void ntk_metrics_classification(const size_t *labels, const size_t *pred, size_t
     m->n = n;
     m->n_correct = correct;
     m->accuracy = n ? (double)correct / (double)n : NAN;
+}
+
+/* Central-interval half widths in standard deviations: Φ⁻¹(0.75),
+ * Φ⁻¹(0.95), Φ⁻¹(0.975). */
+static const double interval_z[3] = {0.67448975019608171, 1.6448536269514722,
+                                      1.959963984540054};
+
+void ntk_metrics_calibration(const double *y, const double *mean, const double *var, size_t n,
+                             double var_floor, ntk_calibration *out)
+{
+    double nlpd = 0.0;
+    size_t in[3] = {0, 0, 0};
+    for (size_t i = 0; i < n; i++) {
+        double v = var[i] > var_floor ? var[i] : var_floor;
+        double e = y[i] - mean[i];
+        nlpd += 0.5 * log(2.0 * M_PI * v) + 0.5 * e * e / v;
+        double sd = sqrt(v);
+        for (int c = 0; c < 3; c++)
+            in[c] += fabs(e) <= interval_z[c] * sd;
+    }
+    out->nlpd = n ? nlpd / (double)n : NAN;
+    for (int c = 0; c < 3; c++)
+        out->coverage[c] = n ? (double)in[c] / (double)n : NAN;
 }

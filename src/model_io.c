@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file_atomic.h"
 #include "ntk/model.h"
 
 #define MAGIC "NTKMODEL"
@@ -366,6 +367,28 @@ static ntk_encoder *get_encoder(rbuf *r)
     return e;
 }
 
+/* Through the model file's encoder codec: one definition of what an encoder
+ * holds, so a copy cannot miss a field the file keeps. */
+ntk_status ntk_encoder_copy(const ntk_encoder *enc, ntk_encoder **out, ntk_error *err)
+{
+    *out = NULL;
+    wbuf w = {0};
+    put_encoder(&w, enc);
+    if (w.failed) {
+        free(w.p);
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory copying the encoder");
+    }
+    rbuf r = {w.p, w.len, 0, "encoder copy", err, 0};
+    ntk_encoder *c = get_encoder(&r);
+    free(w.p);
+    if (r.failed) {
+        ntk_encoder_free(c);
+        return err && err->status ? err->status : NTK_EFAILED;
+    }
+    *out = c;
+    return NTK_OK;
+}
+
 ntk_status ntk_model_deserialize(const unsigned char *buf, size_t size, const char *name,
                                  ntk_model **out, ntk_error *err)
 {
@@ -459,6 +482,17 @@ ntk_status ntk_model_deserialize(const unsigned char *buf, size_t size, const ch
     }
     *out = m;
     return NTK_OK;
+}
+
+ntk_status ntk_model_save(const ntk_model *model, const char *path, ntk_error *err)
+{
+    unsigned char *buf = NULL;
+    size_t size = 0;
+    ntk_status st = ntk_model_serialize(model, &buf, &size, err);
+    if (st == NTK_OK)
+        st = ntk_file_write_atomic(path, buf, size, err);
+    free(buf);
+    return st;
 }
 
 ntk_status ntk_model_load(const char *path, ntk_model **out, ntk_error *err)

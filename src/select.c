@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas_threads.h"
 #include "ntk/rng.h"
 #include "ntk/solver.h"
 
@@ -380,9 +381,8 @@ static ntk_status score_kernels(ctx *c, double *const *mats, const ntk_arch *arc
         return ntk_error_set(err, NTK_ENOMEM, "out of memory");
     int threads = p->threads > 0 ? p->threads : omp_get_max_threads();
     int par = njobs > 1 && threads > 1;
-    int blas_threads = openblas_get_num_threads();
     if (par)
-        openblas_set_num_threads(1);
+        ntk_blas_threads_push(1); /* the caller's count comes back at the pop below */
     ntk_status st = NTK_OK;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (par)
     for (size_t job = 0; job < njobs; job++) {
@@ -403,7 +403,7 @@ static ntk_status score_kernels(ctx *c, double *const *mats, const ntk_arch *arc
         }
     }
     if (par)
-        openblas_set_num_threads(blas_threads);
+        ntk_blas_threads_pop();
     for (size_t kk = 0; kk < nk && st == NTK_OK; kk++) {
         tally *sum = t + kk * nf * nc;
         for (size_t f = 1; f < nf; f++)

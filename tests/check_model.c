@@ -1,7 +1,11 @@
 /* Model tests: train → serialize → deserialize → predict gives bit-identical
  * outputs; the reader rejects truncated, corrupted and foreign files cleanly. */
+#include <dirent.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ntk/model.h"
 #include "ntk/rng.h"
@@ -171,6 +175,97 @@ START_TEST(test_load_missing_file)
 }
 END_TEST
 
+/* Entries in dir other than . and .. */
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    ck_assert(d != NULL);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            n++;
+    closedir(d);
+    return n;
+}
+
+START_TEST(test_save_load_file)
+{
+    /* ntk_model_save → ntk_model_load: bit-identical predictions, the bytes
+     * are exactly ntk_model_serialize's, and nothing else is left in the
+     * directory. */
+    ntk_dataset *ds;
+    ntk_model *m = train(1, &ds);
+    char dir[] = "/tmp/ntk-check-model-XXXXXX";
+    ck_assert(mkdtemp(dir) != NULL);
+    char path[256];
+    snprintf(path, sizeof path, "%s/m.ntk", dir);
+    ntk_error err = {0};
+    ck_assert_msg(ntk_model_save(m, path, &err) == NTK_OK, "%s", err.msg);
+    /* Saving again replaces the file in place. */
+    ck_assert_msg(ntk_model_save(m, path, &err) == NTK_OK, "%s", err.msg);
+    ck_assert_int_eq(count_entries(dir), 1);
+    unsigned char *buf;
+    size_t size;
+    ck_assert(ntk_model_serialize(m, &buf, &size, &err) == NTK_OK);
+    FILE *f = fopen(path, "rb");
+    ck_assert(f != NULL);
+    unsigned char *disk = malloc(size + 1);
+    ck_assert(fread(disk, 1, size + 1, f) == size);
+    fclose(f);
+    ck_assert(memcmp(buf, disk, size) == 0);
+    ntk_model *m2 = NULL;
+    ck_assert_msg(ntk_model_load(path, &m2, &err) == NTK_OK, "%s", err.msg);
+    size_t cnt = m->n_times * ds->n * m->k;
+    double *s1 = malloc(cnt * sizeof *s1), *s2 = malloc(cnt * sizeof *s2);
+    ck_assert(ntk_model_predict(m, ds->X, ds->n, s1, 0, NULL, &err) == NTK_OK);
+    ck_assert(ntk_model_predict(m2, ds->X, ds->n, s2, 0, NULL, &err) == NTK_OK);
+    ck_assert_msg(memcmp(s1, s2, cnt * sizeof *s1) == 0, "predictions differ after save/load");
+    unlink(path);
+    rmdir(dir);
+    free(s1);
+    free(s2);
+    free(disk);
+    free(buf);
+    ntk_model_free(m2);
+    ntk_model_free(m);
+    ntk_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_save_failures)
+{
+    ntk_dataset *ds;
+    ntk_model *m = train(0, &ds);
+    ntk_error err = {0};
+    /* A directory that does not exist (root ignores permission bits, so this
+     * is the portable "unwritable"). */
+    ck_assert_int_eq(ntk_model_save(m, "/nonexistent-ntk-dir/sub/m.ntk", &err), NTK_EIO);
+    ck_assert_msg(strstr(err.msg, "/nonexistent-ntk-dir/sub/m.ntk") != NULL, "%s", err.msg);
+    /* The final rename fails (the target is a non-empty directory): the
+     * temporary file, already written, must be gone and the target intact. */
+    char dir[] = "/tmp/ntk-check-model-XXXXXX";
+    ck_assert(mkdtemp(dir) != NULL);
+    char target[256], inner[300];
+    snprintf(target, sizeof target, "%s/m.ntk", dir);
+    snprintf(inner, sizeof inner, "%s/keep", target);
+    ck_assert(mkdir(target, 0700) == 0);
+    FILE *f = fopen(inner, "w");
+    ck_assert(f != NULL);
+    fclose(f);
+    err = (ntk_error){0};
+    ck_assert_int_eq(ntk_model_save(m, target, &err), NTK_EIO);
+    ck_assert_msg(strstr(err.msg, target) != NULL, "%s", err.msg);
+    ck_assert_int_eq(count_entries(dir), 1);
+    ck_assert_int_eq(count_entries(target), 1);
+    unlink(inner);
+    rmdir(target);
+    rmdir(dir);
+    ntk_model_free(m);
+    ntk_dataset_free(ds);
+}
+END_TEST
+
 static Suite *model_suite(void)
 {
     Suite *s = suite_create("model");
@@ -181,6 +276,8 @@ static Suite *model_suite(void)
     tcase_add_test(tc, test_predict_on_training_rows_matches_fit);
     tcase_add_test(tc, test_reader_rejects_damage);
     tcase_add_test(tc, test_load_missing_file);
+    tcase_add_test(tc, test_save_load_file);
+    tcase_add_test(tc, test_save_failures);
     suite_add_tcase(s, tc);
     return s;
 }

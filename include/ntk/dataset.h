@@ -26,7 +26,7 @@ typedef struct {
 } ntk_read_options;
 
 /* Defaults: delimiter ',', header on. */
-void ntk_read_options_init(ntk_read_options *opt);
+NTK_API void ntk_read_options_init(ntk_read_options *opt);
 
 /* A CSV file as text cells. Cells are NUL-terminated UTF-8 strings as they
  * appear after CSV unquoting (unquoted fields lose surrounding spaces and
@@ -54,28 +54,28 @@ typedef struct {
  * skipped; line numbers count physical lines, including newlines inside
  * quoted fields. Empty column names are allowed and may repeat (address such
  * columns by 1-based index). */
-ntk_status ntk_table_read(const char *path, const ntk_read_options *opt,
+NTK_API ntk_status ntk_table_read(const char *path, const ntk_read_options *opt,
                           ntk_table **out, ntk_error *err);
 
 /* Parse CSV text held in memory (used by tests and the fuzzer); `name`
  * replaces the file name in messages. */
-ntk_status ntk_table_parse(const char *data, size_t size, const char *name,
+NTK_API ntk_status ntk_table_parse(const char *data, size_t size, const char *name,
                            const ntk_read_options *opt, ntk_table **out, ntk_error *err);
 
 /* Free a table (NULL is fine). */
-void ntk_table_free(ntk_table *t);
+NTK_API void ntk_table_free(ntk_table *t);
 
 /* A new table holding rows idx[0..n-1] of t (in that order), with the same
  * columns; used to split a file into training and test parts before the
  * encoder is fitted, so nothing about the test rows leaks into it. */
-ntk_status ntk_table_subset(const ntk_table *t, const size_t *idx, size_t n, ntk_table **out,
+NTK_API ntk_status ntk_table_subset(const ntk_table *t, const size_t *idx, size_t n, ntk_table **out,
                             ntk_error *err);
 
 /* Resolve a column reference — a column name, or a 1-based index written as
  * digits — to a 0-based index. Names take precedence over indices when a
  * column is literally named "3". Returns NTK_EINPUT naming the reference when
  * nothing matches. */
-ntk_status ntk_table_find_column(const ntk_table *t, const char *ref, size_t *index,
+NTK_API ntk_status ntk_table_find_column(const ntk_table *t, const char *ref, size_t *index,
                                  ntk_error *err);
 
 /* ------------------------------------------------------------- encoding
@@ -145,7 +145,7 @@ typedef struct {
 } ntk_encode_options;
 
 /* Defaults: last column is the target, task auto, impute, zscore. */
-void ntk_encode_options_init(ntk_encode_options *opt);
+NTK_API void ntk_encode_options_init(ntk_encode_options *opt);
 
 /* How one input column is encoded. */
 typedef struct {
@@ -190,14 +190,14 @@ typedef struct {
 
 /* Short names: "numeric", "boolean", "categorical", "dropped";
  * "auto", "regression", "classification". */
-const char *ntk_column_type_name(ntk_column_type type);
-const char *ntk_task_name(ntk_task task);
+NTK_API const char *ntk_column_type_name(ntk_column_type type);
+NTK_API const char *ntk_task_name(ntk_task task);
 
 /* Fit an encoder on a training table. Fails with NTK_EINPUT (naming column
  * and reason) for an unknown target, a non-numeric regression target, a
  * classification target with a single class, a column that is all missing
  * used as a feature, missing values under NTK_MISSING_ERROR, ... */
-ntk_status ntk_encoder_fit(const ntk_table *train, const ntk_encode_options *opt,
+NTK_API ntk_status ntk_encoder_fit(const ntk_table *train, const ntk_encode_options *opt,
                            ntk_encoder **out, ntk_error *err);
 
 /* Encode any table with the columns of the training table (matched by name,
@@ -210,15 +210,20 @@ ntk_status ntk_encoder_fit(const ntk_table *train, const ntk_encode_options *opt
  * that do not fit the fitted type (text in a numeric column, Inf, a
  * non-boolean word in a boolean column) are NTK_EINPUT naming file, line and
  * column. No usable row left is NTK_EINPUT. */
-ntk_status ntk_encoder_apply(const ntk_encoder *enc, const ntk_table *t, int with_target,
+NTK_API ntk_status ntk_encoder_apply(const ntk_encoder *enc, const ntk_table *t, int with_target,
                              ntk_dataset **out, ntk_error *err);
 
 /* Free an encoder: every pointer member (and each string in the arrays) is
  * released with free(), so code that rebuilds an encoder (model loading)
  * must allocate each with malloc. NULL is fine. */
-void ntk_encoder_free(ntk_encoder *enc);
+NTK_API void ntk_encoder_free(ntk_encoder *enc);
+
+/* A deep copy of a fitted encoder, as ntk_model_load would rebuild it from a
+ * model file (a NULL drop_reason reads back as ""). Free with
+ * ntk_encoder_free. NTK_ENOMEM on allocation failure. */
+NTK_API ntk_status ntk_encoder_copy(const ntk_encoder *enc, ntk_encoder **out, ntk_error *err);
 /* Free a dataset (NULL is fine). */
-void ntk_dataset_free(ntk_dataset *ds);
+NTK_API void ntk_dataset_free(ntk_dataset *ds);
 
 /* ---------------------------------------------------------------- splits */
 
@@ -226,15 +231,26 @@ void ntk_dataset_free(ntk_dataset *ds);
  * (labels != NULL, values 0..n_classes-1) is stratified: each class keeps its
  * proportion. Deterministic for a given seed. *n_test = round(test_frac * n)
  * (at least 1, at most n-1). Arrays are malloc'ed. */
-ntk_status ntk_split_train_test(size_t n, const double *labels, size_t n_classes,
+NTK_API ntk_status ntk_split_train_test(size_t n, const double *labels, size_t n_classes,
                                 double test_frac, uint64_t seed,
                                 size_t **train_idx, size_t *n_train,
                                 size_t **test_idx, size_t *n_test, ntk_error *err);
 
+/* Split a table's rows into a training and a test table (ntk eval
+ * --test-frac): the rows are encoded once with a provisional encoder fitted by
+ * `opt` on the whole table (only for the class labels and to skip rows whose
+ * target is missing), split by ntk_split_train_test (stratified for
+ * classification, by seed), and the chosen rows copied from t. Fit the real
+ * encoder on *train afterwards so that nothing of the test part leaks into it.
+ * NTK_EINPUT when fewer than 2 rows have a target. */
+NTK_API ntk_status ntk_table_split_train_test(const ntk_table *t, const ntk_encode_options *opt,
+                                      double test_frac, uint64_t seed, ntk_table **train,
+                                      ntk_table **test, ntk_error *err);
+
 /* Assign each of n rows to one of k folds (fold[i] in 0..k-1), stratified
  * by class when labels != NULL, shuffled by seed; fold sizes differ by at most
  * one. */
-ntk_status ntk_kfold_assign(size_t n, const double *labels, size_t n_classes, size_t k,
+NTK_API ntk_status ntk_kfold_assign(size_t n, const double *labels, size_t n_classes, size_t k,
                             uint64_t seed, size_t *fold, ntk_error *err);
 
 #ifdef __cplusplus

@@ -56,19 +56,19 @@ typedef struct {
  * abrelu a = 0, b = 1, erf/sin/cos a = 1, b = 1, c = 0, elu α = 1), no custom
  * functions and force_quadrature = 0. Use it rather than a zeroed struct:
  * parameters are used exactly as given (a zeroed erf would be φ ≡ 0). */
-void ntk_activation_init(ntk_activation *act, ntk_act_kind kind);
+NTK_API void ntk_activation_init(ntk_activation *act, ntk_act_kind kind);
 
 /* Parse "relu", "leaky_relu:0.1", "abrelu:0.1,1", "erf", "erf:a,b,c", "gelu",
  * "sin", "cos", "identity", "tanh", "softplus", "swish", "silu", "elu",
  * "elu:α", "sigmoid", "sigmoid_like", "abs". NTK_EINPUT names the text on
  * failure. */
-ntk_status ntk_activation_parse(const char *text, ntk_activation *out, ntk_error *err);
+NTK_API ntk_status ntk_activation_parse(const char *text, ntk_activation *out, ntk_error *err);
 
 /* Canonical text of an activation (parsable by ntk_activation_parse). */
-void ntk_activation_format(const ntk_activation *act, char *buf, size_t size);
+NTK_API void ntk_activation_format(const ntk_activation *act, char *buf, size_t size);
 
 /* Names of the built-in activations, NULL-terminated (for --help). */
-extern const char *const ntk_activation_names[];
+NTK_API extern const char *const ntk_activation_names[];
 
 typedef enum { NTK_KIND_NTK = 0, NTK_KIND_NNGP = 1 } ntk_kernel_kind;
 
@@ -82,11 +82,11 @@ typedef struct {
 } ntk_arch;
 
 /* Defaults: depth 1, relu, σ_w = √2, σ_b = 0, no fixed layers. */
-void ntk_arch_init(ntk_arch *a);
+NTK_API void ntk_arch_init(ntk_arch *a);
 
 /* Check an architecture; returns NULL if valid, else a static message
  * (LIBLINEAR's check_parameter habit). */
-const char *ntk_arch_check(const ntk_arch *a);
+NTK_API const char *ntk_arch_check(const ntk_arch *a);
 
 /* Options for evaluation. */
 typedef struct {
@@ -98,7 +98,7 @@ typedef struct {
  * X2 (n2×d). Pass X2 = NULL for the symmetric X1×X1 case (one triangle is
  * computed, the full n1×n1 matrix is written). out is n1×n2 (n1×n1 if X2 is
  * NULL), row-major, allocated by the caller; no other n×n memory is used. */
-ntk_status ntk_kernel_eval(const ntk_arch *a, ntk_kernel_kind kind,
+NTK_API ntk_status ntk_kernel_eval(const ntk_arch *a, ntk_kernel_kind kind,
                            const double *X1, size_t n1, const double *X2, size_t n2,
                            size_t d, double *out, const ntk_kernel_options *opt,
                            ntk_error *err);
@@ -107,7 +107,7 @@ ntk_status ntk_kernel_eval(const ntk_arch *a, ntk_kernel_kind kind,
  * non-NULL it receives the n1×n2 NTK (resp. NNGP) of the network with l
  * hidden layers (same σ_w, σ_b, activation; fixed layers min(F, l)), i.e.
  * the readout applied after layer l. Arrays may be NULL. */
-ntk_status ntk_kernel_eval_depths(const ntk_arch *a, const double *X1, size_t n1,
+NTK_API ntk_status ntk_kernel_eval_depths(const ntk_arch *a, const double *X1, size_t n1,
                                   const double *X2, size_t n2, size_t d,
                                   double **ntk, double **nngp,
                                   const ntk_kernel_options *opt, ntk_error *err);
@@ -115,7 +115,7 @@ ntk_status ntk_kernel_eval_depths(const ntk_arch *a, const double *X1, size_t n1
 /* The dual activation for one 2×2 covariance: T = E[φ(u)φ(v)],
  * Tp = E[φ'(u)φ'(v)] for (u,v) ~ N(0, [[q11,q12],[q12,q22]]). `same` = 1
  * asserts u and v are the same input (correlation exactly 1). */
-ntk_status ntk_dual(const ntk_activation *act, double q11, double q22, double q12, int same,
+NTK_API ntk_status ntk_dual(const ntk_activation *act, double q11, double q22, double q12, int same,
                     double *T, double *Tp, ntk_error *err);
 
 #ifdef __cplusplus

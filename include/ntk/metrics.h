@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "ntk/common.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -15,11 +17,11 @@ typedef struct {
     double rmse, mae, r2;
 } ntk_regression_metrics;
 
-void ntk_metrics_regression(const double *y, const double *pred, size_t n,
+NTK_API void ntk_metrics_regression(const double *y, const double *pred, size_t n,
                             ntk_regression_metrics *m);
 
 /* Index of the largest of k scores (the first one on ties). */
-size_t ntk_argmax(const double *scores, size_t k);
+NTK_API size_t ntk_argmax(const double *scores, size_t k);
 
 /* Classification: labels and predictions are class indices 0..k-1.
  * confusion (k×k, row = true class, column = predicted) may be NULL. */
@@ -28,8 +30,21 @@ typedef struct {
     double accuracy; /* NAN when n = 0 */
 } ntk_classification_metrics;
 
-void ntk_metrics_classification(const size_t *labels, const size_t *pred, size_t n, size_t k,
+NTK_API void ntk_metrics_classification(const size_t *labels, const size_t *pred, size_t n, size_t k,
                                 size_t *confusion, ntk_classification_metrics *m);
+
+/* Calibration of Gaussian predictive distributions N(mean[i], var[i]) against
+ * observed y[i]: the mean negative log predictive density (nats per row) and
+ * the fraction of y inside the central 50/90/95% intervals mean ± z·σ.
+ * Variances below var_floor (> 0) are raised to it, so a zero predictive
+ * variance does not make the NLPD infinite. All NAN when n = 0. */
+typedef struct {
+    double nlpd;
+    double coverage[3]; /* 50%, 90%, 95% */
+} ntk_calibration;
+
+NTK_API void ntk_metrics_calibration(const double *y, const double *mean, const double *var, size_t n,
+                             double var_floor, ntk_calibration *out);
 
 #ifdef __cplusplus
 }

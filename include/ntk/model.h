@@ -75,10 +75,10 @@ typedef struct {
 
 /* Defaults: ntk_arch_init, NTK kind, ntk_solve_params_init, target scaling on,
  * double precision, refine_max NTK_REFINE_MAX_DEFAULT. */
-void ntk_train_params_init(ntk_train_params *p);
+NTK_API void ntk_train_params_init(ntk_train_params *p);
 
 /* Returns NULL if valid, else a static message. */
-const char *ntk_train_params_check(const ntk_train_params *p);
+NTK_API const char *ntk_train_params_check(const ntk_train_params *p);
 
 typedef struct {
     ntk_encoder *encoder;     /* owned */
@@ -115,17 +115,18 @@ typedef struct {
 } ntk_model;
 
 /* Train on an encoded data set. Takes ownership of `enc` (freed with the
- * model, also on failure). If train_scores is non-NULL it receives a malloc'ed
+ * model, also on failure) — an exception to the rule in ntk/common.h, kept
+ * for compatibility; ntk_evaluate (ntk/evaluate.h) copies the encoder instead. If train_scores is non-NULL it receives a malloc'ed
  * n_times×n×k array of the fitted outputs at the training inputs (original
  * units for regression, class scores for classification). */
-ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,
+NTK_API ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,
                            const ntk_train_params *p, ntk_model **out, double **train_scores,
                            ntk_error *err);
 
 /* Outputs for m encoded rows X (m×d): scores is n_times×m×k (original units
  * for regression). Test kernels are computed in row blocks so memory stays
  * O(block·n) whatever m is. */
-ntk_status ntk_model_predict(const ntk_model *model, const double *X, size_t m, double *scores,
+NTK_API ntk_status ntk_model_predict(const ntk_model *model, const double *X, size_t m, double *scores,
                              int threads, const ntk_progress *progress, ntk_error *err);
 
 /* ----------------------------------------------------------- engines
@@ -164,14 +165,14 @@ typedef struct ntk_engine {
 } ntk_engine;
 
 /* ntk_model_predict on an engine (NULL: this process). */
-ntk_status ntk_model_predict_engine(const ntk_engine *engine, const ntk_model *model,
+NTK_API ntk_status ntk_model_predict_engine(const ntk_engine *engine, const ntk_model *model,
                                     const double *X, size_t m, double *scores, int threads,
                                     const ntk_progress *progress, ntk_error *err);
 
 /* Class index per row from k scores per row (argmax). */
-void ntk_scores_to_labels(const double *scores, size_t m, size_t k, size_t *labels);
+NTK_API void ntk_scores_to_labels(const double *scores, size_t m, size_t k, size_t *labels);
 
-void ntk_model_free(ntk_model *model);
+NTK_API void ntk_model_free(ntk_model *model);
 
 /* ----------------------------------------------------------- model files
  * Versioned binary format: magic "NTKMODEL", format version, explicit
@@ -181,15 +182,24 @@ void ntk_model_free(ntk_model *model);
  * file is trusted before it is checked against the bytes present. */
 
 /* Serialize to a malloc'ed buffer. */
-ntk_status ntk_model_serialize(const ntk_model *model, unsigned char **buf, size_t *size,
+NTK_API ntk_status ntk_model_serialize(const ntk_model *model, unsigned char **buf, size_t *size,
                                ntk_error *err);
 
 /* Parse a buffer; `name` is used in messages. */
-ntk_status ntk_model_deserialize(const unsigned char *buf, size_t size, const char *name,
+NTK_API ntk_status ntk_model_deserialize(const unsigned char *buf, size_t size, const char *name,
                                  ntk_model **out, ntk_error *err);
 
+/* Write a model file: ntk_model_serialize, then the bytes go to a temporary
+ * file in the same directory which is renamed onto `path` once complete, so
+ * `path` holds either its previous contents or the whole new model — never a
+ * partial file, and no temporary file is left behind on failure. Paths under
+ * /dev/ (e.g. /dev/stdout) are written directly. Errors: NTK_EIO with a
+ * message naming `path` (directory missing or unwritable, disk full, ...),
+ * NTK_ENOMEM. This is the format `ntk fit -o` writes and ntk_model_load reads. */
+NTK_API ntk_status ntk_model_save(const ntk_model *model, const char *path, ntk_error *err);
+
 /* Read a model file (whole file, then ntk_model_deserialize). */
-ntk_status ntk_model_load(const char *path, ntk_model **out, ntk_error *err);
+NTK_API ntk_status ntk_model_load(const char *path, ntk_model **out, ntk_error *err);
 
 #ifdef __cplusplus
 }

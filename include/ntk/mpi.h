@@ -36,27 +36,27 @@ typedef struct ntk_mpi_engine ntk_mpi_engine;
  * process grid and nb the block size; 0 chooses automatically (the most
  * square grid with nprow ≤ npcol; nb 128, halved for small problems).
  * A grid that does not match the number of ranks is NTK_EINPUT. */
-ntk_status ntk_mpi_engine_create(int nprow, int npcol, int nb, ntk_mpi_engine **out,
+NTK_API ntk_status ntk_mpi_engine_create(int nprow, int npcol, int nb, ntk_mpi_engine **out,
                                  ntk_error *err);
 
 /* Rank of this process (not collective). */
-int ntk_mpi_engine_rank(const ntk_mpi_engine *e);
+NTK_API int ntk_mpi_engine_rank(const ntk_mpi_engine *e);
 
 /* The process grid (not collective). */
-void ntk_mpi_engine_grid(const ntk_mpi_engine *e, int *nprow, int *npcol);
+NTK_API void ntk_mpi_engine_grid(const ntk_mpi_engine *e, int *nprow, int *npcol);
 
 /* The ntk_engine to put in ntk_train_params.engine and to pass to
  * ntk_model_predict_engine — on rank 0 only (not collective). */
-const ntk_engine *ntk_mpi_engine_get(ntk_mpi_engine *e);
+NTK_API const ntk_engine *ntk_mpi_engine_get(ntk_mpi_engine *e);
 
 /* Ranks other than 0: take part in the jobs rank 0 starts until rank 0 calls
  * ntk_mpi_engine_stop. Returns NTK_OK, or the status of a communication
  * failure. */
-ntk_status ntk_mpi_serve(ntk_mpi_engine *e);
+NTK_API ntk_status ntk_mpi_serve(ntk_mpi_engine *e);
 
 /* Rank 0: release the serving ranks (not collective; the others return from
  * ntk_mpi_serve). */
-void ntk_mpi_engine_stop(ntk_mpi_engine *e);
+NTK_API void ntk_mpi_engine_stop(ntk_mpi_engine *e);
 
 /* What a fit of n rows with k outputs will hold per rank (bytes), before it
  * starts: the kernel's local tiles (t = ∞ and the Chebyshev path for finite
@@ -69,14 +69,14 @@ typedef struct {
     size_t bytes_per_rank_eigen;   /* the same if finite times need pdsyevd */
     int ranks_per_node;            /* ranks sharing this node's memory */
 } ntk_mpi_plan;
-void ntk_mpi_engine_plan(const ntk_mpi_engine *e, size_t n, size_t k, int eigen,
+NTK_API void ntk_mpi_engine_plan(const ntk_mpi_engine *e, size_t n, size_t k, int eigen,
                          ntk_mpi_plan *plan);
 
 /* Called on rank 0 with the plan before a fit allocates (e.g. to print it). */
 typedef void (*ntk_mpi_plan_fn)(void *ctx, const ntk_mpi_plan *plan, size_t n);
-void ntk_mpi_engine_on_plan(ntk_mpi_engine *e, ntk_mpi_plan_fn fn, void *ctx);
+NTK_API void ntk_mpi_engine_on_plan(ntk_mpi_engine *e, ntk_mpi_plan_fn fn, void *ctx);
 
-void ntk_mpi_engine_free(ntk_mpi_engine *e);
+NTK_API void ntk_mpi_engine_free(ntk_mpi_engine *e);
 
 #ifdef __cplusplus
 }

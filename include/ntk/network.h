@@ -76,31 +76,31 @@ typedef struct {
  * (the same seed always gives the same network). The arch is checked with
  * ntk_arch_check; d, width (if depth > 0) and k must be positive. Memory is
  * allocated with ntk_alloc_checked (a message names the size on failure). */
-ntk_status ntk_network_create(const ntk_arch *a, size_t d, size_t width, size_t k,
+NTK_API ntk_status ntk_network_create(const ntk_arch *a, size_t d, size_t width, size_t k,
                               uint64_t seed, ntk_network **out, ntk_error *err);
 
 /* Free a network (NULL is fine). */
-void ntk_network_free(ntk_network *net);
+NTK_API void ntk_network_free(ntk_network *net);
 
 /* Number of trainable parameters (W and b of the Dense layers l ≥ F). */
-size_t ntk_network_n_params(const ntk_network *net);
+NTK_API size_t ntk_network_n_params(const ntk_network *net);
 
 /* Copy the trainable parameters into theta (ntk_network_n_params values, in
  * the order W_F, b_F, W_{F+1}, b_{F+1}, ..., each row-major), or set them
  * from theta. Used by tests and finite-difference checks. */
-void ntk_network_get_params(const ntk_network *net, double *theta);
-void ntk_network_set_params(ntk_network *net, const double *theta);
+NTK_API void ntk_network_get_params(const ntk_network *net, double *theta);
+NTK_API void ntk_network_set_params(ntk_network *net, const double *theta);
 
 /* Outputs f(X;θ) for n rows of X (n×d) into out (n×k). Works in row blocks
  * whose activations take at most about 64 MiB. */
-ntk_status ntk_network_forward(const ntk_network *net, const double *X, size_t n, double *out,
+NTK_API ntk_status ntk_network_forward(const ntk_network *net, const double *X, size_t n, double *out,
                                ntk_error *err);
 
 /* The gradient of Σ_{i,j} C_ij·f_j(x_i;θ) with respect to the trainable
  * parameters (a vector–Jacobian product with cotangent C, n×k), written to
  * grad (ntk_network_n_params values, same order as ntk_network_get_params).
  * With C = c·(f − o − y) this is ∇L of the training loss. */
-ntk_status ntk_network_vjp(const ntk_network *net, const double *X, size_t n, const double *C,
+NTK_API ntk_status ntk_network_vjp(const ntk_network *net, const double *X, size_t n, const double *C,
                            double *grad, ntk_error *err);
 
 /* Options for gradient descent. */
@@ -111,7 +111,7 @@ typedef struct {
 } ntk_gd_params;
 
 /* Defaults: lr 1, time scale sum, no progress. */
-void ntk_gd_params_init(ntk_gd_params *p);
+NTK_API void ntk_gd_params_init(ntk_gd_params *p);
 
 /* Run `steps` steps of full-batch gradient descent on the n training rows
  * (X n×d, targets Y n×k, optional offset O n×k subtracted from the outputs,
@@ -122,7 +122,7 @@ void ntk_gd_params_init(ntk_gd_params *p);
  * loss after the steps needs one more forward pass). A non-finite loss stops
  * with NTK_ENUMERIC ("diverged at step s": lower the learning rate).
  * Memory: about 3·n·width doubles per hidden layer. */
-ntk_status ntk_network_train(ntk_network *net, const double *X, size_t n, const double *Y,
+NTK_API ntk_status ntk_network_train(ntk_network *net, const double *X, size_t n, const double *Y,
                              const double *O, size_t steps, const ntk_gd_params *p,
                              double *loss, ntk_error *err);
 
@@ -132,13 +132,13 @@ ntk_status ntk_network_train(ntk_network *net, const double *X, size_t n, const 
  * output blocks; 0..k−1: that output's block. Computed layer by layer from
  * the activations and backpropagated output gradients (see the top of this
  * file); memory about 2·(n1+n2)·width doubles per hidden layer. */
-ntk_status ntk_network_entk(const ntk_network *net, const double *X1, size_t n1,
+NTK_API ntk_status ntk_network_entk(const ntk_network *net, const double *X1, size_t n1,
                             const double *X2, size_t n2, int output, double *out, ntk_error *err);
 
 /* The full Jacobian ∂f_j(x_i)/∂θ for one output j, as an n × P matrix
  * (P = ntk_network_n_params, columns in get_params order). Meant for small
  * networks in tests (explicit Jacobian products); memory n·P doubles. */
-ntk_status ntk_network_jacobian(const ntk_network *net, const double *X, size_t n, int output,
+NTK_API ntk_status ntk_network_jacobian(const ntk_network *net, const double *X, size_t n, int output,
                                 double *J, ntk_error *err);
 
 /* Largest eigenvalue of a symmetric positive semi-definite n×n matrix A by
@@ -147,17 +147,17 @@ ntk_status ntk_network_jacobian(const ntk_network *net, const double *X, size_t 
  * 0 = 1000). The estimate never exceeds the true value; *iterations (may be
  * NULL) receives the count used. Gradient descent with step η·c is stable iff
  * η·c < 2/λ_max. */
-ntk_status ntk_lambda_max(const double *A, size_t n, int max_iter, double *lmax,
+NTK_API ntk_status ntk_lambda_max(const double *A, size_t n, int max_iter, double *lmax,
                           int *iterations, ntk_error *err);
 
 /* ‖A − B‖_F / ‖B‖_F for m entries (‖A‖_F when B is zero). */
-double ntk_rel_frobenius(const double *A, const double *B, size_t m);
+NTK_API double ntk_rel_frobenius(const double *A, const double *B, size_t m);
 
 /* φ and φ' of an activation at n points (either output may be NULL); the
  * network's own implementation, independent of the kernel module, for every
  * ntk_act_kind (custom: act->phi / act->dphi). At a kink the derivative is
  * the mean of the one-sided slopes. */
-void ntk_network_act(const ntk_activation *act, const double *x, double *f, double *fp, size_t n);
+NTK_API void ntk_network_act(const ntk_activation *act, const double *x, double *f, double *fp, size_t n);
 
 #ifdef __cplusplus
 }

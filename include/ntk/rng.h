@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ntk/common.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -14,18 +16,18 @@ extern "C" {
 typedef struct { uint64_t s[4]; } ntk_rng;
 
 /* Seed the generator; any 64-bit seed (0 included) is fine. */
-void ntk_rng_seed(ntk_rng *r, uint64_t seed);
+NTK_API void ntk_rng_seed(ntk_rng *r, uint64_t seed);
 /* Next 64 random bits. */
-uint64_t ntk_rng_next(ntk_rng *r);
+NTK_API uint64_t ntk_rng_next(ntk_rng *r);
 /* Uniform double in [0, 1) with 53 random bits. */
-double ntk_rng_uniform(ntk_rng *r);
+NTK_API double ntk_rng_uniform(ntk_rng *r);
 /* Standard normal deviate (Marsaglia polar method, no cached second value, so
  * the stream depends only on the seed and the number of calls). */
-double ntk_rng_normal(ntk_rng *r);
+NTK_API double ntk_rng_normal(ntk_rng *r);
 /* Uniform integer in 0..n-1 without modulo bias; n > 0. */
-size_t ntk_rng_below(ntk_rng *r, size_t n);
+NTK_API size_t ntk_rng_below(ntk_rng *r, size_t n);
 /* Shuffle idx[0..n-1] in place (Fisher–Yates). */
-void ntk_rng_shuffle(ntk_rng *r, size_t *idx, size_t n);
+NTK_API void ntk_rng_shuffle(ntk_rng *r, size_t *idx, size_t n);
 
 #ifdef __cplusplus
 }

@@ -51,7 +51,7 @@ typedef struct {
 } ntk_select_params;
 
 /* Defaults as documented on each field. The default grids are static. */
-void ntk_select_params_init(ntk_select_params *p);
+NTK_API void ntk_select_params_init(ntk_select_params *p);
 
 typedef struct {
     ntk_arch arch;                 /* chosen depth, activation, σ_w, σ_b, fixed layers */
@@ -68,7 +68,7 @@ typedef struct {
 
 /* Choose hyperparameters on encoded data X (n×d) with targets y (class index
  * for classification, value for regression). */
-ntk_status ntk_select(const double *X, size_t n, size_t d, const double *y, ntk_task task,
+NTK_API ntk_status ntk_select(const double *X, size_t n, size_t d, const double *y, ntk_task task,
                       size_t n_classes, const ntk_select_params *p, ntk_select_result *out,
                       ntk_error *err);
 

@@ -66,10 +66,10 @@ typedef struct {
 } ntk_solve_params;
 
 /* Defaults: reg 0 absolute, lr 1, time scale sum, method auto, train predictions on. */
-void ntk_solve_params_init(ntk_solve_params *p);
+NTK_API void ntk_solve_params_init(ntk_solve_params *p);
 
 /* Returns NULL if p is valid, else a static message naming the problem. */
-const char *ntk_solve_params_check(const ntk_solve_params *p);
+NTK_API const char *ntk_solve_params_check(const ntk_solve_params *p);
 
 /* The fitted coefficients and what the solver had to do to get them. */
 typedef struct {
@@ -107,14 +107,14 @@ typedef struct {
  * eigen path (LAPACK dsyevd workspace, or dsyevr's when memory is short), so
  * ~3 × 8n² bytes with dsyevd and ~2 × 8n² with dsyevr; the Cholesky and
  * Chebyshev paths work in theta's 8n² bytes plus O(n·k·n_times). */
-ntk_status ntk_solve(double *theta, size_t n, const double *Y, size_t k,
+NTK_API ntk_status ntk_solve(double *theta, size_t n, const double *Y, size_t k,
                      const ntk_solve_params *p, ntk_solution **out, ntk_error *err);
 
-void ntk_solution_free(ntk_solution *s);
+NTK_API void ntk_solution_free(ntk_solution *s);
 
 /* The coefficient g(a) = (1 − e^{−s a})/a for s = η c t, with its limit s at
  * a = 0 and 1/a at s = ∞; exported for tests and other modules. */
-double ntk_flow_coefficient(double a, double s);
+NTK_API double ntk_flow_coefficient(double a, double s);
 
 #ifdef __cplusplus
 }

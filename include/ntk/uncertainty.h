@@ -71,7 +71,7 @@ typedef struct {
 
 /* Defaults: NTK, reg 0, lr 1, time scale sum, k 1, jitter −1 (automatic),
  * method auto, no times (set them). */
-void ntk_ensemble_params_init(ntk_ensemble_params *p);
+NTK_API void ntk_ensemble_params_init(ntk_ensemble_params *p);
 
 /* What the covariance computation had to do. */
 typedef struct {
@@ -93,16 +93,16 @@ typedef struct ntk_ensemble ntk_ensemble;
  * place and freed by ntk_ensemble_free, or here on failure). Memory: theta
  * and nngp themselves, plus one transient n×n on the NTK eigen path.
  * NTK_EINPUT for bad parameters, NTK_ENUMERIC if A cannot be factored. */
-ntk_status ntk_ensemble_prepare(double *theta, double *nngp, size_t n,
+NTK_API ntk_status ntk_ensemble_prepare(double *theta, double *nngp, size_t n,
                                 const ntk_ensemble_params *p, ntk_ensemble **out,
                                 ntk_error *err);
 
 /* Number of training rows and of times of a prepared ensemble. */
-size_t ntk_ensemble_n(const ntk_ensemble *e);
-size_t ntk_ensemble_n_times(const ntk_ensemble *e);
+NTK_API size_t ntk_ensemble_n(const ntk_ensemble *e);
+NTK_API size_t ntk_ensemble_n_times(const ntk_ensemble *e);
 
 /* The jitter actually used for t = ∞ (0 if none). */
-double ntk_ensemble_jitter(const ntk_ensemble *e);
+NTK_API double ntk_ensemble_jitter(const ntk_ensemble *e);
 
 /* Covariance at m test points, in the solver's target units (standardized
  * targets for a scaled regression model). theta_st = Θ(x*,X) (m×n row-major),
@@ -112,17 +112,17 @@ double ntk_ensemble_jitter(const ntk_ensemble *e);
  * m×m covariance each (full = 1; its diagonal clamped as described above).
  * stats may be NULL; counts are added to it (initialize it to zero).
  * Extra memory O(m·n) (and O(m²) for full). */
-ntk_status ntk_ensemble_covariance(const ntk_ensemble *e, const double *theta_st,
+NTK_API ntk_status ntk_ensemble_covariance(const ntk_ensemble *e, const double *theta_st,
                                    const double *nngp_st, const double *prior, size_t m,
                                    int full, double *out, ntk_uncertainty_stats *stats,
                                    ntk_error *err);
 
-void ntk_ensemble_free(ntk_ensemble *e);
+NTK_API void ntk_ensemble_free(ntk_ensemble *e);
 
 /* K(x,x) for each of m rows (m×d), the NNGP kernel's diagonal by the
  * one-input recursion (correlation exactly 1), equal to the diagonal of
  * ntk_kernel_eval(a, NTK_KIND_NNGP, X, m, NULL, ...). */
-ntk_status ntk_nngp_diagonal(const ntk_arch *a, const double *X, size_t m, size_t d, double *out,
+NTK_API ntk_status ntk_nngp_diagonal(const ntk_arch *a, const double *X, size_t m, size_t d, double *out,
                              ntk_error *err);
 
 /* Options of ntk_model_uncertainty. */
@@ -142,7 +142,7 @@ typedef struct {
  * test rows are processed in blocks (per-row variances). opt and stats may
  * be NULL. This is the variance of the latent function f(x*); add an
  * observation-noise variance yourself for the predictive distribution of y. */
-ntk_status ntk_model_uncertainty(const ntk_model *model, const double *X, size_t m,
+NTK_API ntk_status ntk_model_uncertainty(const ntk_model *model, const double *X, size_t m,
                                  const ntk_uncertainty_options *opt, double *out,
                                  ntk_uncertainty_stats *stats, ntk_error *err);
 

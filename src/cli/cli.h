@@ -35,13 +35,20 @@ void cli_warn(const char *cmd, const char *fmt, ...) __attribute__((format(print
 /* Global quiet flag and progress mode, set from --quiet / --progress. */
 extern int cli_quiet;
 extern int cli_force_progress;
-/* The program name in messages ("ntk", or "ntk-mpi"). */
-extern const char *cli_program;
-/* Where fits and predictions run: NULL (this process) in ntk; ntk-mpi sets
- * its ScaLAPACK engine before dispatching (picked up by cli_opts_init). */
-extern const ntk_engine *cli_engine;
-/* With ntk-mpi: the number of ranks and the process grid, for the reports. */
-extern int cli_engine_ranks, cli_engine_grid[2];
+/* The program the commands run in, written once by its main() before any
+ * command runs (ntk leaves the defaults; ntk-mpi calls cli_context_set) and
+ * read-only afterwards. */
+typedef struct {
+    const char *program;      /* name in messages: "ntk" or "ntk-mpi" */
+    const ntk_engine *engine; /* where fits and predictions run: NULL = this
+                               * process (picked up by cli_opts_init) */
+    int ranks, grid[2];       /* ntk-mpi: ranks and process grid, for the reports */
+} cli_context;
+
+extern cli_context cli_ctx;
+
+/* Run the commands as `program` on `engine` over a grid_p × grid_q grid. */
+void cli_context_set(const char *program, const ntk_engine *engine, int grid_p, int grid_q);
 
 /* A progress sink printing "\r[stage] done/total" on stderr when stderr is a
  * terminal (or --progress was given) and not --quiet. */

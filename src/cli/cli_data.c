@@ -50,44 +50,6 @@ void cli_model_warn(const char *cmd, const ntk_model *m)
                       "(most negative %.3g)", m->n_clamped, m->most_negative);
 }
 
-/* Class index of each row for stratification, from a provisional encoder
- * fitted on the whole file (only its labels are used). */
-static ntk_status split_table(const ntk_table *t, const cli_model_opts *o, double frac,
-                              ntk_table **tr, ntk_table **te, ntk_error *err)
-{
-    ntk_encoder *enc = NULL;
-    ntk_dataset *all = NULL;
-    size_t *itr = NULL, *ite = NULL, ntr = 0, nte = 0;
-    ntk_status st = ntk_encoder_fit(t, &o->enc, &enc, err);
-    if (st == NTK_OK)
-        st = ntk_encoder_apply(enc, t, 1, &all, err);
-    if (st == NTK_OK) {
-        if (all->n < 2) {
-            st = ntk_error_set(err, NTK_EINPUT, "%s: need at least 2 rows to split off a test "
-                               "part", t->path);
-        } else {
-            int cls = enc->task == NTK_TASK_CLASSIFICATION;
-            st = ntk_split_train_test(all->n, cls ? all->y : NULL, cls ? enc->n_classes : 0,
-                                      frac, o->seed, &itr, &ntr, &ite, &nte, err);
-        }
-    }
-    if (st == NTK_OK) {
-        /* Split indices refer to encoded rows; map back to table rows. */
-        for (size_t i = 0; i < ntr; i++)
-            itr[i] = all->source_row[itr[i]];
-        for (size_t i = 0; i < nte; i++)
-            ite[i] = all->source_row[ite[i]];
-        st = ntk_table_subset(t, itr, ntr, tr, err);
-        if (st == NTK_OK)
-            st = ntk_table_subset(t, ite, nte, te, err);
-    }
-    free(itr);
-    free(ite);
-    ntk_dataset_free(all);
-    ntk_encoder_free(enc);
-    return st;
-}
-
 int cli_data_load(const char *cmd, const cli_model_opts *o, const char *train_path,
                   const char *test_path, double test_frac, cli_data *d)
 {
@@ -98,7 +60,7 @@ int cli_data_load(const char *cmd, const cli_model_opts *o, const char *train_pa
     ntk_table *table = NULL, *tr = NULL, *te = NULL;
     ntk_status st = ntk_table_read(train_path, &o->read, &table, &err);
     if (st == NTK_OK && test_frac > 0) {
-        st = split_table(table, o, test_frac, &tr, &te, &err);
+        st = ntk_table_split_train_test(table, &o->enc, test_frac, o->seed, &tr, &te, &err);
         ntk_table_free(table);
         table = NULL;
     } else if (st == NTK_OK) {

@@ -91,7 +91,7 @@ void cli_opts_init(cli_model_opts *o)
 {
     memset(o, 0, sizeof *o);
     ntk_train_params_init(&o->train);
-    o->train.engine = cli_engine;
+    o->train.engine = cli_ctx.engine;
     ntk_read_options_init(&o->read);
     ntk_encode_options_init(&o->enc);
     o->times = malloc(sizeof *o->times);

@@ -8,39 +8,16 @@
 #include "cli.h"
 #include "cli_format.h"
 #include "cli_select.h"
+#include "ntk/evaluate.h"
 #include "ntk/metrics.h"
 
-#ifndef M_PI
-#define M_PI 3.14159265358979323846
-#endif
+typedef ntk_time_metrics metrics;
 
-typedef struct {
-    ntk_regression_metrics reg;
-    ntk_classification_metrics cls;
-} metrics;
-
+/* Metrics at time t; an allocation failure shows as a NAN accuracy. */
 static void compute(const ntk_model *m, const double *y, const double *scores, size_t n, size_t t,
                     metrics *out, size_t *confusion)
 {
-    memset(out, 0, sizeof *out);
-    const double *s = scores + t * n * m->k;
-    if (m->task == NTK_TASK_REGRESSION) {
-        ntk_metrics_regression(y, s, n, &out->reg);
-        return;
-    }
-    size_t *lab = malloc((n ? n : 1) * sizeof *lab), *pred = malloc((n ? n : 1) * sizeof *pred);
-    if (!lab || !pred) {
-        free(lab);
-        free(pred);
-        out->cls.accuracy = NAN;
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        lab[i] = (size_t)y[i];
-    ntk_scores_to_labels(s, n, m->k, pred);
-    ntk_metrics_classification(lab, pred, n, m->k, confusion, &out->cls);
-    free(lab);
-    free(pred);
+    ntk_model_metrics(m, y, scores, n, t, confusion, out, NULL);
 }
 
 static const char *act_name(const ntk_model *m, char *buf, size_t size)
@@ -94,37 +71,14 @@ void cli_report_model_json(FILE *f, const ntk_model *m, int target_scaling)
     fputs("}", f);
 }
 
-/* Central-interval half widths in standard deviations: Φ⁻¹(0.75),
- * Φ⁻¹(0.95), Φ⁻¹(0.975). */
-static const double interval_z[3] = {0.67448975019608171, 1.6448536269514722,
-                                      1.959963984540054};
-
-void cli_calibration_compute(const double *y, const double *mean, const double *var, size_t n,
-                             double var_floor, cli_calibration *out)
-{
-    double nlpd = 0.0;
-    size_t in[3] = {0, 0, 0};
-    for (size_t i = 0; i < n; i++) {
-        double v = var[i] > var_floor ? var[i] : var_floor;
-        double e = y[i] - mean[i];
-        nlpd += 0.5 * log(2.0 * M_PI * v) + 0.5 * e * e / v;
-        double sd = sqrt(v);
-        for (int c = 0; c < 3; c++)
-            in[c] += fabs(e) <= interval_z[c] * sd;
-    }
-    out->nlpd = n ? nlpd / (double)n : NAN;
-    for (int c = 0; c < 3; c++)
-        out->coverage[c] = n ? (double)in[c] / (double)n : NAN;
-}
-
 static void calibration_at(const cli_report *r, const cli_uncertainty *u, size_t t,
-                           cli_calibration *out)
+                           ntk_calibration *out)
 {
-    cli_calibration_compute(r->test_y, r->test_scores + t * r->n_test,
+    ntk_metrics_calibration(r->test_y, r->test_scores + t * r->n_test,
                             u->test_var + t * r->n_test, r->n_test, u->var_floor, out);
 }
 
-static void json_metrics(FILE *f, const ntk_model *m, const metrics *x, const cli_calibration *cal)
+static void json_metrics(FILE *f, const ntk_model *m, const metrics *x, const ntk_calibration *cal)
 {
     if (m->task == NTK_TASK_REGRESSION) {
         fputs("{\"rmse\": ", f);
@@ -191,7 +145,7 @@ static void write_json(FILE *f, const cli_report *r, const cli_uncertainty *u)
         json_metrics(f, m, &tr, NULL);
         if (r->test_scores) {
             compute(m, r->test_y, r->test_scores, r->n_test, t, &te, NULL);
-            cli_calibration cal;
+            ntk_calibration cal;
             if (u)
                 calibration_at(r, u, t, &cal);
             fputs(", \"test\": ", f);
@@ -210,9 +164,9 @@ static void write_json(FILE *f, const cli_report *r, const cli_uncertainty *u)
     fputs(", \"total\": ", f);
     cli_json_num(f, r->seconds_total);
     fprintf(f, "}, \"threads\": %d", r->threads);
-    if (cli_engine_ranks > 0)
-        fprintf(f, ", \"mpi\": {\"ranks\": %d, \"grid\": \"%dx%d\"}", cli_engine_ranks,
-                cli_engine_grid[0], cli_engine_grid[1]);
+    if (cli_ctx.ranks > 0)
+        fprintf(f, ", \"mpi\": {\"ranks\": %d, \"grid\": \"%dx%d\"}", cli_ctx.ranks,
+                cli_ctx.grid[0], cli_ctx.grid[1]);
     fputs("}\n", f);
 }
 
@@ -243,7 +197,7 @@ static void write_csv(FILE *f, const cli_report *r, const cli_uncertainty *u)
             cli_fmt_num(b[6], 40, te.reg.r2);
             fprintf(f, "%s,%s,%s,%s,%s,%s,%s", b[0], b[1], b[2], b[3], b[4], b[5], b[6]);
             if (u) {
-                cli_calibration cal;
+                ntk_calibration cal;
                 calibration_at(r, u, t, &cal);
                 cli_fmt_num(b[1], 40, cal.nlpd);
                 cli_fmt_num(b[2], 40, cal.coverage[0]);
@@ -257,6 +211,32 @@ static void write_csv(FILE *f, const cli_report *r, const cli_uncertainty *u)
             cli_fmt_num(b[2], 40, te.cls.accuracy);
             fprintf(f, "%s,%s,%s\n", b[0], b[1], b[2]);
         }
+    }
+}
+
+/* Per-class test counts: correct/total for each class and time, from the
+ * confusion matrices conf (n_times blocks of k×k). */
+static void write_class_counts(FILE *f, const ntk_model *m, const size_t *conf)
+{
+    fprintf(f, "\nper-class test counts (correct/total):\n%-20s", "class");
+    for (size_t t = 0; t < m->n_times; t++) {
+        char tb[40];
+        cli_fmt_time(tb, sizeof tb, m->times[t]);
+        fprintf(f, " %10s", tb);
+    }
+    fputc('\n', f);
+    for (size_t c = 0; c < m->k; c++) {
+        fprintf(f, "%-20.20s", m->encoder->class_labels[c]);
+        for (size_t t = 0; t < m->n_times; t++) {
+            const size_t *cm = conf + t * m->k * m->k;
+            size_t total = 0;
+            for (size_t j = 0; j < m->k; j++)
+                total += cm[c * m->k + j];
+            char cell[48];
+            snprintf(cell, sizeof cell, "%zu/%zu", cm[c * m->k + c], total);
+            fprintf(f, " %10s", cell);
+        }
+        fputc('\n', f);
     }
 }
 
@@ -304,7 +284,7 @@ static void write_table(FILE *f, const cli_report *r, const cli_uncertainty *u)
                 compute(m, r->test_y, r->test_scores, r->n_test, t, &te, NULL);
                 fprintf(f, "  %12.6g %12.6g %8.4f", te.reg.rmse, te.reg.mae, te.reg.r2);
                 if (u) {
-                    cli_calibration cal;
+                    ntk_calibration cal;
                     calibration_at(r, u, t, &cal);
                     fprintf(f, "  %9.4g  %5.3f  %5.3f  %5.3f", cal.nlpd, cal.coverage[0],
                             cal.coverage[1], cal.coverage[2]);
@@ -321,27 +301,7 @@ static void write_table(FILE *f, const cli_report *r, const cli_uncertainty *u)
         fputc('\n', f);
     }
     if (conf) {
-        /* Per-class test counts: correct/total for each class and time. */
-        fprintf(f, "\nper-class test counts (correct/total):\n%-20s", "class");
-        for (size_t t = 0; t < m->n_times; t++) {
-            char tb[40];
-            cli_fmt_time(tb, sizeof tb, m->times[t]);
-            fprintf(f, " %10s", tb);
-        }
-        fputc('\n', f);
-        for (size_t c = 0; c < m->k; c++) {
-            fprintf(f, "%-20.20s", m->encoder->class_labels[c]);
-            for (size_t t = 0; t < m->n_times; t++) {
-                const size_t *cm = conf + t * m->k * m->k;
-                size_t total = 0;
-                for (size_t j = 0; j < m->k; j++)
-                    total += cm[c * m->k + j];
-                char cell[48];
-                snprintf(cell, sizeof cell, "%zu/%zu", cm[c * m->k + c], total);
-                fprintf(f, " %10s", cell);
-            }
-            fputc('\n', f);
-        }
+        write_class_counts(f, m, conf);
         free(conf);
     }
     if (u)
@@ -361,9 +321,9 @@ static void write_table(FILE *f, const cli_report *r, const cli_uncertainty *u)
         snprintf(how, sizeof how, "%s%s", path,
                  m->precision == NTK_PRECISION_FLOAT ? " in float" : "");
     char par[96];
-    if (cli_engine_ranks > 0)
-        snprintf(par, sizeof par, "%d MPI ranks (grid %dx%d) x %d threads", cli_engine_ranks,
-                 cli_engine_grid[0], cli_engine_grid[1], r->threads);
+    if (cli_ctx.ranks > 0)
+        snprintf(par, sizeof par, "%d MPI ranks (grid %dx%d) x %d threads", cli_ctx.ranks,
+                 cli_ctx.grid[0], cli_ctx.grid[1], r->threads);
     else
         snprintf(par, sizeof par, "%d threads", r->threads);
     fprintf(f, "\ntime: load %.3fs, kernel %.3fs, solve %.3fs (%s), predict %.3fs, total %.3fs; "

@@ -28,16 +28,6 @@ typedef struct {
     double noise_var;       /* observation-noise variance included in test_var */
 } cli_uncertainty;
 
-/* Test-set calibration at one time: mean Gaussian negative log predictive
- * density (nats per test row) and the fraction of test targets inside the
- * central 50/90/95% intervals mean ± z·σ. */
-typedef struct {
-    double nlpd, coverage[3];
-} cli_calibration;
-
-void cli_calibration_compute(const double *y, const double *mean, const double *var, size_t n,
-                             double var_floor, cli_calibration *out);
-
 /* The report with calibration columns/keys added when u is non-NULL
  * (regression only): JSON test metrics gain nlpd, coverage_50, coverage_90,
  * coverage_95; CSV gains test_nlpd,test_coverage_50,...; the table gains

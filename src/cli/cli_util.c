@@ -1,6 +1,7 @@
 /* Error reporting, progress and atomic output for the CLI (see cli.h). */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "file_atomic.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -8,29 +9,35 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 int cli_quiet = 0;
 int cli_force_progress = 0;
-const char *cli_program = "ntk";
-const ntk_engine *cli_engine = NULL;
-int cli_engine_ranks = 0, cli_engine_grid[2] = {0, 0};
+cli_context cli_ctx = {"ntk", NULL, 0, {0, 0}};
+
+void cli_context_set(const char *program, const ntk_engine *engine, int grid_p, int grid_q)
+{
+    cli_ctx.program = program;
+    cli_ctx.engine = engine;
+    cli_ctx.grid[0] = grid_p;
+    cli_ctx.grid[1] = grid_q;
+    cli_ctx.ranks = grid_p * grid_q;
+}
 
 int cli_fail(const char *cmd, const ntk_error *err)
 {
-    fprintf(stderr, "%s %s: %s\n", cli_program, cmd, err->msg[0] ? err->msg : ntk_status_name(err->status));
+    fprintf(stderr, "%s %s: %s\n", cli_ctx.program, cmd, err->msg[0] ? err->msg : ntk_status_name(err->status));
     return err->status == NTK_EINPUT ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s %s: ", cli_program, cmd);
+    fprintf(stderr, "%s %s: ", cli_ctx.program, cmd);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry '%s %s --help'.\n", cli_program, cmd);
+    fprintf(stderr, "\nTry '%s %s --help'.\n", cli_ctx.program, cmd);
     return CLI_EXIT_USAGE;
 }
 
@@ -40,7 +47,7 @@ void cli_warn(const char *cmd, const char *fmt, ...)
         return;
     cli_progress_done();
     va_list ap;
-    fprintf(stderr, "%s %s: ", cli_program, cmd);
+    fprintf(stderr, "%s %s: ", cli_ctx.program, cmd);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
@@ -101,64 +108,9 @@ void cli_output_discard(cli_output *o)
     o->buf = NULL;
 }
 
-static ntk_status write_all(int fd, const char *data, size_t size, const char *name, ntk_error *err)
-{
-    while (size) {
-        ssize_t w = write(fd, data, size);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return ntk_error_set(err, NTK_EIO, "cannot write %s: %s", name, strerror(errno));
-        }
-        data += w;
-        size -= (size_t)w;
-    }
-    return NTK_OK;
-}
-
 ntk_status cli_write_file_atomic(const char *path, const void *data, size_t size, ntk_error *err)
 {
-    /* Special files (/dev/stdout, /dev/full, pipes) cannot be renamed onto:
-     * write to them directly. */
-    if (strncmp(path, "/dev/", 5) == 0) {
-        FILE *f = fopen(path, "w");
-        if (!f)
-            return ntk_error_set(err, NTK_EIO, "cannot open %s: %s", path, strerror(errno));
-        ntk_status s = write_all(fileno(f), data, size, path, err);
-        if (fclose(f) != 0 && s == NTK_OK)
-            s = ntk_error_set(err, NTK_EIO, "cannot write %s: %s", path, strerror(errno));
-        return s;
-    }
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 16);
-    if (!tmp)
-        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
-    snprintf(tmp, n + 16, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        ntk_status s = ntk_error_set(err, NTK_EIO, "cannot create %s: %s", path, strerror(errno));
-        free(tmp);
-        return s;
-    }
-    /* mkstemp creates mode 0600: give the result the mode a plain creat()
-     * would, 0666 less the umask. */
-    mode_t mask = umask(0);
-    umask(mask);
-    ntk_status s = NTK_OK;
-    if (fchmod(fd, 0666 & ~mask) != 0)
-        s = ntk_error_set(err, NTK_EIO, "cannot create %s: %s", path, strerror(errno));
-    if (s == NTK_OK)
-        s = write_all(fd, data, size, path, err);
-    if (s == NTK_OK && fsync(fd) != 0 && errno != EINVAL)
-        s = ntk_error_set(err, NTK_EIO, "cannot write %s: %s", path, strerror(errno));
-    if (close(fd) != 0 && s == NTK_OK)
-        s = ntk_error_set(err, NTK_EIO, "cannot write %s: %s", path, strerror(errno));
-    if (s == NTK_OK && rename(tmp, path) != 0)
-        s = ntk_error_set(err, NTK_EIO, "cannot write %s: %s", path, strerror(errno));
-    if (s != NTK_OK)
-        unlink(tmp);
-    free(tmp);
-    return s;
+    return ntk_file_write_atomic(path, data, size, err);
 }
 
 ntk_status cli_output_commit(cli_output *o, ntk_error *err)
@@ -171,7 +123,7 @@ ntk_status cli_output_commit(cli_output *o, ntk_error *err)
     o->f = NULL;
     if (s == NTK_OK) {
         if (!o->path || strcmp(o->path, "-") == 0) {
-            s = write_all(STDOUT_FILENO, o->buf, o->size, "standard output", err);
+            s = ntk_fd_write_all(STDOUT_FILENO, o->buf, o->size, "standard output", err);
         } else {
             s = cli_write_file_atomic(o->path, o->buf, o->size, err);
         }

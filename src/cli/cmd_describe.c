@@ -357,7 +357,16 @@ static void print_json(FILE *f, const summary *S)
     fputs("}\n", f);
 }
 
-int ntk_cmd_describe(int argc, char **argv)
+typedef struct {
+    ntk_read_options ropt;
+    ntk_encode_options eopt;
+    int json;
+    const char *path;
+} describe_args;
+
+/* Parse the command line into a; returns -1 to go on, else the exit code
+ * (help printed, or a usage error reported). */
+static int describe_parse(int argc, char **argv, describe_args *a)
 {
     enum { O_TARGET = 256, O_NO_TARGET, O_TASK, O_DROP, O_CAT, O_MISSING, O_DELIM, O_FORMAT,
            O_NO_HEADER };
@@ -374,11 +383,9 @@ int ntk_cmd_describe(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    ntk_read_options ropt;
-    ntk_read_options_init(&ropt);
-    ntk_encode_options eopt;
-    ntk_encode_options_init(&eopt);
-    int json = 0;
+    ntk_read_options_init(&a->ropt);
+    ntk_encode_options_init(&a->eopt);
+    a->json = 0;
     optind = 1;
     opterr = 0;
     int c;
@@ -388,49 +395,49 @@ int ntk_cmd_describe(int argc, char **argv)
             help();
             return CLI_EXIT_OK;
         case O_TARGET:
-            eopt.target = optarg;
+            a->eopt.target = optarg;
             break;
         case O_NO_TARGET:
-            eopt.no_target = 1;
+            a->eopt.no_target = 1;
             break;
         case O_TASK:
             if (strcmp(optarg, "auto") == 0)
-                eopt.task = NTK_TASK_AUTO;
+                a->eopt.task = NTK_TASK_AUTO;
             else if (strcmp(optarg, "regression") == 0)
-                eopt.task = NTK_TASK_REGRESSION;
+                a->eopt.task = NTK_TASK_REGRESSION;
             else if (strcmp(optarg, "classification") == 0)
-                eopt.task = NTK_TASK_CLASSIFICATION;
+                a->eopt.task = NTK_TASK_CLASSIFICATION;
             else
                 return cli_usage(CMD, "option --task expects auto, regression or classification, "
                                       "got '%s'", optarg);
             break;
         case O_DROP:
-            eopt.drop = optarg;
+            a->eopt.drop = optarg;
             break;
         case O_CAT:
-            eopt.categorical = optarg;
+            a->eopt.categorical = optarg;
             break;
         case O_MISSING:
             if (strcmp(optarg, "impute") == 0)
-                eopt.missing = NTK_MISSING_IMPUTE;
+                a->eopt.missing = NTK_MISSING_IMPUTE;
             else if (strcmp(optarg, "error") == 0)
-                eopt.missing = NTK_MISSING_ERROR;
+                a->eopt.missing = NTK_MISSING_ERROR;
             else
                 return cli_usage(CMD, "option --missing expects impute or error, got '%s'", optarg);
             break;
         case O_DELIM:
-            if (!parse_delimiter(optarg, &ropt.delimiter))
+            if (!parse_delimiter(optarg, &a->ropt.delimiter))
                 return cli_usage(CMD, "option --delimiter expects one character (not a quote or "
                                       "newline) or 'tab', got '%s'", optarg);
             break;
         case O_NO_HEADER:
-            ropt.has_header = 0;
+            a->ropt.has_header = 0;
             break;
         case O_FORMAT:
             if (strcmp(optarg, "table") == 0)
-                json = 0;
+                a->json = 0;
             else if (strcmp(optarg, "json") == 0)
-                json = 1;
+                a->json = 1;
             else
                 return cli_usage(CMD, "option --format expects table or json, got '%s'", optarg);
             break;
@@ -444,9 +451,48 @@ int ntk_cmd_describe(int argc, char **argv)
         return cli_usage(CMD, "missing input file");
     if (argc - optind > 1)
         return cli_usage(CMD, "expected one input file, got %d arguments", argc - optind);
-    if (eopt.no_target && eopt.target)
+    if (a->eopt.no_target && a->eopt.target)
         return cli_usage(CMD, "--target and --no-target cannot be combined");
-    const char *path = argv[optind];
+    a->path = argv[optind];
+    return -1;
+}
+
+/* The target's summary: counts per class, or range, mean and standard
+ * deviation of a numeric target. */
+static ntk_status summarize_target(summary *S, ntk_error *err)
+{
+    const ntk_encoder *enc = S->enc;
+    const ntk_dataset *ds = S->ds;
+    if (enc->has_target && enc->task == NTK_TASK_CLASSIFICATION) {
+        S->class_count = calloc(enc->n_classes, sizeof *S->class_count);
+        if (!S->class_count)
+            return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        for (size_t i = 0; i < ds->n; i++)
+            S->class_count[(size_t)ds->y[i]]++;
+    } else if (enc->has_target && ds->n) {
+        double s = 0, ss = 0;
+        S->y_min = S->y_max = ds->y[0];
+        for (size_t i = 0; i < ds->n; i++) {
+            s += ds->y[i];
+            if (ds->y[i] < S->y_min)
+                S->y_min = ds->y[i];
+            if (ds->y[i] > S->y_max)
+                S->y_max = ds->y[i];
+        }
+        S->y_mean = s / (double)ds->n;
+        for (size_t i = 0; i < ds->n; i++)
+            ss += (ds->y[i] - S->y_mean) * (ds->y[i] - S->y_mean);
+        S->y_std = sqrt(ss / (double)ds->n);
+    }
+    return NTK_OK;
+}
+
+int ntk_cmd_describe(int argc, char **argv)
+{
+    describe_args a;
+    int parsed = describe_parse(argc, argv, &a);
+    if (parsed >= 0)
+        return parsed;
 
     ntk_error err;
     ntk_error_clear(&err);
@@ -457,8 +503,8 @@ int ntk_cmd_describe(int argc, char **argv)
     memset(&S, 0, sizeof S);
     cli_output out;
     int rc = CLI_EXIT_OK;
-    if (ntk_table_read(path, &ropt, &t, &err) != NTK_OK ||
-        ntk_encoder_fit(t, &eopt, &enc, &err) != NTK_OK ||
+    if (ntk_table_read(a.path, &a.ropt, &t, &err) != NTK_OK ||
+        ntk_encoder_fit(t, &a.eopt, &enc, &err) != NTK_OK ||
         ntk_encoder_apply(enc, t, 1, &ds, &err) != NTK_OK) {
         rc = cli_fail(CMD, &err);
         goto done;
@@ -468,35 +514,15 @@ int ntk_cmd_describe(int argc, char **argv)
     S.ds = ds;
     for (size_t j = 0; j < enc->n_columns; j++)
         S.total_missing += enc->columns[j].n_missing;
-    if (enc->has_target && enc->task == NTK_TASK_CLASSIFICATION) {
-        S.class_count = calloc(enc->n_classes, sizeof *S.class_count);
-        if (!S.class_count) {
-            ntk_error_set(&err, NTK_ENOMEM, "out of memory");
-            rc = cli_fail(CMD, &err);
-            goto done;
-        }
-        for (size_t i = 0; i < ds->n; i++)
-            S.class_count[(size_t)ds->y[i]]++;
-    } else if (enc->has_target && ds->n) {
-        double s = 0, ss = 0;
-        S.y_min = S.y_max = ds->y[0];
-        for (size_t i = 0; i < ds->n; i++) {
-            s += ds->y[i];
-            if (ds->y[i] < S.y_min)
-                S.y_min = ds->y[i];
-            if (ds->y[i] > S.y_max)
-                S.y_max = ds->y[i];
-        }
-        S.y_mean = s / (double)ds->n;
-        for (size_t i = 0; i < ds->n; i++)
-            ss += (ds->y[i] - S.y_mean) * (ds->y[i] - S.y_mean);
-        S.y_std = sqrt(ss / (double)ds->n);
+    if (summarize_target(&S, &err) != NTK_OK) {
+        rc = cli_fail(CMD, &err);
+        goto done;
     }
     if (cli_output_open(&out, NULL, &err) != NTK_OK) {
         rc = cli_fail(CMD, &err);
         goto done;
     }
-    if (json)
+    if (a.json)
         print_json(out.f, &S);
     else
         print_table(out.f, &S);

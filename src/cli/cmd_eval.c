@@ -10,16 +10,10 @@
 #include "cli_opts.h"
 #include "cli_report.h"
 #include "cli_select.h"
-#include "ntk/uncertainty.h"
+#include "ntk/evaluate.h"
 
 enum { OPT_TRAIN = OPT_CMD_BASE, OPT_TEST, OPT_TEST_FRAC, OPT_PREDICTIONS, OPT_UNCERTAINTY,
        OPT_NOISE };
-
-/* Variances are floored at this fraction of the training targets' variance
- * for the NLPD and the interval coverage (a zero predictive variance, e.g. a
- * test row equal to a training row at t = inf with no ridge, would make the
- * NLPD infinite). */
-#define VAR_FLOOR_FRACTION 1e-9
 
 static const struct option eval_options[] = {
     {"train", required_argument, NULL, OPT_TRAIN},
@@ -89,6 +83,89 @@ static int eval_option(const char *cmd, int id, const char *arg, void *ctx)
     return 0;
 }
 
+/* The option combinations parsing alone cannot check; 0 after a usage
+ * message, 1 if the command can go on. */
+static int eval_check(const char *cmd, const eval_args *a, const cli_model_opts *o,
+                      const cli_select_opts *sel)
+{
+    int has_test = a->test || a->test_frac > 0;
+    if (!a->train) {
+        cli_usage(cmd, "--train FILE is required");
+        return 0;
+    }
+    if (a->test && a->test_frac > 0) {
+        cli_usage(cmd, "give either --test or --test-frac, not both");
+        return 0;
+    }
+    if (a->pred_path && !has_test) {
+        cli_usage(cmd, "--predictions needs test data (--test or --test-frac)");
+        return 0;
+    }
+    if (a->uncertainty && !has_test) {
+        cli_usage(cmd, "--uncertainty needs test data (--test or --test-frac)");
+        return 0;
+    }
+    if (a->uncertainty && cli_ctx.engine) {
+        cli_usage(cmd, "--uncertainty is not distributed; run it with ntk");
+        return 0;
+    }
+    if (a->noise_given && !a->uncertainty) {
+        cli_usage(cmd, "--noise needs --uncertainty");
+        return 0;
+    }
+    const char *msg = ntk_train_params_check(&o->train);
+    if (msg && !sel->enabled) {
+        cli_usage(cmd, "%s", msg);
+        return 0;
+    }
+    return 1;
+}
+
+/* Write the report to stdout and the predictions file, all or nothing;
+ * returns the exit code. */
+static int eval_print(const char *cmd, const eval_args *a, const cli_model_opts *o,
+                      const cli_select_opts *sel, const cli_data *d, const ntk_evaluation *ev,
+                      double t_start)
+{
+    const ntk_model *m = ev->model;
+    ntk_error err = {0};
+    int rc = CLI_EXIT_OK;
+    cli_output out_report = {0}, out_pred = {0};
+    cli_uncertainty unc = {ev->test_var, ev->var_floor, ev->noise_var};
+    cli_report r = {m, o->train.target_scaling, d->train->n, d->test ? d->test->n : 0,
+                    d->train->y, d->test ? d->test->y : NULL, ev->train_scores,
+                    ev->test_scores, d->seconds, ev->seconds_predict, 0,
+                    o->threads > 0 ? o->threads : omp_get_max_threads(), NULL};
+    r.seconds_total = omp_get_wtime() - t_start;
+    r.selection = sel->enabled ? sel : NULL;
+    if (cli_output_open(&out_report, NULL, &err) != NTK_OK ||
+        (a->pred_path && cli_output_open(&out_pred, a->pred_path, &err) != NTK_OK)) {
+        rc = cli_fail(cmd, &err);
+        goto done;
+    }
+    if (ev->ustats.n_negative)
+        cli_warn(cmd, "warning: %zu predictive variances were materially negative (most "
+                      "negative -%.3g relative to their terms) and were set to 0",
+                 ev->ustats.n_negative, ev->ustats.most_negative);
+    cli_report_write_u(out_report.f, o->format, &r, ev->test_var ? &unc : NULL);
+    if (a->pred_path)
+        cli_predictions_write_u(out_pred.f, m, ev->test_scores, ev->test_var, d->test->n);
+    /* Predictions file first: if it cannot be written, nothing goes to stdout. */
+    if (a->pred_path && cli_output_commit(&out_pred, &err) != NTK_OK) {
+        cli_output_discard(&out_report);
+        rc = cli_fail(cmd, &err);
+        goto done;
+    }
+    if (cli_output_commit(&out_report, &err) != NTK_OK)
+        rc = cli_fail(cmd, &err);
+done:
+    if (out_report.f)
+        cli_output_discard(&out_report);
+    if (out_pred.f)
+        cli_output_discard(&out_pred);
+    return rc;
+}
+
 int ntk_cmd_eval(int argc, char **argv)
 {
     const char *cmd = "eval";
@@ -105,44 +182,13 @@ int ntk_cmd_eval(int argc, char **argv)
         help();
         rc = CLI_EXIT_OK;
     }
-    if (parsed != CLI_ARGS_OK)
+    if (parsed != CLI_ARGS_OK || !eval_check(cmd, &a, &o, &sel))
         goto out;
-    const char *train = a.train, *test = a.test, *pred_path = a.pred_path;
-    double test_frac = a.test_frac;
-    if (!train) {
-        cli_usage(cmd, "--train FILE is required");
-        goto out;
-    }
-    if (test && test_frac > 0) {
-        cli_usage(cmd, "give either --test or --test-frac, not both");
-        goto out;
-    }
-    if (pred_path && !test && test_frac == 0) {
-        cli_usage(cmd, "--predictions needs test data (--test or --test-frac)");
-        goto out;
-    }
-    if (a.uncertainty && !test && test_frac == 0) {
-        cli_usage(cmd, "--uncertainty needs test data (--test or --test-frac)");
-        goto out;
-    }
-    if (a.uncertainty && cli_engine) {
-        cli_usage(cmd, "--uncertainty is not distributed; run it with ntk");
-        goto out;
-    }
-    if (a.noise_given && !a.uncertainty) {
-        cli_usage(cmd, "--noise needs --uncertainty");
-        goto out;
-    }
-    const char *msg = ntk_train_params_check(&o.train);
-    if (msg && !sel.enabled) {
-        cli_usage(cmd, "%s", msg);
-        goto out;
-    }
     cli_opts_apply_threads(&o);
     double t_start = omp_get_wtime();
 
     cli_data d;
-    rc = cli_data_load(cmd, &o, train, test, test_frac, &d);
+    rc = cli_data_load(cmd, &o, a.train, a.test, a.test_frac, &d);
     if (rc)
         goto out;
     if (a.uncertainty && d.enc->task != NTK_TASK_REGRESSION) {
@@ -157,103 +203,18 @@ int ntk_cmd_eval(int argc, char **argv)
     }
 
     ntk_error err = {0};
-    ntk_model *m = NULL;
-    double *train_scores = NULL, *test_scores = NULL, *test_var = NULL;
-    ntk_uncertainty_stats ustats = {0};
-    cli_uncertainty unc = {NULL, 0, 0};
-    cli_output out_report = {0}, out_pred = {0};
+    ntk_evaluation ev = {0};
     o.train.progress = cli_progress();
-    ntk_encoder *enc = d.enc;
-    d.enc = NULL; /* the model owns it from here */
-    ntk_status st = ntk_model_train(d.train, enc, &o.train, &m, &train_scores, &err);
-    double seconds_predict = 0;
-    if (st == NTK_OK && d.test) {
-        size_t cnt = m->n_times * d.test->n * m->k;
-        test_scores = ntk_alloc_checked((cnt ? cnt : 1) * sizeof *test_scores, "test predictions",
-                                        &err);
-        if (!test_scores)
-            st = err.status;
-        double t0 = omp_get_wtime();
-        if (st == NTK_OK) {
-            ntk_progress pr = cli_progress();
-            st = ntk_model_predict_engine(cli_engine, m, d.test->X, d.test->n, test_scores,
-                                          o.threads, &pr, &err);
-        }
-        if (st == NTK_OK && a.uncertainty) {
-            test_var = ntk_alloc_checked((cnt ? cnt : 1) * sizeof *test_var, "test variances",
-                                         &err);
-            if (!test_var)
-                st = err.status;
-            ntk_uncertainty_options uo = {0, o.threads, cli_progress()};
-            if (st == NTK_OK)
-                st = ntk_model_uncertainty(m, d.test->X, d.test->n, &uo, test_var, &ustats,
-                                           &err);
-            if (st == NTK_OK) {
-                /* Noise and floor relative to the training targets' variance. */
-                double mean = 0, var = 0;
-                for (size_t i = 0; i < d.train->n; i++)
-                    mean += d.train->y[i];
-                mean /= (double)d.train->n;
-                for (size_t i = 0; i < d.train->n; i++)
-                    var += (d.train->y[i] - mean) * (d.train->y[i] - mean);
-                var /= (double)d.train->n;
-                if (!(var > 0))
-                    var = 1.0;
-                /* 'reg': λ in the solver's units is λ·y_scale² in the target's. */
-                unc.noise_var = a.noise_reg ? m->reg_abs * m->y_scale * m->y_scale
-                                            : a.noise * var;
-                unc.var_floor = VAR_FLOOR_FRACTION * var;
-                for (size_t i = 0; i < cnt; i++)
-                    test_var[i] += unc.noise_var;
-                unc.test_var = test_var;
-            }
-        }
-        seconds_predict = omp_get_wtime() - t0;
-    }
+    ntk_evaluate_options eo = {o.threads, cli_progress(), a.uncertainty, a.noise, a.noise_reg};
+    ntk_status st = ntk_evaluate(d.train, d.enc, d.test, &o.train, &eo, &ev, &err);
     cli_progress_done();
     if (st != NTK_OK) {
         rc = cli_fail(cmd, &err);
-        goto done;
+    } else {
+        cli_model_warn(cmd, ev.model);
+        rc = eval_print(cmd, &a, &o, &sel, &d, &ev, t_start);
     }
-    cli_model_warn(cmd, m);
-
-    cli_report r = {m, o.train.target_scaling, d.train->n, d.test ? d.test->n : 0, d.train->y,
-                    d.test ? d.test->y : NULL, train_scores, test_scores, d.seconds,
-                    seconds_predict, 0, o.threads > 0 ? o.threads : omp_get_max_threads(), NULL};
-    r.seconds_total = omp_get_wtime() - t_start;
-    r.selection = sel.enabled ? &sel : NULL;
-    if (cli_output_open(&out_report, NULL, &err) != NTK_OK ||
-        (pred_path && cli_output_open(&out_pred, pred_path, &err) != NTK_OK)) {
-        rc = cli_fail(cmd, &err);
-        goto done;
-    }
-    if (ustats.n_negative)
-        cli_warn(cmd, "warning: %zu predictive variances were materially negative (most "
-                      "negative -%.3g relative to their terms) and were set to 0",
-                 ustats.n_negative, ustats.most_negative);
-    cli_report_write_u(out_report.f, o.format, &r, test_var ? &unc : NULL);
-    if (pred_path)
-        cli_predictions_write_u(out_pred.f, m, test_scores, test_var, d.test->n);
-    /* Predictions file first: if it cannot be written, nothing goes to stdout. */
-    if (pred_path && cli_output_commit(&out_pred, &err) != NTK_OK) {
-        cli_output_discard(&out_report);
-        rc = cli_fail(cmd, &err);
-        goto done;
-    }
-    if (cli_output_commit(&out_report, &err) != NTK_OK) {
-        rc = cli_fail(cmd, &err);
-        goto done;
-    }
-    rc = CLI_EXIT_OK;
-done:
-    if (out_report.f)
-        cli_output_discard(&out_report);
-    if (out_pred.f)
-        cli_output_discard(&out_pred);
-    free(train_scores);
-    free(test_scores);
-    free(test_var);
-    ntk_model_free(m);
+    ntk_evaluation_free(&ev);
     cli_data_free(&d);
 out:
     cli_select_free(&sel);

@@ -95,16 +95,12 @@ int ntk_cmd_fit(int argc, char **argv)
     ntk_error err = {0};
     ntk_model *m = NULL;
     double *train_scores = NULL;
-    unsigned char *buf = NULL;
-    size_t size = 0;
     cli_output rep = {0};
     o.train.progress = cli_progress();
     ntk_encoder *enc = d.enc;
     d.enc = NULL;
     ntk_status st = ntk_model_train(d.train, enc, &o.train, &m, &train_scores, &err);
     cli_progress_done();
-    if (st == NTK_OK)
-        st = ntk_model_serialize(m, &buf, &size, &err);
     if (st == NTK_OK)
         st = cli_output_open(&rep, NULL, &err);
     if (st != NTK_OK) {
@@ -118,7 +114,7 @@ int ntk_cmd_fit(int argc, char **argv)
     r.selection = sel.enabled ? &sel : NULL;
     cli_report_write(rep.f, o.format, &r);
     /* The model file first: the report only claims success once it is written. */
-    st = cli_write_file_atomic(model_path, buf, size, &err);
+    st = ntk_model_save(m, model_path, &err);
     if (st != NTK_OK) {
         rc = cli_fail(cmd, &err);
         goto done;
@@ -131,7 +127,6 @@ int ntk_cmd_fit(int argc, char **argv)
 done:
     if (rep.f)
         cli_output_discard(&rep);
-    free(buf);
     free(train_scores);
     ntk_model_free(m);
     cli_data_free(&d);

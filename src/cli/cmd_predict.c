@@ -93,7 +93,7 @@ int ntk_cmd_predict(int argc, char **argv)
     }
     if (st == NTK_OK) {
         ntk_progress pr = cli_progress();
-        st = ntk_model_predict_engine(cli_engine, m, ds->X, ds->n, scores, o.threads, &pr,
+        st = ntk_model_predict_engine(cli_ctx.engine, m, ds->X, ds->n, scores, o.threads, &pr,
                                       &err);
         cli_progress_done();
     }

@@ -143,10 +143,9 @@ int main(int argc, char **argv)
     }
     if (rc == 0) {
         if (rank == 0) {
-            cli_program = "ntk-mpi";
-            cli_engine = ntk_mpi_engine_get(e);
-            ntk_mpi_engine_grid(e, &cli_engine_grid[0], &cli_engine_grid[1]);
-            cli_engine_ranks = cli_engine_grid[0] * cli_engine_grid[1];
+            int gp = 0, gq = 0;
+            ntk_mpi_engine_grid(e, &gp, &gq);
+            cli_context_set("ntk-mpi", ntk_mpi_engine_get(e), gp, gq);
             ntk_mpi_engine_on_plan(e, print_plan, NULL);
             rc = run_rank0(argc, argv);
             fflush(stdout);

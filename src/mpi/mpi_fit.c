@@ -480,12 +480,17 @@ ntk_status mpi_fit_job(ntk_mpi_engine *e, const ntk_fit_problem *pb, ntk_solutio
         X = malloc(n * d * sizeof *X + 1);
         Y = malloc(n * k * sizeof *Y + 1);
         times = malloc(nt * sizeof *times + 1);
-        if (!X || !Y || !times)
-            abort(); /* cannot take part in the broadcasts below: nothing sensible left */
         c.X = X;
         c.Y = Y;
         c.times = times;
     }
+    /* A rank that cannot hold the data says so before the broadcasts, and
+     * every rank leaves the job together with that error. */
+    if (e->rank != 0 && (!X || !Y || !times))
+        st = ntk_error_set(err, NTK_ENOMEM, "out of memory for the training data (%zu x %zu)",
+                           n, d);
+    if ((st = engine_agree(e, st, err)) != NTK_OK)
+        goto done;
     bcast_doubles((double *)c.times, nt);
     bcast_doubles((double *)c.X, n * d);
     bcast_doubles((double *)c.Y, n * k);

@@ -44,7 +44,7 @@ ntk_status mpi_predict_job(ntk_mpi_engine *e, const ntk_model *m, const double *
         return e->rank == 0 ? st : NTK_EINPUT;
     size_t n = (size_t)h.n, d = (size_t)h.d, k = (size_t)h.k, nt = (size_t)h.n_times;
     size_t kt = k * nt;
-    double *MX = NULL, *coef = NULL, *X = NULL;
+    double *MX = NULL, *coef = NULL, *X = NULL, *Cl = NULL, *Kl = NULL, *Fl = NULL, *full = NULL;
     if (e->rank == 0) {
         MX = m->X;
         coef = m->coef;
@@ -53,9 +53,14 @@ ntk_status mpi_predict_job(ntk_mpi_engine *e, const ntk_model *m, const double *
         MX = malloc(n * d * sizeof *MX + 1);
         coef = malloc(nt * n * k * sizeof *coef + 1);
         X = malloc((size_t)h.rows * d * sizeof *X + 1);
-        if (!MX || !coef || !X)
-            abort(); /* cannot take part in the broadcasts below */
     }
+    /* A rank that cannot hold the inputs says so before the broadcasts, and
+     * every rank leaves the job together with that error. */
+    if (e->rank != 0 && (!MX || !coef || !X))
+        st = ntk_error_set(err, NTK_ENOMEM, "out of memory for the model (%zu x %zu) and rows",
+                           n, d);
+    if ((st = engine_agree(e, st, err)) != NTK_OK)
+        goto done;
     bcast_doubles(MX, n * d);
     bcast_doubles(coef, nt * n * k);
     bcast_doubles(X, (size_t)h.rows * d);
@@ -73,14 +78,14 @@ ntk_status mpi_predict_job(ntk_mpi_engine *e, const ntk_model *m, const double *
         block = rows;
     dist Cd;
     dist_init(e, (int)n, (int)kt, nb, &Cd);
-    double *Cl = malloc((size_t)Cd.lld * (size_t)(Cd.lc > 0 ? Cd.lc : 1) * sizeof *Cl);
+    Cl = malloc((size_t)Cd.lld * (size_t)(Cd.lc > 0 ? Cd.lc : 1) * sizeof *Cl);
     /* the largest block's local tiles */
     dist Kmax, Fmax;
     dist_init(e, (int)block, (int)n, nb, &Kmax);
     dist_init(e, (int)block, (int)kt, nb, &Fmax);
-    double *Kl = malloc((size_t)Kmax.lld * (size_t)(Kmax.lc > 0 ? Kmax.lc : 1) * sizeof *Kl);
-    double *Fl = malloc((size_t)Fmax.lld * (size_t)(Fmax.lc > 0 ? Fmax.lc : 1) * sizeof *Fl);
-    double *full = e->rank == 0 ? malloc(block * kt * sizeof *full + 1) : NULL;
+    Kl = malloc((size_t)Kmax.lld * (size_t)(Kmax.lc > 0 ? Kmax.lc : 1) * sizeof *Kl);
+    Fl = malloc((size_t)Fmax.lld * (size_t)(Fmax.lc > 0 ? Fmax.lc : 1) * sizeof *Fl);
+    full = e->rank == 0 ? malloc(block * kt * sizeof *full + 1) : NULL;
     st = !Cl || !Kl || !Fl || (e->rank == 0 && !full)
              ? ntk_error_set(err, NTK_ENOMEM, "out of memory (test kernel block)")
              : NTK_OK;
