@@ -2,7 +2,7 @@
 
 The demonstrations' computations live in the command-line program (src/cli/
 cmd_demo_*.c); this runs ``ntk demo NAME --out DIR`` without drawing (a
-gnuplot that does nothing) and returns the CSV it writes, so a notebook gets
+gnuplot it cannot find) and returns the CSV it writes, so a notebook gets
 exactly the numbers of the pictures and can plot them its own way.
 """
 
@@ -54,7 +54,8 @@ def demo_data(name, **options):
     for key, value in options.items():
         argv += _option(key, value)
     with tempfile.TemporaryDirectory(prefix="ntk-demo-") as tmp:
-        env = dict(os.environ, NTK_GNUPLOT="true")
+        # no pictures: a gnuplot that does not exist (the CSV is still written)
+        env = dict(os.environ, NTK_GNUPLOT=os.path.join(tmp, "no-gnuplot"))
         proc = subprocess.run(argv + ["--out", tmp, "--quiet"], capture_output=True, text=True,
                               env=env)
         path = os.path.join(tmp, name + ".csv")
