@@ -474,77 +474,57 @@ static ntk_dataset *encode_for(const ntk_model *m, ntk_table *t)
     return ds;
 }
 
-/* predict(columns, names, threads) → scores (n_times, m, k), original units. */
-static PyObject *model_predict(ModelObject *self, PyObject *args)
+/* The (columns, names[, threads]) arguments of predict and variance, encoded
+ * with the model's encoder. */
+static ntk_dataset *rows_arg(ModelObject *self, PyObject *args, int *threads)
 {
     PyObject *items, *names;
-    int threads = 0;
-    if (!PyArg_ParseTuple(args, "OO|i", &items, &names, &threads))
+    *threads = 0;
+    if (!PyArg_ParseTuple(args, "OO|i", &items, &names, threads))
         return NULL;
     ntk_table *t = columns_table(items, names, "X");
-    if (!t)
-        return NULL;
-    ntk_dataset *ds = encode_for(self->m, t);
+    return t ? encode_for(self->m, t) : NULL;
+}
+
+/* predict: scores (n_times, m, k) in original units; variance: the latent
+ * variances (n_times, m) of the ensemble (ntk_model_uncertainty). */
+static PyObject *model_outputs(ModelObject *self, PyObject *args, int variance)
+{
+    int threads;
+    ntk_dataset *ds = rows_arg(self, args, &threads);
     if (!ds)
         return NULL;
     npy_intp dims[3] = {(npy_intp)self->m->n_times, (npy_intp)ds->n, (npy_intp)self->m->k};
-    PyObject *out = new_array(3, dims);
-    if (!out) {
-        ntk_dataset_free(ds);
-        return NULL;
-    }
+    PyObject *out = new_array(variance ? 2 : 3, dims);
+    ntk_uncertainty_options uo = {0, threads, interruptible};
     ntk_error err = {0};
-    ntk_status st;
+    ntk_status st = NTK_ENOMEM;
     thread_save ts = {0, 0, 0};
     Py_BEGIN_ALLOW_THREADS
-    threads_push(&ts, threads);
-    st = ntk_model_predict(self->m, ds->X, ds->n, PyArray_DATA((PyArrayObject *)out), threads,
-                           &interruptible, &err);
-    threads_pop(&ts);
+    if (out) {
+        double *o = PyArray_DATA((PyArrayObject *)out);
+        threads_push(&ts, threads);
+        st = variance ? ntk_model_uncertainty(self->m, ds->X, ds->n, &uo, o, NULL, &err)
+                      : ntk_model_predict(self->m, ds->X, ds->n, o, threads, &interruptible, &err);
+        threads_pop(&ts);
+    }
     ntk_dataset_free(ds);
     Py_END_ALLOW_THREADS
     if (st != NTK_OK) {
-        Py_DECREF(out);
-        return raise_ntk(&err);
+        Py_XDECREF(out);
+        return out ? raise_ntk(&err) : NULL;
     }
     return out;
 }
 
-/* variance(columns, names, threads) → (n_times, m) latent variances. */
+static PyObject *model_predict(ModelObject *self, PyObject *args)
+{
+    return model_outputs(self, args, 0);
+}
+
 static PyObject *model_variance(ModelObject *self, PyObject *args)
 {
-    PyObject *items, *names;
-    int threads = 0;
-    if (!PyArg_ParseTuple(args, "OO|i", &items, &names, &threads))
-        return NULL;
-    ntk_table *t = columns_table(items, names, "X");
-    if (!t)
-        return NULL;
-    ntk_dataset *ds = encode_for(self->m, t);
-    if (!ds)
-        return NULL;
-    npy_intp dims[2] = {(npy_intp)self->m->n_times, (npy_intp)ds->n};
-    PyObject *out = new_array(2, dims);
-    if (!out) {
-        ntk_dataset_free(ds);
-        return NULL;
-    }
-    ntk_uncertainty_options uo = {0, threads, interruptible};
-    ntk_error err = {0};
-    ntk_status st;
-    thread_save ts = {0, 0, 0};
-    Py_BEGIN_ALLOW_THREADS
-    threads_push(&ts, threads);
-    st = ntk_model_uncertainty(self->m, ds->X, ds->n, &uo, PyArray_DATA((PyArrayObject *)out),
-                               NULL, &err);
-    threads_pop(&ts);
-    ntk_dataset_free(ds);
-    Py_END_ALLOW_THREADS
-    if (st != NTK_OK) {
-        Py_DECREF(out);
-        return raise_ntk(&err);
-    }
-    return out;
+    return model_outputs(self, args, 1);
 }
 
 static PyObject *model_serialize(ModelObject *self, PyObject *unused)
