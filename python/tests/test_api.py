@@ -156,3 +156,22 @@ def test_demo_data_smoke(ntk_bin):
     assert {"index", "eigenvalue", "target_energy"} <= set(df.columns)
     with pytest.raises(ValueError, match="unknown demonstration"):
         ntk.demo_data("nope")
+
+
+def test_bool_and_category_dtypes_encode_like_text():
+    """pandas bool and category columns are encoded as the CSV texts would be
+    (boolean words → 1/0, categories one-hot), missing cells included."""
+    rng = np.random.default_rng(3)
+    n = 40
+    flag = rng.random(n) > 0.5
+    colour = rng.choice(["red", "green", "blue"], n)
+    num = rng.standard_normal(n)
+    y = num + flag + (colour == "red")
+    typed = pd.DataFrame({"num": num, "flag": flag, "colour": pd.Categorical(colour)})
+    typed.loc[3, "colour"] = None
+    text = pd.DataFrame({"num": num, "flag": np.where(flag, "TRUE", "FALSE"),
+                         "colour": np.where(np.arange(n) == 3, "", colour)})
+    a = ntk.NTKRegressor(depth=2).fit(typed, y)
+    b = ntk.NTKRegressor(depth=2).fit(text, y)
+    assert [c[1] for c in a.model_info_["columns"][:3]] == ["numeric", "boolean", "categorical"]
+    assert np.array_equal(a.predict(typed), b.predict(text))
