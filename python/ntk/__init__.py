@@ -397,9 +397,9 @@ class NTKClassifier(ClassifierMixin, _NTKBase):
         texts = [str(c) for c in classes]
         if len(set(texts)) != len(texts):
             raise ValueError("class labels must differ as text (e.g. 1 and '1' collide)")
-        self.classes_ = classes
         labels = np.array(texts, dtype=object)[inverse].tolist()
         self._fit_model(X, labels)
+        self.classes_ = classes
         self._map_classes(texts)
         return self
 
@@ -453,8 +453,7 @@ def load(path):
     names = [c[0] for c in info["columns"] if c[0] != info["target"]]
     est._columns_ = names
     est.n_features_in_ = len(names)
-    if all(n and not n.startswith("x") for n in names) or not all(
-            n == f"x{j + 1}" for j, n in enumerate(names)):
+    if names != [f"x{j + 1}" for j in range(len(names))]:  # not fitted on a plain array
         est.feature_names_in_ = np.array(names, dtype=object)
     if cls is NTKClassifier:
         est.classes_ = np.array(info["class_labels"], dtype=object)
