@@ -335,3 +335,59 @@ check-valgrind: $(NTK)
 	 for f in $$bad; do echo "== $$f"; head -40 $$f; done; \
 	 [ $$rc -eq 0 ] && [ -z "$$bad" ]
 # --- end hardening ---
+
+# --- python ---
+# `make python`: the Python package `ntk` (python/ntk: ntk/__init__.py over the
+# CPython extension python/ntk/_ntk.c, linked with the static libntk.a so the
+# library's symbol visibility does not matter) for Debian's /usr/bin/python3,
+# installed into its site directory (sysconfig purelib, e.g.
+# /usr/local/lib/python3.11/dist-packages; PYTHON_SITE=DIR overrides). As the
+# other installing targets: deps first, then a second make, so no flag is
+# computed before the packages exist. In-tree use without installing:
+# `make python-build` then PYTHONPATH=build/python. `make test` (so `make
+# check`, which installs the packages) runs python/tests with pytest in the
+# plain build only: sanitized code cannot be loaded into python.
+PYTHON      ?= /usr/bin/python3
+PY_PKGS     := python3-dev python3-numpy python3-sklearn python3-pandas python3-pytest
+PY_DIR      := build/python/ntk
+PY_EXT      := $(PY_DIR)/_ntk.so
+PY_FILES    := $(patsubst python/ntk/%,$(PY_DIR)/%,$(wildcard python/ntk/*.py))
+PY_CFLAGS    = $(eval PY_CFLAGS := $(shell $(PYTHON) -c 'import sysconfig, numpy; print("-I" + sysconfig.get_paths()["include"], "-I" + numpy.get_include())' 2>/dev/null))$(PY_CFLAGS)
+
+.PHONY: python deps-python python-build python-install python-test
+deps-python: deps
+	@sh tools/deps.sh $(PY_PKGS)
+
+python: deps-python
+	$(MAKE) python-install
+
+$(PY_DIR)/%.py: python/ntk/%.py
+	@mkdir -p $(PY_DIR)
+	cp $< $@
+
+# Always the plain (unsanitized) static library of the default build.
+$(PY_EXT): python/ntk/_ntk.c $(wildcard python/ntk/*.h) $(wildcard include/ntk/*.h) lib/libntk.a
+	@mkdir -p $(PY_DIR)
+	$(CC) $(CFLAGS) $(PY_CFLAGS) -fno-strict-aliasing -shared -o $@ python/ntk/_ntk.c lib/libntk.a $(LDLIBS)
+
+python-build: $(PY_EXT) $(PY_FILES)
+
+python-install: python-build
+	@site="$${PYTHON_SITE:-$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')}"; \
+	 set -e; install -d "$(DESTDIR)$$site/ntk"; \
+	 install -m 644 $(PY_FILES) "$(DESTDIR)$$site/ntk/"; \
+	 install -m 755 $(PY_EXT) "$(DESTDIR)$$site/ntk/"; \
+	 echo "python: installed the ntk package in $(DESTDIR)$$site/ntk for $(PYTHON)"
+
+python-test: $(NTK)
+	@if [ "$(SAN)" = 1 ]; then \
+	    echo "python: tests run in the plain build only (sanitized code cannot load into python)"; \
+	 elif ! $(PYTHON) -c 'import numpy, sklearn, pandas, pytest, sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null; then \
+	    echo "python: tests skipped: $(PYTHON) lacks numpy/sklearn/pandas/pytest or Python.h (make deps-python)"; \
+	 else \
+	    $(MAKE) python-build && NTK=$(NTK) PYTHONPATH=build/python $(PYTHON) -m pytest python/tests -q -p no:cacheprovider; \
+	 fi
+
+test: python-test
+check: deps-python
+# --- end python ---

@@ -32,8 +32,8 @@ NTK_API void ntk_read_options_init(ntk_read_options *opt);
  * appear after CSV unquoting (unquoted fields lose surrounding spaces and
  * tabs). Whether a cell was quoted is not recorded because it changes nothing:
  * a quoted "NA" is still missing; a quoted "5" is still the number 5.
- * Tables are created only by ntk_table_read, ntk_table_parse and
- * ntk_table_subset (all text lives in one hidden allocation); free them with
+ * Tables are created only by ntk_table_read, ntk_table_parse, ntk_table_subset
+ * and ntk_table_from_columns (all text lives in one hidden allocation); free them with
  * ntk_table_free. */
 typedef struct {
     char *path;           /* file name used in messages */
@@ -61,6 +61,30 @@ NTK_API ntk_status ntk_table_read(const char *path, const ntk_read_options *opt,
  * replaces the file name in messages. */
 NTK_API ntk_status ntk_table_parse(const char *data, size_t size, const char *name,
                            const ntk_read_options *opt, ntk_table **out, ntk_error *err);
+
+/* One column held in memory, for ntk_table_from_columns: a name and either
+ * numbers (`values`, n_rows of them `stride` doubles apart; NaN is a missing
+ * cell) or texts (`text`, n_rows NUL-terminated strings; NULL is a missing
+ * cell). Exactly one of values and text is set. */
+typedef struct {
+    const char *name;
+    const double *values;
+    size_t stride;            /* in doubles; 1 for a contiguous column */
+    const char *const *text;
+} ntk_column_data;
+
+/* Build a table from columns in memory (used by language bindings: numpy
+ * arrays, pandas DataFrames), so that they go through the same encoder as a
+ * CSV file. Numbers are stored as the text "%.17g", which reads back as the
+ * identical double: a table built from the values of a CSV file encodes to
+ * exactly the numbers the file does. Infinities become "inf" (the encoder
+ * then refuses them naming the cell). `name` (NULL: "(data)") replaces the
+ * file name in messages; row r is reported as line r + 2, as in the CSV
+ * file with a header that the table stands for. NTK_EINPUT for no rows or
+ * columns, a column without a name or with both/neither of values and
+ * text, and duplicate non-empty names. Free with ntk_table_free. */
+ntk_status ntk_table_from_columns(const ntk_column_data *cols, size_t n_cols, size_t n_rows,
+                                  const char *name, ntk_table **out, ntk_error *err);
 
 /* Free a table (NULL is fine). */
 NTK_API void ntk_table_free(ntk_table *t);

@@ -6,7 +6,8 @@
 # for real). Catches every flag computed before `deps` has run: with the
 # Makefile of before issue #16 the link fails here ("undefined reference to
 # cblas_dgemm"), as it did on real fresh machines. A second case runs as a
-# non-root user and expects the exact apt-get line and a non-zero exit.
+# non-root user and expects the exact apt-get line and a non-zero exit. A fourth
+# runs `make python` (installing under a DESTDIR) and imports the package.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
@@ -73,4 +74,20 @@ grep -q "apt-get update && apt-get install -y .*libcsv-dev.*libopenblas-dev" "$t
 [ ! -e "$tmp/state/apt.log" ] || fail "apt-get was called without root"
 [ ! -e "$tmp/c/bin/ntk" ] || fail "a build was attempted without the packages"
 echo "fresh: make demo as a user: the exact apt-get line, exit non-zero"
-echo "fresh: 3 passed, 0 failed"
+# 4. `make python` on a fresh machine (in the tree of case 2, so only the
+# extension is built): packages installed first, then built and installed
+# (under DESTDIR here) for /usr/bin/python3, importable from there.
+if /usr/bin/python3 -c 'import numpy, sklearn, pandas' 2>/dev/null; then
+    rm -f "$tmp/state/installed" "$tmp/state/apt.log"
+    if ! (cd "$tmp/b" && PATH="$tmp/fake:$PATH" make python DESTDIR="$tmp/inst" > "$tmp/py.out" 2>&1); then
+        tail -20 "$tmp/py.out" >&2; fail "make python failed on its first run on a fresh machine"
+    fi
+    grep -q "install" "$tmp/state/apt.log" || fail "make python did not install the missing packages"
+    site=$(find "$tmp/inst" -type d -name ntk | head -1)
+    [ -n "$site" ] && (cd "$tmp" && PYTHONPATH=$(dirname "$site") /usr/bin/python3 -c 'import ntk, numpy as np; ntk.kernel(np.eye(3))') ||
+        fail "the package installed by make python does not import"
+    echo "fresh: make python on a fresh machine: packages installed, built, installed, imports"
+    echo "fresh: 4 passed, 0 failed"
+else
+    echo "fresh: 3 passed, 0 failed (make python not tried: /usr/bin/python3 lacks numpy/sklearn/pandas)"
+fi
