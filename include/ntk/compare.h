@@ -51,7 +51,7 @@ typedef struct {
 
 /* Defaults: ntk_train_params_init, lr not given, one seed, seed 0, centered;
  * widths and times must be set. */
-void ntk_compare_params_init(ntk_compare_params *p);
+NTK_API void ntk_compare_params_init(ntk_compare_params *p);
 
 /* One width. Arrays have n_times entries (the order of train.solve.times). */
 typedef struct {
@@ -87,10 +87,10 @@ typedef struct {
  * not step counts, widths or seeds out of range, an η that diverges on the
  * analytic kernel, a zero training kernel); NTK_ENUMERIC if a network
  * diverges. */
-ntk_status ntk_compare_run(const ntk_dataset *train, const ntk_dataset *test, ntk_encoder *enc,
+NTK_API ntk_status ntk_compare_run(const ntk_dataset *train, const ntk_dataset *test, ntk_encoder *enc,
                            const ntk_compare_params *p, ntk_compare_result **out, ntk_error *err);
 
-void ntk_compare_result_free(ntk_compare_result *r);
+NTK_API void ntk_compare_result_free(ntk_compare_result *r);
 
 #ifdef __cplusplus
 }

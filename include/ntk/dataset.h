@@ -83,7 +83,7 @@ typedef struct {
  * file with a header that the table stands for. NTK_EINPUT for no rows or
  * columns, a column without a name or with both/neither of values and
  * text, and duplicate non-empty names. Free with ntk_table_free. */
-ntk_status ntk_table_from_columns(const ntk_column_data *cols, size_t n_cols, size_t n_rows,
+NTK_API ntk_status ntk_table_from_columns(const ntk_column_data *cols, size_t n_cols, size_t n_rows,
                                   const char *name, ntk_table **out, ntk_error *err);
 
 /* Free a table (NULL is fine). */
