@@ -18,6 +18,7 @@
 #include "ntk/common.h"
 #include "ntk/dataset.h"
 #include "ntk/kernel.h"
+#include "ntk/nystrom.h"
 #include "ntk/solver.h"
 
 #ifdef __cplusplus
@@ -71,6 +72,13 @@ typedef struct {
     ntk_precision precision;  /* kernel storage and solve precision (default double) */
     int refine_max;           /* float, t = ∞: most refinement steps (default 30;
                                * 0: none, the float solve alone — for accuracy studies) */
+    /* Scalable path (ntk/nystrom.h). AUTO: Nyström when ntk_nystrom_auto
+     * says the dense kernel does not fit (never with an engine: it holds the
+     * dense kernel itself); NYSTROM: always, in this process. The Nyström
+     * path computes in double whatever `precision` says (its largest object
+     * is M×M) and ignores solve.method. */
+    ntk_solver_choice solver;
+    ntk_nystrom_params nystrom;
 } ntk_train_params;
 
 /* Defaults: ntk_arch_init, NTK kind, ntk_solve_params_init, target scaling on,
@@ -112,6 +120,17 @@ typedef struct {
     double refine_residual0, refine_residual;
     int refine_converged;
     double seconds_refine;    /* part of seconds_solve */
+    /* Nyström fit (nystrom = 1): then n = M and X holds the centers, so the
+     * model predicts (and is saved) exactly like a dense one; the fields
+     * below describe the fit and are not saved. */
+    int nystrom;
+    size_t n_train;           /* training rows (= n for a dense fit) */
+    ntk_center_method center_selection;
+    double jitter_centers;    /* ε added to Θ(C,C) */
+    size_t residual_rows;     /* approximation estimate (ntk_nystrom_fit_result) */
+    double residual_mean, residual_rel;
+    int nystrom_streamed;     /* the cross kernel was evaluated twice, never held whole */
+    double seconds_centers;   /* center selection (not part of seconds_kernel) */
 } ntk_model;
 
 /* Train on an encoded data set. Takes ownership of `enc` (freed with the

@@ -1,0 +1,510 @@
+/* The NTK gradient-flow predictor on a Nyström subspace (ntk/nystrom.h,
+ * docs/nystrom.md).
+ *
+ * M×M matrices are symmetric or triangular and handled column-major (as
+ * LAPACK wants them); the cross-kernel blocks Θ(X_b, C) are row-major b×M as
+ * ntk_kernel_eval writes them, which is exactly a column-major M×b matrix. */
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nystrom_internal.h"
+#include "solver_internal.h"
+
+#define BLOCK_BYTES ((size_t)64 << 20)
+#define KEEP_BUDGET_MAX ((size_t)2 << 30)
+#define DEFAULT_MIN_CENTERS 2000
+#define DEFAULT_MAX_CENTERS 8000
+
+void ntk_nystrom_params_init(ntk_nystrom_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->selection = NTK_CENTERS_UNIFORM;
+    p->keep_cross = -1;
+    p->jitter = 1e-12;
+    p->residual_rows = 1000;
+}
+
+const char *ntk_nystrom_params_check(const ntk_nystrom_params *p)
+{
+    if (p->selection != NTK_CENTERS_UNIFORM && p->selection != NTK_CENTERS_RPCHOLESKY)
+        return "unknown center selection (uniform or rpcholesky)";
+    if (p->keep_cross < -1 || p->keep_cross > 1)
+        return "keep_cross must be -1, 0 or 1";
+    if (!(p->jitter >= 0.0) || !isfinite(p->jitter) || p->jitter > 1e-2)
+        return "the center jitter must be between 0 and 1e-2";
+    return NULL;
+}
+
+size_t ntk_nystrom_default_centers(size_t n, size_t k)
+{
+    size_t m = (size_t)ceil(sqrt((double)n)) * (k ? k : 1);
+    if (m < DEFAULT_MIN_CENTERS)
+        m = DEFAULT_MIN_CENTERS;
+    if (m > DEFAULT_MAX_CENTERS)
+        m = DEFAULT_MAX_CENTERS;
+    return m < n ? m : n;
+}
+
+int ntk_nystrom_auto(size_t n, const double *times, size_t n_times, int float_kernel)
+{
+    if (n > NTK_NYSTROM_AUTO_N)
+        return 1;
+    int finite = 0;
+    for (size_t t = 0; t < n_times; t++)
+        finite |= !isinf(times[t]);
+    double bytes = 8.0 * (double)n * (double)n;
+    if (finite && n < NTK_CHEB_MIN_N)
+        bytes *= 3.0;
+    if (float_kernel)
+        bytes *= 0.5;
+    size_t avail = ntk_memory_available();
+    return avail && bytes > 0.5 * (double)avail;
+}
+
+const char *ntk_center_method_name(ntk_center_method m)
+{
+    return m == NTK_CENTERS_RPCHOLESKY ? "rpcholesky" : "uniform";
+}
+
+void ntk_nystrom_fit_result_free(ntk_nystrom_fit_result *r)
+{
+    if (!r)
+        return;
+    free(r->centers);
+    free(r->center_rows);
+    free(r->times);
+    free(r->coef);
+    free(r->train_pred);
+    free(r);
+}
+
+/* Cholesky of Θ(C,C) + εI in place (column-major lower), ε from the
+ * parameter and escalated ×10 while dpotrf fails. */
+static ntk_status factor_centers(double *K, size_t M, double jitter_rel, double *eps_out,
+                                 ntk_error *err)
+{
+    double *diag = malloc(M * sizeof *diag);
+    if (!diag)
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    double tr = 0.0;
+    for (size_t i = 0; i < M; i++)
+        tr += diag[i] = K[i + i * M];
+    double scale = tr > 0.0 ? tr / (double)M : 1.0;
+    double eps = jitter_rel * scale;
+    ntk_status st = NTK_OK;
+    for (;;) {
+        for (size_t i = 0; i < M; i++)
+            K[i + i * M] = diag[i] + eps;
+        lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)M, K, (lapack_int)M);
+        if (info == 0)
+            break;
+        if (info < 0) {
+            st = ntk_error_set(err, NTK_EFAILED, "dpotrf: illegal argument %d", (int)-info);
+            break;
+        }
+        eps = eps > 0.0 ? eps * 10.0 : 1e-12 * scale;
+        if (eps > 1e-2 * scale) {
+            st = ntk_error_set(err, NTK_ENUMERIC,
+                               "the center kernel is not positive definite even with jitter "
+                               "%.3g (1e-2 x its mean diagonal)", eps / 10.0);
+            break;
+        }
+        /* dpotrf left the strict upper triangle intact: rebuild the lower. */
+        for (size_t j = 0; j < M; j++)
+            for (size_t i = j + 1; i < M; i++)
+                K[i + j * M] = K[j + i * M];
+    }
+    *eps_out = eps;
+    free(diag);
+    return st;
+}
+
+/* The cross kernel Θ(X_b, C) of rows r0..r0+b into Kb (b×M row-major). */
+static ntk_status cross_block(const ntk_arch *a, ntk_kernel_kind kind, const double *X, size_t d,
+                              size_t r0, size_t b, const ntk_nystrom_fit_result *r, int threads,
+                              double *Kb, ntk_error *err)
+{
+    ntk_kernel_options kopt = {threads, {NULL, NULL}};
+    return ntk_kernel_eval(a, kind, X + r0 * d, b, r->centers, r->M, d, Kb, &kopt, err);
+}
+
+typedef struct {
+    double *keep;       /* n×M whole cross kernel, or NULL (streamed) */
+    double *Kb;         /* one block when streamed */
+    size_t block;
+} cross_store;
+
+static const double *cross_get(const ntk_arch *a, ntk_kernel_kind kind, const double *X,
+                               size_t d, size_t r0, size_t b, const ntk_nystrom_fit_result *r,
+                               const cross_store *cs, int threads, int fresh, ntk_status *st,
+                               ntk_error *err)
+{
+    double *dst = cs->keep ? cs->keep + r0 * r->M : cs->Kb;
+    if (fresh || !cs->keep)
+        *st = cross_block(a, kind, X, d, r0, b, r, threads, dst, err);
+    return dst;
+}
+
+/* Pass 1: KtK = Θ(X,C)ᵀΘ(X,C) (upper triangle, row-major = lower
+ * column-major), KtY = Θ(X,C)ᵀY (row-major M×k) and the sum of Θ(x,x). */
+static ntk_status accumulate(const ntk_arch *a, ntk_kernel_kind kind, const double *X, size_t d,
+                             const double *Y, size_t k, ntk_nystrom_fit_result *r,
+                             const cross_store *cs, int threads, const ntk_progress *prog,
+                             double *KtK, double *KtY, double *diag_sum, ntk_error *err)
+{
+    size_t n = r->n, M = r->M, B = cs->block;
+    double *dg = malloc(B * sizeof *dg);
+    if (!dg)
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    ntk_status st = NTK_OK;
+    double sum = 0.0;
+    for (size_t r0 = 0; r0 < n && st == NTK_OK; r0 += B) {
+        size_t b = n - r0 < B ? n - r0 : B;
+        if (ntk_progress_report(prog, "nystrom kernel", r0, n)) {
+            st = ntk_error_set(err, NTK_EFAILED, "interrupted");
+            break;
+        }
+        const double *Kb = cross_get(a, kind, X, d, r0, b, r, cs, threads, 1, &st, err);
+        if (st == NTK_OK)
+            st = nystrom_diag(a, kind, X + r0 * d, b, d, threads, dg, err);
+        if (st != NTK_OK)
+            break;
+        for (size_t i = 0; i < b; i++)
+            sum += dg[i];
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)M, (int)b, 1.0, Kb, (int)M, 1.0,
+                    KtK, (int)M);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)M, (int)k, (int)b, 1.0, Kb,
+                    (int)M, Y + r0 * k, (int)k, 1.0, KtY, (int)k);
+    }
+    ntk_progress_report(prog, "nystrom kernel", n, n);
+    *diag_sum = sum;
+    free(dg);
+    return st;
+}
+
+/* The flow in feature space: from G = L⁻¹KtK L⁻ᵀ (M×M, destroyed: becomes V)
+ * and Z = L⁻¹KtY (M×k column-major), β_t = L⁻ᵀ V g_t(μ+λ) Vᵀ Z per time. */
+static ntk_status flow(double *G, const double *L, const double *Z, const ntk_solve_params *sp,
+                       ntk_nystrom_fit_result *r, ntk_error *err)
+{
+    size_t M = r->M, k = r->k;
+    double *w = malloc(M * sizeof *w);
+    double *a = malloc(M * sizeof *a);
+    double *P = malloc(M * k * sizeof *P);
+    double *W = malloc(M * k * sizeof *W);
+    ntk_status st = NTK_OK;
+    if (!w || !a || !P || !W) {
+        st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        goto done;
+    }
+    lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)M, G, (lapack_int)M, w);
+    if (info != 0) {
+        st = ntk_error_set(err, NTK_ENUMERIC,
+                           "the Nystrom eigendecomposition failed (dsyevd info %d)", (int)info);
+        goto done;
+    }
+    r->eig_min = w[0] + r->reg_abs;
+    r->eig_max = w[M - 1] + r->reg_abs;
+    solver_clamp_eigenvalues(w, M, &r->most_negative, &r->n_clamped);
+    for (size_t i = 0; i < M; i++)
+        a[i] = w[i] + r->reg_abs;
+    int any_inf = 0;
+    for (size_t t = 0; t < r->n_times; t++)
+        any_inf |= isinf(r->times[t]) != 0;
+    if (any_inf && solver_eigen_jitter(a, M, r->mean_diag, &r->jitter) != 0) {
+        st = ntk_error_set(err, NTK_ENUMERIC,
+                           "the Nystrom feature Gram matrix is singular even with jitter %.3g; "
+                           "use --reg", r->jitter);
+        goto done;
+    }
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)M, (int)k, (int)M, 1.0, G, (int)M,
+                Z, (int)M, 0.0, P, (int)M);
+    for (size_t t = 0; t < r->n_times; t++) {
+        double s = solver_time_scale(sp, r->n, k, r->times[t]);
+        double *Pg = W; /* reuse: g∘P, then V·(g∘P) into P's copy below */
+        for (size_t i = 0; i < M; i++) {
+            double g = ntk_flow_coefficient(isinf(s) ? a[i] + r->jitter : a[i], s);
+            for (size_t c = 0; c < k; c++)
+                Pg[i + c * M] = g * P[i + c * M];
+        }
+        double *Wt = r->coef + t * M * k; /* scratch, then the row-major β_t */
+        double *tmp = malloc(M * k * sizeof *tmp);
+        if (!tmp) {
+            st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
+            goto done;
+        }
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)M, (int)k, (int)M, 1.0, G,
+                    (int)M, Pg, (int)M, 0.0, tmp, (int)M);
+        cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)M,
+                    (int)k, 1.0, L, (int)M, tmp, (int)M);
+        solver_to_row_major(tmp, M, k, Wt);
+        free(tmp);
+    }
+done:
+    free(w);
+    free(a);
+    free(P);
+    free(W);
+    return st;
+}
+
+/* Pass 2: f_t at the training rows, Θ(X_b,C)·[β_1 … β_T] per block. */
+static ntk_status train_predictions(const ntk_arch *a, ntk_kernel_kind kind, const double *X,
+                                    size_t d, ntk_nystrom_fit_result *r, const cross_store *cs,
+                                    int threads, const ntk_progress *prog, ntk_error *err)
+{
+    size_t n = r->n, M = r->M, k = r->k, T = r->n_times, B = cs->block, kt = k * T;
+    double *Bc = malloc(M * kt * sizeof *Bc);
+    double *F = malloc(B * kt * sizeof *F);
+    ntk_status st = NTK_OK;
+    if (!Bc || !F) {
+        free(Bc);
+        free(F);
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    }
+    for (size_t j = 0; j < M; j++)
+        for (size_t t = 0; t < T; t++)
+            memcpy(Bc + j * kt + t * k, r->coef + t * M * k + j * k, k * sizeof *Bc);
+    for (size_t r0 = 0; r0 < n && st == NTK_OK; r0 += B) {
+        size_t b = n - r0 < B ? n - r0 : B;
+        if (ntk_progress_report(prog, "nystrom predictions", r0, n)) {
+            st = ntk_error_set(err, NTK_EFAILED, "interrupted");
+            break;
+        }
+        const double *Kb = cross_get(a, kind, X, d, r0, b, r, cs, threads, 0, &st, err);
+        if (st != NTK_OK)
+            break;
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)b, (int)kt, (int)M, 1.0, Kb,
+                    (int)M, Bc, (int)kt, 0.0, F, (int)kt);
+        for (size_t i = 0; i < b; i++)
+            for (size_t t = 0; t < T; t++)
+                memcpy(r->train_pred + t * n * k + (r0 + i) * k, F + i * kt + t * k,
+                       k * sizeof *F);
+    }
+    ntk_progress_report(prog, "nystrom predictions", n, n);
+    free(Bc);
+    free(F);
+    return st;
+}
+
+/* Mean Nyström residual Θ(x,x) − ‖L⁻¹Θ(C,x)‖² on evenly spaced rows. */
+static ntk_status residual_estimate(const ntk_arch *a, ntk_kernel_kind kind, const double *X,
+                                    size_t d, const double *L, size_t rows,
+                                    ntk_nystrom_fit_result *r, int threads, ntk_error *err)
+{
+    size_t n = r->n, M = r->M, R = rows < n ? rows : n;
+    r->residual_rows = 0;
+    r->residual_mean = r->residual_rel = NAN;
+    if (R == 0)
+        return NTK_OK;
+    double *Xs = malloc(R * d * sizeof *Xs + 1);
+    double *Ks = malloc(R * M * sizeof *Ks);
+    double *dg = malloc(R * sizeof *dg);
+    ntk_status st = NTK_OK;
+    if (!Xs || !Ks || !dg) {
+        st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t j = 0; j < R; j++)
+        memcpy(Xs + j * d, X + (j * n / R) * d, d * sizeof *Xs);
+    ntk_kernel_options kopt = {threads, {NULL, NULL}};
+    st = ntk_kernel_eval(a, kind, Xs, R, r->centers, M, d, Ks, &kopt, err);
+    if (st == NTK_OK)
+        st = nystrom_diag(a, kind, Xs, R, d, threads, dg, err);
+    if (st != NTK_OK)
+        goto done;
+    /* Row-major R×M is column-major M×R: one triangular solve for all rows. */
+    cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)M, (int)R,
+                1.0, L, (int)M, Ks, (int)M);
+    double sum = 0.0;
+    for (size_t j = 0; j < R; j++) {
+        double q = 0.0;
+        for (size_t i = 0; i < M; i++)
+            q += Ks[j * M + i] * Ks[j * M + i];
+        sum += dg[j] - q;
+    }
+    r->residual_rows = R;
+    r->residual_mean = sum / (double)R;
+    r->residual_rel = r->mean_diag > 0 ? r->residual_mean / r->mean_diag : NAN;
+done:
+    free(Xs);
+    free(Ks);
+    free(dg);
+    return st;
+}
+
+static ntk_nystrom_fit_result *result_new(size_t n, size_t d, size_t M, size_t k,
+                                          const ntk_solve_params *sp, ntk_error *err)
+{
+    ntk_nystrom_fit_result *r = calloc(1, sizeof *r);
+    if (!r) {
+        ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        return NULL;
+    }
+    r->n = n;
+    r->d = d;
+    r->M = M;
+    r->k = k;
+    r->n_times = sp->n_times;
+    r->eig_min = r->eig_max = r->residual_mean = r->residual_rel = NAN;
+    r->center_rows = malloc(M * sizeof *r->center_rows);
+    r->times = malloc(sp->n_times * sizeof *r->times);
+    if (!r->center_rows || !r->times) {
+        ntk_nystrom_fit_result_free(r);
+        ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        return NULL;
+    }
+    memcpy(r->times, sp->times, sp->n_times * sizeof *r->times);
+    return r;
+}
+
+/* Everything after the centers are chosen. */
+static ntk_status fit_on_centers(const ntk_arch *a, ntk_kernel_kind kind, const double *X,
+                                 const double *Y, const ntk_solve_params *sp,
+                                 const ntk_nystrom_params *np, int threads,
+                                 ntk_nystrom_fit_result *r, ntk_error *err)
+{
+    size_t n = r->n, d = r->d, M = r->M, k = r->k;
+    ntk_status st = NTK_OK;
+    cross_store cs = {NULL, NULL, np->block_rows ? np->block_rows : BLOCK_BYTES / (8 * M)};
+    if (cs.block < 1)
+        cs.block = 1;
+    if (cs.block > n)
+        cs.block = n;
+    r->block_rows = cs.block;
+    size_t avail = ntk_memory_available();
+    size_t budget = np->cross_budget ? np->cross_budget
+                                     : (avail && avail / 4 < KEEP_BUDGET_MAX ? avail / 4
+                                                                             : KEEP_BUDGET_MAX);
+    int keep = np->keep_cross == 1 || (np->keep_cross == -1 && M <= budget / 8 / n);
+    char what[96];
+    snprintf(what, sizeof what, "Nystrom center kernel %zux%zu", M, M);
+    double *L = ntk_alloc_checked(M * M * sizeof *L, what, err);
+    double *KtK = L ? ntk_alloc_checked(M * M * sizeof *KtK, "Nystrom Gram matrix", err) : NULL;
+    double *KtY = calloc(M * k, sizeof *KtY);
+    double *Z = malloc(M * k * sizeof *Z);
+    if (keep) {
+        snprintf(what, sizeof what, "Nystrom cross kernel %zux%zu", n, M);
+        cs.keep = KtK ? ntk_alloc_checked(n * M * sizeof(double), what, err) : NULL;
+    } else {
+        cs.Kb = KtK ? ntk_alloc_checked(cs.block * M * sizeof(double), "cross-kernel block", err)
+                    : NULL;
+    }
+    r->streamed = !keep;
+    if (!L || !KtK || !KtY || !Z || (!cs.keep && !cs.Kb)) {
+        st = err && err->status ? err->status : ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        goto done;
+    }
+    double t0 = omp_get_wtime();
+    ntk_kernel_options kopt = {threads, {NULL, NULL}};
+    st = ntk_kernel_eval(a, kind, r->centers, M, NULL, 0, d, L, &kopt, err);
+    if (st == NTK_OK)
+        st = factor_centers(L, M, np->jitter, &r->jitter_centers, err);
+    memset(KtK, 0, M * M * sizeof *KtK);
+    double diag_sum = 0.0;
+    if (st == NTK_OK)
+        st = accumulate(a, kind, X, d, Y, k, r, &cs, threads, &sp->progress, KtK, KtY, &diag_sum,
+                        err);
+    r->seconds_kernel = omp_get_wtime() - t0;
+    if (st != NTK_OK)
+        goto done;
+    t0 = omp_get_wtime();
+    r->mean_diag = diag_sum / (double)n;
+    r->reg_abs = sp->reg_scale == NTK_REG_RELATIVE ? sp->reg * r->mean_diag : sp->reg;
+    /* KtK's upper row-major triangle is its lower column-major one: mirror it. */
+    for (size_t j = 0; j < M; j++)
+        for (size_t i = j + 1; i < M; i++)
+            KtK[j + i * M] = KtK[i + j * M];
+    cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)M, (int)M,
+                1.0, L, (int)M, KtK, (int)M);
+    cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)M, (int)M,
+                1.0, L, (int)M, KtK, (int)M);
+    for (size_t j = 0; j < M; j++)
+        for (size_t i = j + 1; i < M; i++)
+            KtK[i + j * M] = KtK[j + i * M] = 0.5 * (KtK[i + j * M] + KtK[j + i * M]);
+    solver_to_col_major(KtY, M, k, Z);
+    cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)M, (int)k,
+                1.0, L, (int)M, Z, (int)M);
+    r->coef = ntk_alloc_checked(r->n_times * M * k * sizeof(double), "coefficients", err);
+    if (!r->coef) {
+        st = err && err->status ? err->status : NTK_ENOMEM;
+        goto done;
+    }
+    st = flow(KtK, L, Z, sp, r, err);
+    r->seconds_solve = omp_get_wtime() - t0;
+    if (st != NTK_OK)
+        goto done;
+    if (sp->want_train_predictions) {
+        t0 = omp_get_wtime();
+        r->train_pred = ntk_alloc_checked(r->n_times * n * k * sizeof(double),
+                                          "training predictions", err);
+        st = r->train_pred ? train_predictions(a, kind, X, d, r, &cs, threads, &sp->progress, err)
+                           : (err && err->status ? err->status : NTK_ENOMEM);
+        r->seconds_kernel += omp_get_wtime() - t0;
+        if (st != NTK_OK)
+            goto done;
+    }
+    /* The whole cross kernel is no longer needed: free it before the sample. */
+    free(cs.keep);
+    cs.keep = NULL;
+    st = residual_estimate(a, kind, X, d, L, np->residual_rows, r, threads, err);
+done:
+    free(L);
+    free(KtK);
+    free(KtY);
+    free(Z);
+    free(cs.keep);
+    free(cs.Kb);
+    return st;
+}
+
+ntk_status ntk_nystrom_fit(const ntk_arch *a, ntk_kernel_kind kind, const double *X, size_t n,
+                           size_t d, const double *Y, size_t k, const ntk_solve_params *sp,
+                           const ntk_nystrom_params *np, int threads,
+                           ntk_nystrom_fit_result **out, ntk_error *err)
+{
+    *out = NULL;
+    ntk_status st = solver_check_problem(n, Y, k, sp, err);
+    if (st != NTK_OK)
+        return st;
+    const char *msg = ntk_nystrom_params_check(np);
+    if (!msg)
+        msg = ntk_arch_check(a);
+    if (msg)
+        return ntk_error_set(err, NTK_EINPUT, "%s", msg);
+    size_t M = np->centers ? np->centers : ntk_nystrom_default_centers(n, k);
+    if (M > n)
+        M = n;
+    ntk_nystrom_fit_result *r = result_new(n, d, M, k, sp, err);
+    if (!r)
+        return err ? err->status : NTK_ENOMEM;
+    r->selection = np->selection;
+    double t0 = omp_get_wtime();
+    size_t chosen = 0;
+    st = ntk_nystrom_select(a, kind, X, n, d, M, np->selection, np->seed, threads,
+                            r->center_rows, &chosen, err);
+    if (st == NTK_OK && chosen == 0)
+        st = ntk_error_set(err, NTK_ENUMERIC, "no Nystrom center could be chosen");
+    if (st == NTK_OK) {
+        r->M = M = chosen;
+        r->centers = malloc(M * d * sizeof *r->centers + 1);
+        if (!r->centers)
+            st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    }
+    if (st == NTK_OK) {
+        for (size_t j = 0; j < M; j++)
+            memcpy(r->centers + j * d, X + r->center_rows[j] * d, d * sizeof *X);
+        r->seconds_centers = omp_get_wtime() - t0;
+        st = fit_on_centers(a, kind, X, Y, sp, np, threads, r, err);
+    }
+    if (st != NTK_OK) {
+        ntk_nystrom_fit_result_free(r);
+        return st;
+    }
+    *out = r;
+    return NTK_OK;
+}
