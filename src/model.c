@@ -170,7 +170,7 @@ static ntk_status train_nystrom(ntk_model *m, const double *Y, const ntk_solve_p
     m->jitter = r->jitter;
     m->most_negative = r->most_negative;
     m->n_clamped = r->n_clamped;
-    m->used_eigen = 1;
+    m->used_eigen = r->used_eigen;
     m->precision = NTK_PRECISION_DOUBLE;
     m->center_selection = r->selection;
     m->jitter_centers = r->jitter_centers;

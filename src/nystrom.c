@@ -186,6 +186,56 @@ static ntk_status accumulate(const ntk_arch *a, ntk_kernel_kind kind, const doub
     return st;
 }
 
+/* Every time is ∞: β = L⁻ᵀ (G + λI)⁻¹ Z by Cholesky (M³/3 flops against the
+ * eigendecomposition's ~9M³), with the dense path's jitter ladder. */
+static ntk_status flow_cholesky(double *G, const double *L, const double *Z,
+                                ntk_nystrom_fit_result *r, ntk_error *err)
+{
+    size_t M = r->M, k = r->k;
+    double *diag = malloc(M * sizeof *diag);
+    double *W = malloc(M * k * sizeof *W);
+    ntk_status st = NTK_OK;
+    if (!diag || !W) {
+        st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < M; i++)
+        diag[i] = G[i + i * M] + r->reg_abs;
+    int exp10 = JITTER_FIRST_EXP;
+    r->jitter = 0.0;
+    for (;;) {
+        for (size_t i = 0; i < M; i++)
+            G[i + i * M] = diag[i] + r->jitter;
+        lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)M, G, (lapack_int)M);
+        if (info == 0)
+            break;
+        if (info < 0) {
+            st = ntk_error_set(err, NTK_EFAILED, "dpotrf: illegal argument %d", (int)-info);
+            goto done;
+        }
+        if ((st = solver_jitter_next(r->mean_diag, &exp10, &r->jitter, err)) != NTK_OK)
+            goto done;
+        for (size_t j = 0; j < M; j++)
+            for (size_t i = j + 1; i < M; i++)
+                G[i + j * M] = G[j + i * M];
+    }
+    memcpy(W, Z, M * k * sizeof *W);
+    lapack_int info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)M, (lapack_int)k, G,
+                                     (lapack_int)M, W, (lapack_int)M);
+    if (info != 0) {
+        st = ntk_error_set(err, NTK_EFAILED, "dpotrs failed (info %d)", (int)info);
+        goto done;
+    }
+    cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)M, (int)k,
+                1.0, L, (int)M, W, (int)M);
+    for (size_t t = 0; t < r->n_times; t++)
+        solver_to_row_major(W, M, k, r->coef + t * M * k);
+done:
+    free(diag);
+    free(W);
+    return st;
+}
+
 /* The flow in feature space: from G = L⁻¹KtK L⁻ᵀ (M×M, destroyed: becomes V)
  * and Z = L⁻¹KtY (M×k column-major), β_t = L⁻ᵀ V g_t(μ+λ) Vᵀ Z per time. */
 static ntk_status flow(double *G, const double *L, const double *Z, const ntk_solve_params *sp,
@@ -434,7 +484,11 @@ static ntk_status fit_on_centers(const ntk_arch *a, ntk_kernel_kind kind, const 
         st = err && err->status ? err->status : NTK_ENOMEM;
         goto done;
     }
-    st = flow(KtK, L, Z, sp, r, err);
+    int all_inf = 1;
+    for (size_t t = 0; t < r->n_times; t++)
+        all_inf &= isinf(r->times[t]) != 0;
+    r->used_eigen = !all_inf;
+    st = all_inf ? flow_cholesky(KtK, L, Z, r, err) : flow(KtK, L, Z, sp, r, err);
     r->seconds_solve = omp_get_wtime() - t0;
     if (st != NTK_OK)
         goto done;

@@ -52,14 +52,19 @@ static double max_abs(const double *v, size_t n)
 
 /* Nyström with M = n against the dense eigen/Cholesky solve: test and
  * training predictions at every time, relative to the largest prediction. */
-static void check_equals_dense(const ntk_arch *a, ntk_kernel_kind kind, double reg,
-                               ntk_reg_scale rs, ntk_time_scale ts, ntk_center_method sel)
+static void check_equals_dense_times(const ntk_arch *a, ntk_kernel_kind kind, double reg,
+                                     ntk_reg_scale rs, ntk_time_scale ts, ntk_center_method sel,
+                                     int inf_only)
 {
     double X[N * D], Y[N * K], Xt[MT * D], Yt[MT * K];
     random_data(3, X, N, Y, K);
     random_data(4, Xt, MT, Yt, K);
     double times[] = {0.0, 0.3, 2.0, 40.0, 1e4, INFINITY};
     size_t nt = sizeof times / sizeof *times;
+    if (inf_only) {
+        times[0] = INFINITY;
+        nt = 1;
+    }
     ntk_solve_params sp;
     ntk_solve_params_init(&sp);
     sp.times = times;
@@ -85,6 +90,7 @@ static void check_equals_dense(const ntk_arch *a, ntk_kernel_kind kind, double r
     ck_assert_msg(ntk_nystrom_fit(a, kind, X, N, D, Y, K, &sp, &np, 0, &r, &err) == NTK_OK, "%s",
                   err.msg);
     ck_assert_uint_eq(r->M, N);
+    ck_assert_int_eq(r->used_eigen, !inf_only);
     ck_assert_double_eq(r->jitter_centers, 0.0);
     ck_assert_close(r->mean_diag, sol->mean_diag, 1e-13, 0.0);
     ck_assert_close(r->reg_abs, sol->reg_abs, 1e-13, 1e-300);
@@ -119,6 +125,14 @@ static void check_equals_dense(const ntk_arch *a, ntk_kernel_kind kind, double r
     free(ksc);
     ntk_solution_free(sol);
     ntk_nystrom_fit_result_free(r);
+}
+
+/* Every time of the list (eigen path), then t = ∞ alone (Cholesky path). */
+static void check_equals_dense(const ntk_arch *a, ntk_kernel_kind kind, double reg,
+                               ntk_reg_scale rs, ntk_time_scale ts, ntk_center_method sel)
+{
+    check_equals_dense_times(a, kind, reg, rs, ts, sel, 0);
+    check_equals_dense_times(a, kind, reg, rs, ts, sel, 1);
 }
 
 START_TEST(test_equals_dense_relu)

@@ -10,7 +10,7 @@
  *     w_t = V diag((1 − e^{−s(μ+λ)})/(μ+λ)) Vᵀ Φᵀ Y,   s = η·c·t,
  * and f_t(x) = Θ(x,C)·β_t with β_t = L⁻ᵀ w_t (M×k). One M×M
  * eigendecomposition serves every time and t = ∞ (the Nyström kernel ridge
- * regression solution). With every training row a center (M = n) this is
+ * regression solution); when every time is ∞, one Cholesky of ΦᵀΦ + λI. With every training row a center (M = n) this is
  * the dense predictor exactly (see docs/nystrom.md).
  *
  * Memory: O(n·d + M² + block·M); the n×M cross kernel Θ(X,C) is streamed in
@@ -114,7 +114,10 @@ typedef struct {
     double jitter;           /* extra added to μ + λ for t = ∞ (solver_eigen_jitter rule) */
     double most_negative;    /* most negative eigenvalue of ΦᵀΦ clamped to 0 */
     size_t n_clamped;
-    double eig_min, eig_max; /* of ΦᵀΦ + λI */
+    double eig_min, eig_max; /* of ΦᵀΦ + λI (eigen path; NAN otherwise) */
+    int used_eigen;          /* 1: eigendecomposition (some finite time); 0: every
+                              * time is ∞, one Cholesky of ΦᵀΦ + λI (jitter ladder
+                              * of the dense path, reported in `jitter`) */
     /* Approximation estimate on residual_rows evenly spaced training rows:
      * mean of Θ(x,x) − Θ(x,C)(Θ(C,C)+εI)⁻¹Θ(C,x), absolute and ÷ mean diag. */
     size_t residual_rows;

@@ -352,7 +352,8 @@ static void write_table(FILE *f, const cli_report *r, const cli_uncertainty *u)
                    "central 50/90/95%% intervals;%s\n",
                 u->var_floor,
                 u->noise_var > 0 ? " observation noise included" : " no observation noise");
-    const char *path = m->nystrom          ? "Nystrom, MxM eigendecomposition"
+    const char *path = m->nystrom          ? (m->used_eigen ? "Nystrom, MxM eigendecomposition"
+                                                            : "Nystrom, MxM Cholesky")
                        : m->used_eigen     ? "eigendecomposition"
                        : m->used_chebyshev ? "Chebyshev expansion"
                                            : "Cholesky";
