@@ -149,6 +149,21 @@ static const double *cross_get(const ntk_arch *a, ntk_kernel_kind kind, const do
     return dst;
 }
 
+/* The row-block loops: 1 while rows r0.. remain (*b of them in this block),
+ * nothing failed and the progress callback does not ask to stop. */
+static int block_next(const ntk_progress *prog, const char *stage, size_t r0, size_t n, size_t B,
+                      size_t *b, ntk_status *st, ntk_error *err)
+{
+    if (*st != NTK_OK || r0 >= n)
+        return 0;
+    *b = n - r0 < B ? n - r0 : B;
+    if (ntk_progress_report(prog, stage, r0, n)) {
+        *st = ntk_error_set(err, NTK_EFAILED, "interrupted");
+        return 0;
+    }
+    return 1;
+}
+
 /* Pass 1: KtK = Θ(X,C)ᵀΘ(X,C) (upper triangle, row-major = lower
  * column-major), KtY = Θ(X,C)ᵀY (row-major M×k) and the sum of Θ(x,x). */
 static ntk_status accumulate(const ntk_arch *a, ntk_kernel_kind kind, const double *X, size_t d,
@@ -162,12 +177,8 @@ static ntk_status accumulate(const ntk_arch *a, ntk_kernel_kind kind, const doub
         return ntk_error_set(err, NTK_ENOMEM, "out of memory");
     ntk_status st = NTK_OK;
     double sum = 0.0;
-    for (size_t r0 = 0; r0 < n && st == NTK_OK; r0 += B) {
-        size_t b = n - r0 < B ? n - r0 : B;
-        if (ntk_progress_report(prog, "nystrom kernel", r0, n)) {
-            st = ntk_error_set(err, NTK_EFAILED, "interrupted");
-            break;
-        }
+    size_t b;
+    for (size_t r0 = 0; block_next(prog, "nystrom kernel", r0, n, B, &b, &st, err); r0 += B) {
         const double *Kb = cross_get(a, kind, X, d, r0, b, r, cs, threads, 1, &st, err);
         if (st == NTK_OK)
             st = nystrom_diag(a, kind, X + r0 * d, b, d, threads, dg, err);
@@ -319,12 +330,9 @@ static ntk_status train_predictions(const ntk_arch *a, ntk_kernel_kind kind, con
     for (size_t j = 0; j < M; j++)
         for (size_t t = 0; t < T; t++)
             memcpy(Bc + j * kt + t * k, r->coef + t * M * k + j * k, k * sizeof *Bc);
-    for (size_t r0 = 0; r0 < n && st == NTK_OK; r0 += B) {
-        size_t b = n - r0 < B ? n - r0 : B;
-        if (ntk_progress_report(prog, "nystrom predictions", r0, n)) {
-            st = ntk_error_set(err, NTK_EFAILED, "interrupted");
-            break;
-        }
+    size_t b;
+    for (size_t r0 = 0; block_next(prog, "nystrom predictions", r0, n, B, &b, &st, err);
+         r0 += B) {
         const double *Kb = cross_get(a, kind, X, d, r0, b, r, cs, threads, 0, &st, err);
         if (st != NTK_OK)
             break;
