@@ -47,6 +47,11 @@ grep -q '"solver": "nystrom"' "$OUT" || fail "iris nystrom"
 expect_exit 0 $NTK eval --train data/iris.csv --test-frac 0.3 --seed 1 --format json &&
 grep -q '"solver": "dense"' "$OUT" || fail "small data should use the dense solver by default"
 
+# --select chooses the hyperparameters, the winner is a Nystrom fit
+expect_exit 0 $NTK eval --train data/iris.csv --test-frac 0.3 --seed 1 --select --max-depth 2 \
+    --reg-grid 0,1e-3 --time-grid 10,inf --folds 3 --centers 40 --format json &&
+grep -q '"selection": {' "$OUT" && grep -q '"solver": "nystrom"' "$OUT" || fail "select + nystrom"
+
 # bad input: exit 2, one message, nothing on stdout
 for bad in "--centers 0" "--centers -3" "--centers abc" "--solver foo" "--centers 10 --solver dense" \
            "--center-selection kmeans" "--nystrom-block 0"; do
