@@ -255,10 +255,11 @@ static ntk_status flow(double *G, const double *L, const double *Z, const ntk_so
     size_t M = r->M, k = r->k;
     double *w = malloc(M * sizeof *w);
     double *a = malloc(M * sizeof *a);
-    double *P = malloc(M * k * sizeof *P);
-    double *W = malloc(M * k * sizeof *W);
+    double *P = malloc(M * k * sizeof *P);  /* VᵀZ */
+    double *Pg = malloc(M * k * sizeof *Pg); /* g_s(a) ∘ VᵀZ */
+    double *W = malloc(M * k * sizeof *W);  /* L⁻ᵀ V (g ∘ VᵀZ), column-major */
     ntk_status st = NTK_OK;
-    if (!w || !a || !P || !W) {
+    if (!w || !a || !P || !Pg || !W) {
         st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
         goto done;
     }
@@ -286,29 +287,22 @@ static ntk_status flow(double *G, const double *L, const double *Z, const ntk_so
                 Z, (int)M, 0.0, P, (int)M);
     for (size_t t = 0; t < r->n_times; t++) {
         double s = solver_time_scale(sp, r->n, k, r->times[t]);
-        double *Pg = W; /* reuse: g∘P, then V·(g∘P) into P's copy below */
         for (size_t i = 0; i < M; i++) {
             double g = ntk_flow_coefficient(isinf(s) ? a[i] + r->jitter : a[i], s);
             for (size_t c = 0; c < k; c++)
                 Pg[i + c * M] = g * P[i + c * M];
         }
-        double *Wt = r->coef + t * M * k; /* scratch, then the row-major β_t */
-        double *tmp = malloc(M * k * sizeof *tmp);
-        if (!tmp) {
-            st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
-            goto done;
-        }
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)M, (int)k, (int)M, 1.0, G,
-                    (int)M, Pg, (int)M, 0.0, tmp, (int)M);
+                    (int)M, Pg, (int)M, 0.0, W, (int)M);
         cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)M,
-                    (int)k, 1.0, L, (int)M, tmp, (int)M);
-        solver_to_row_major(tmp, M, k, Wt);
-        free(tmp);
+                    (int)k, 1.0, L, (int)M, W, (int)M);
+        solver_to_row_major(W, M, k, r->coef + t * M * k);
     }
 done:
     free(w);
     free(a);
     free(P);
+    free(Pg);
     free(W);
     return st;
 }
