@@ -443,6 +443,19 @@ START_TEST(test_model_path)
     ck_assert(ntk_model_deserialize(buf, size, "mem", &m2, &err) == NTK_OK);
     ck_assert(ntk_model_predict(m2, ds->X, ds->n, s2, 0, NULL, &err) == NTK_OK);
     ck_assert_mem_eq(s1, s2, cnt * sizeof *s1);
+    /* The Nystrom section comes back; a dense file has none. */
+    ck_assert_int_eq(m2->nystrom, 1);
+    ck_assert_uint_eq(m2->n_train, 50);
+    ck_assert_int_eq(m2->center_selection, m[1]->center_selection);
+    ck_assert_uint_eq(m2->residual_rows, m[1]->residual_rows);
+    ck_assert_double_eq(m2->residual_rel, m[1]->residual_rel);
+    ck_assert_double_eq(m2->jitter_centers, m[1]->jitter_centers);
+    ntk_model_free(m2);
+    free(buf);
+    ck_assert(ntk_model_serialize(m[0], &buf, &size, &err) == NTK_OK);
+    ck_assert(ntk_model_deserialize(buf, size, "mem", &m2, &err) == NTK_OK);
+    ck_assert_int_eq(m2->nystrom, 0);
+    ck_assert_uint_eq(m2->n_train, 50);
     free(buf);
     free(s0);
     free(s1);

@@ -121,8 +121,10 @@ typedef struct {
     int refine_converged;
     double seconds_refine;    /* part of seconds_solve */
     /* Nyström fit (nystrom = 1): then n = M and X holds the centers, so the
-     * model predicts (and is saved) exactly like a dense one; the fields
-     * below describe the fit and are not saved. */
+     * model predicts exactly like a dense one. Files: the centers and β_t are
+     * the ordinary inputs and coefficients, followed by an optional "NYS1"
+     * section (n_train, center_selection, jitter_centers, residual_*; not
+     * streamed/seconds_centers) written only for Nyström fits. */
     int nystrom;
     size_t n_train;           /* training rows (= n for a dense fit) */
     ntk_center_method center_selection;
