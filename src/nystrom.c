@@ -133,9 +133,10 @@ static ntk_status cross_block(const ntk_arch *a, ntk_kernel_kind kind, const dou
 }
 
 typedef struct {
-    double *keep;       /* n×M whole cross kernel, or NULL (streamed) */
+    double *keep;       /* (hi−lo)×M cross kernel of this process's rows, or NULL */
     double *Kb;         /* one block when streamed */
     size_t block;
+    size_t lo, hi;      /* this process's rows (all of them without a split) */
 } cross_store;
 
 static const double *cross_get(const ntk_arch *a, ntk_kernel_kind kind, const double *X,
@@ -143,7 +144,7 @@ static const double *cross_get(const ntk_arch *a, ntk_kernel_kind kind, const do
                                const cross_store *cs, int threads, int fresh, ntk_status *st,
                                ntk_error *err)
 {
-    double *dst = cs->keep ? cs->keep + r0 * r->M : cs->Kb;
+    double *dst = cs->keep ? cs->keep + (r0 - cs->lo) * r->M : cs->Kb;
     if (fresh || !cs->keep)
         *st = cross_block(a, kind, X, d, r0, b, r, threads, dst, err);
     return dst;
@@ -171,14 +172,15 @@ static ntk_status accumulate(const ntk_arch *a, ntk_kernel_kind kind, const doub
                              const cross_store *cs, int threads, const ntk_progress *prog,
                              double *KtK, double *KtY, double *diag_sum, ntk_error *err)
 {
-    size_t n = r->n, M = r->M, B = cs->block;
+    size_t n = cs->hi, M = r->M, B = cs->block;
     double *dg = malloc(B * sizeof *dg);
     if (!dg)
         return ntk_error_set(err, NTK_ENOMEM, "out of memory");
     ntk_status st = NTK_OK;
     double sum = 0.0;
     size_t b;
-    for (size_t r0 = 0; block_next(prog, "nystrom kernel", r0, n, B, &b, &st, err); r0 += B) {
+    for (size_t r0 = cs->lo; block_next(prog, "nystrom kernel", r0, n, B, &b, &st, err);
+         r0 += B) {
         const double *Kb = cross_get(a, kind, X, d, r0, b, r, cs, threads, 1, &st, err);
         if (st == NTK_OK)
             st = nystrom_diag(a, kind, X + r0 * d, b, d, threads, dg, err);
@@ -313,6 +315,8 @@ static ntk_status train_predictions(const ntk_arch *a, ntk_kernel_kind kind, con
                                     int threads, const ntk_progress *prog, ntk_error *err)
 {
     size_t n = r->n, M = r->M, k = r->k, T = r->n_times, B = cs->block, kt = k * T;
+    if (cs->lo > 0 || cs->hi < n) /* rows of the other processes: 0 until the sum */
+        memset(r->train_pred, 0, T * n * k * sizeof *r->train_pred);
     double *Bc = malloc(M * kt * sizeof *Bc);
     double *F = malloc(B * kt * sizeof *F);
     ntk_status st = NTK_OK;
@@ -325,7 +329,7 @@ static ntk_status train_predictions(const ntk_arch *a, ntk_kernel_kind kind, con
         for (size_t t = 0; t < T; t++)
             memcpy(Bc + j * kt + t * k, r->coef + t * M * k + j * k, k * sizeof *Bc);
     size_t b;
-    for (size_t r0 = 0; block_next(prog, "nystrom predictions", r0, n, B, &b, &st, err);
+    for (size_t r0 = cs->lo; block_next(prog, "nystrom predictions", r0, cs->hi, B, &b, &st, err);
          r0 += B) {
         const double *Kb = cross_get(a, kind, X, d, r0, b, r, cs, threads, 0, &st, err);
         if (st != NTK_OK)
@@ -414,6 +418,16 @@ static ntk_nystrom_fit_result *result_new(size_t n, size_t d, size_t M, size_t k
     return r;
 }
 
+/* A meeting point of a split fit (see ntk_nystrom_split); alone: st. */
+static ntk_status split_sync(const ntk_nystrom_params *np, ntk_status st, double *buf,
+                             size_t count, int *synced, ntk_error *err)
+{
+    if (!np->split)
+        return st;
+    (*synced)++;
+    return np->split->sync(np->split->ctx, st, st == NTK_OK ? buf : NULL, count, err);
+}
+
 /* Everything after the centers are chosen. */
 static ntk_status fit_on_centers(const ntk_arch *a, ntk_kernel_kind kind, const double *X,
                                  const double *Y, const ntk_solve_params *sp,
@@ -422,17 +436,27 @@ static ntk_status fit_on_centers(const ntk_arch *a, ntk_kernel_kind kind, const 
 {
     size_t n = r->n, d = r->d, M = r->M, k = r->k;
     ntk_status st = NTK_OK;
-    cross_store cs = {NULL, NULL, np->block_rows ? np->block_rows : BLOCK_BYTES / (8 * M)};
+    int synced = 0, syncs = sp->want_train_predictions ? 2 : 1;
+    double *buf = NULL;
+    cross_store cs = {NULL, NULL, np->block_rows ? np->block_rows : BLOCK_BYTES / (8 * M), 0, n};
+    if (np->split) {
+        cs.lo = np->split->row_begin < n ? np->split->row_begin : n;
+        cs.hi = np->split->row_end < n ? np->split->row_end : n;
+        if (cs.hi < cs.lo)
+            cs.hi = cs.lo;
+    }
+    size_t mine = cs.hi - cs.lo;
     if (cs.block < 1)
         cs.block = 1;
-    if (cs.block > n)
-        cs.block = n;
+    if (cs.block > (mine ? mine : 1))
+        cs.block = mine ? mine : 1;
     r->block_rows = cs.block;
     size_t avail = ntk_memory_available();
     size_t budget = np->cross_budget ? np->cross_budget
                                      : (avail && avail / 4 < KEEP_BUDGET_MAX ? avail / 4
                                                                              : KEEP_BUDGET_MAX);
-    int keep = np->keep_cross == 1 || (np->keep_cross == -1 && M <= budget / 8 / n);
+    int keep = mine && (np->keep_cross == 1 ||
+                        (np->keep_cross == -1 && M <= budget / 8 / mine));
     char what[96];
     snprintf(what, sizeof what, "Nystrom center kernel %zux%zu", M, M);
     double *L = ntk_alloc_checked(M * M * sizeof *L, what, err);
@@ -441,7 +465,7 @@ static ntk_status fit_on_centers(const ntk_arch *a, ntk_kernel_kind kind, const 
     double *Z = malloc(M * k * sizeof *Z);
     if (keep) {
         snprintf(what, sizeof what, "Nystrom cross kernel %zux%zu", n, M);
-        cs.keep = KtK ? ntk_alloc_checked(n * M * sizeof(double), what, err) : NULL;
+        cs.keep = KtK ? ntk_alloc_checked(mine * M * sizeof(double), what, err) : NULL;
     } else {
         cs.Kb = KtK ? ntk_alloc_checked(cs.block * M * sizeof(double), "cross-kernel block", err)
                     : NULL;
@@ -461,6 +485,26 @@ static ntk_status fit_on_centers(const ntk_arch *a, ntk_kernel_kind kind, const 
     if (st == NTK_OK)
         st = accumulate(a, kind, X, d, Y, k, r, &cs, threads, &sp->progress, KtK, KtY, &diag_sum,
                         err);
+    if (np->split) {
+        /* One reduction for the Gram, ΘᵀY and the diagonal sum. */
+        size_t cnt = M * M + M * k + 1;
+        buf = st == NTK_OK ? ntk_alloc_checked(cnt * sizeof *buf, "Nystrom reduction", err) : NULL;
+        if (st == NTK_OK && !buf)
+            st = err && err->status ? err->status : NTK_ENOMEM;
+        if (buf) {
+            memcpy(buf, KtK, M * M * sizeof *buf);
+            memcpy(buf + M * M, KtY, M * k * sizeof *buf);
+            buf[cnt - 1] = diag_sum;
+        }
+        st = split_sync(np, st, buf, cnt, &synced, err);
+        if (st == NTK_OK) {
+            memcpy(KtK, buf, M * M * sizeof *buf);
+            memcpy(KtY, buf + M * M, M * k * sizeof *buf);
+            diag_sum = buf[cnt - 1];
+        }
+        free(buf);
+        buf = NULL;
+    }
     r->seconds_kernel = omp_get_wtime() - t0;
     if (st != NTK_OK)
         goto done;
@@ -500,6 +544,8 @@ static ntk_status fit_on_centers(const ntk_arch *a, ntk_kernel_kind kind, const 
                                           "training predictions", err);
         st = r->train_pred ? train_predictions(a, kind, X, d, r, &cs, threads, &sp->progress, err)
                            : (err && err->status ? err->status : NTK_ENOMEM);
+        if (np->split)
+            st = split_sync(np, st, r->train_pred, r->n_times * n * k, &synced, err);
         r->seconds_kernel += omp_get_wtime() - t0;
         if (st != NTK_OK)
             goto done;
@@ -509,6 +555,9 @@ static ntk_status fit_on_centers(const ntk_arch *a, ntk_kernel_kind kind, const 
     cs.keep = NULL;
     st = residual_estimate(a, kind, X, d, L, np->residual_rows, r, threads, err);
 done:
+    /* A process that failed still meets the others at every remaining point. */
+    while (np->split && synced < syncs)
+        split_sync(np, st != NTK_OK ? st : NTK_EFAILED, NULL, 0, &synced, err);
     free(L);
     free(KtK);
     free(KtY);
@@ -541,8 +590,33 @@ ntk_status ntk_nystrom_fit(const ntk_arch *a, ntk_kernel_kind kind, const double
     r->selection = np->selection;
     double t0 = omp_get_wtime();
     size_t chosen = 0;
-    st = ntk_nystrom_select(a, kind, X, n, d, M, np->selection, np->seed, threads,
-                            r->center_rows, &chosen, err);
+    int centers_agreed = 0;
+    if (!np->split || np->split->root)
+        st = ntk_nystrom_select(a, kind, X, n, d, M, np->selection, np->seed, threads,
+                                r->center_rows, &chosen, err);
+    if (np->split) {
+        /* The root's centers for everyone (indices are exact in doubles). */
+        double *idx = malloc((M + 1) * sizeof *idx);
+        if (!idx && st == NTK_OK)
+            st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        if (idx) {
+            memset(idx, 0, (M + 1) * sizeof *idx);
+            if (np->split->root && st == NTK_OK) {
+                idx[0] = (double)chosen;
+                for (size_t j = 0; j < chosen; j++)
+                    idx[1 + j] = (double)r->center_rows[j];
+            }
+        }
+        int synced = 0;
+        st = split_sync(np, st, idx, M + 1, &synced, err);
+        centers_agreed = st == NTK_OK;
+        if (st == NTK_OK) {
+            chosen = (size_t)idx[0];
+            for (size_t j = 0; j < chosen; j++)
+                r->center_rows[j] = (size_t)idx[1 + j];
+        }
+        free(idx);
+    }
     if (st == NTK_OK && chosen == 0)
         st = ntk_error_set(err, NTK_ENUMERIC, "no Nystrom center could be chosen");
     if (st == NTK_OK) {
@@ -556,6 +630,11 @@ ntk_status ntk_nystrom_fit(const ntk_arch *a, ntk_kernel_kind kind, const double
             memcpy(r->centers + j * d, X + r->center_rows[j] * d, d * sizeof *X);
         r->seconds_centers = omp_get_wtime() - t0;
         st = fit_on_centers(a, kind, X, Y, sp, np, threads, r, err);
+    } else if (centers_agreed) {
+        /* Failed here alone: still meet the others at the fit's points. */
+        int synced = 0, syncs = sp->want_train_predictions ? 2 : 1;
+        while (synced < syncs)
+            split_sync(np, st, NULL, 0, &synced, err);
     }
     if (st != NTK_OK) {
         ntk_nystrom_fit_result_free(r);

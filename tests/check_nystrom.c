@@ -6,6 +6,7 @@
  * reload like dense ones. */
 #include <lapacke.h>
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "ntk/kernel.h"
@@ -470,6 +471,129 @@ START_TEST(test_model_path)
 }
 END_TEST
 
+/* ---- A split fit (ntk_nystrom_split) by three threads standing in for MPI
+ * ranks: the sync hook agrees on the status and sums under a mutex. */
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_barrier_t bar;
+    int worst;
+    double *acc;
+} split_shared;
+
+typedef struct {
+    split_shared *sh;
+    ntk_nystrom_split split;
+    const double *X, *Y;
+    ntk_nystrom_fit_result *r;
+    ntk_status st;
+} split_proc;
+
+static ntk_status split_sum(void *ctx, ntk_status st, double *buf, size_t count, ntk_error *err)
+{
+    split_proc *p = ctx;
+    split_shared *sh = p->sh;
+    pthread_mutex_lock(&sh->mu);
+    if ((int)st > sh->worst)
+        sh->worst = (int)st;
+    pthread_mutex_unlock(&sh->mu);
+    pthread_barrier_wait(&sh->bar);
+    int worst = sh->worst;
+    pthread_barrier_wait(&sh->bar);
+    if (p->split.root) {
+        sh->worst = 0;
+        free(sh->acc);
+        sh->acc = worst ? NULL : calloc(count + 1, sizeof *sh->acc);
+    }
+    pthread_barrier_wait(&sh->bar);
+    if (worst)
+        return ntk_error_set(err, (ntk_status)worst, "another process failed");
+    pthread_mutex_lock(&sh->mu);
+    for (size_t i = 0; i < count; i++)
+        sh->acc[i] += buf[i];
+    pthread_mutex_unlock(&sh->mu);
+    pthread_barrier_wait(&sh->bar);
+    memcpy(buf, sh->acc, count * sizeof *buf);
+    pthread_barrier_wait(&sh->bar);
+    return NTK_OK;
+}
+
+static ntk_nystrom_fit_result *fit_split(const double *X, const double *Y,
+                                         const ntk_nystrom_split *split, ntk_status *st)
+{
+    static double times[] = {1.0, 25.0, INFINITY};
+    ntk_arch a;
+    ntk_arch_init(&a);
+    a.depth = 2;
+    ntk_solve_params sp;
+    ntk_solve_params_init(&sp);
+    sp.times = times;
+    sp.n_times = 3;
+    sp.reg = 1e-4;
+    sp.reg_scale = NTK_REG_RELATIVE;
+    sp.time_scale = NTK_TIME_MEAN;
+    ntk_nystrom_params np;
+    ntk_nystrom_params_init(&np);
+    np.centers = 40;
+    np.block_rows = 16;
+    np.seed = 4;
+    np.selection = NTK_CENTERS_RPCHOLESKY;
+    np.split = split;
+    ntk_nystrom_fit_result *r = NULL;
+    ntk_error err = {0};
+    *st = ntk_nystrom_fit(&a, NTK_KIND_NTK, X, NB, D, Y, 1, &sp, &np, 1, &r, &err);
+    return r;
+}
+
+static void *split_thread(void *arg)
+{
+    split_proc *p = arg;
+    p->r = fit_split(p->X, p->Y, &p->split, &p->st);
+    return NULL;
+}
+
+START_TEST(test_split_equals_single)
+{
+    double *X = malloc(NB * D * sizeof *X), *Y = malloc(NB * sizeof *Y);
+    random_data(13, X, NB, Y, 1);
+    ntk_status st;
+    ntk_nystrom_fit_result *one = fit_split(X, Y, NULL, &st);
+    ck_assert_int_eq(st, NTK_OK);
+    split_shared sh = {.worst = 0, .acc = NULL};
+    pthread_mutex_init(&sh.mu, NULL);
+    pthread_barrier_init(&sh.bar, NULL, 3);
+    size_t cut[4] = {0, 100, 213, NB};
+    split_proc p[3];
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) {
+        p[i] = (split_proc){&sh, {cut[i], cut[i + 1], i == 0, split_sum, &p[i]}, X, Y, NULL,
+                            NTK_OK};
+        pthread_create(&th[i], NULL, split_thread, &p[i]);
+    }
+    for (int i = 0; i < 3; i++)
+        pthread_join(th[i], NULL);
+    double cs = max_abs(one->coef, 3 * 40), ps = max_abs(one->train_pred, 3 * NB);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(p[i].st, NTK_OK);
+        ck_assert_uint_eq(p[i].r->M, one->M);
+        ck_assert_mem_eq(p[i].r->center_rows, one->center_rows, one->M * sizeof(size_t));
+        ck_assert_close(p[i].r->mean_diag, one->mean_diag, 1e-14, 0.0);
+        for (size_t j = 0; j < 3 * one->M; j++)
+            ck_assert_msg(fabs(p[i].r->coef[j] - one->coef[j]) <= 1e-11 * cs, "coef %zu", j);
+        for (size_t j = 0; j < 3 * NB; j++)
+            ck_assert_msg(fabs(p[i].r->train_pred[j] - one->train_pred[j]) <= 1e-11 * ps,
+                          "train prediction %zu: %.17g %.17g", j, p[i].r->train_pred[j],
+                          one->train_pred[j]);
+        ntk_nystrom_fit_result_free(p[i].r);
+    }
+    free(sh.acc);
+    pthread_barrier_destroy(&sh.bar);
+    pthread_mutex_destroy(&sh.mu);
+    ntk_nystrom_fit_result_free(one);
+    free(X);
+    free(Y);
+}
+END_TEST
+
 static Suite *nystrom_suite(void)
 {
     Suite *s = suite_create("nystrom");
@@ -484,6 +608,7 @@ static Suite *nystrom_suite(void)
     tcase_add_test(tc, test_rpcholesky_residual);
     tcase_add_test(tc, test_params);
     tcase_add_test(tc, test_model_path);
+    tcase_add_test(tc, test_split_equals_single);
     suite_add_tcase(s, tc);
     return s;
 }

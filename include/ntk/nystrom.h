@@ -57,6 +57,22 @@ typedef enum {
  * n = 30000 is 7.2 GB and an hour-scale solve on 2 cores). */
 #define NTK_NYSTROM_AUTO_N 30000
 
+/* Several processes sharing one fit (ntk-mpi): each holds every row but
+ * evaluates the cross kernel only for rows row_begin..row_end−1; the
+ * library stays free of MPI by calling `sync` at its three meeting points
+ * (centers, Gram, training predictions). sync(ctx, st, buf, count, err) must
+ * first agree on the worst status over all processes (returned, with its
+ * message in err), and only if every one is NTK_OK replace buf (count
+ * doubles) by its sum over all processes. The process with `root` = 1 puts
+ * the center indices in; the others contribute zeros. Every process gets the
+ * same result; every one must call ntk_nystrom_fit with the same inputs. */
+typedef struct {
+    size_t row_begin, row_end;
+    int root;
+    ntk_status (*sync)(void *ctx, ntk_status st, double *buf, size_t count, ntk_error *err);
+    void *ctx;
+} ntk_nystrom_split;
+
 typedef struct {
     size_t centers;            /* M; 0: ntk_nystrom_default_centers */
     ntk_center_method selection;
@@ -71,6 +87,7 @@ typedef struct {
                                 * tries the bare matrix first) */
     size_t residual_rows;      /* training rows sampled for the residual estimate
                                 * (default 1000; 0: none) */
+    const ntk_nystrom_split *split; /* NULL (default): this process alone */
 } ntk_nystrom_params;
 
 /* Defaults as documented in the fields above. */
