@@ -154,8 +154,11 @@ static ntk_status train_nystrom(ntk_model *m, const double *Y, const ntk_solve_p
 {
     ntk_nystrom_fit_result *r = NULL;
     double t0 = omp_get_wtime();
-    ntk_status st = ntk_nystrom_fit(&m->arch, m->kind, m->X, m->n, m->d, Y, m->k, sp,
-                                    &p->nystrom, p->threads, &r, err);
+    ntk_status st = p->engine && p->engine->nystrom_fit
+                        ? p->engine->nystrom_fit(p->engine, &m->arch, m->kind, m->X, m->n, m->d,
+                                                 Y, m->k, sp, &p->nystrom, p->threads, &r, err)
+                        : ntk_nystrom_fit(&m->arch, m->kind, m->X, m->n, m->d, Y, m->k, sp,
+                                          &p->nystrom, p->threads, &r, err);
     if (st != NTK_OK)
         return st;
     m->nystrom = 1;
