@@ -181,6 +181,7 @@ typedef struct ntk_engine {
     ntk_status (*predict)(const struct ntk_engine *e, const ntk_model *m, const double *X,
                           size_t rows, double *scores, int threads, const ntk_progress *progress,
                           ntk_error *err);
+    void *ctx;
     /* Optional (NULL: the model code runs ntk_nystrom_fit in this process):
      * a Nyström fit shared by the engine's processes, same contract and
      * result as ntk_nystrom_fit (ntk/nystrom.h). */
@@ -188,7 +189,6 @@ typedef struct ntk_engine {
                               const double *X, size_t n, size_t d, const double *Y, size_t k,
                               const ntk_solve_params *sp, const ntk_nystrom_params *np,
                               int threads, ntk_nystrom_fit_result **out, ntk_error *err);
-    void *ctx;
 } ntk_engine;
 
 /* ntk_model_predict on an engine (NULL: this process). */
