@@ -74,7 +74,8 @@ typedef struct {
                                * 0: none, the float solve alone — for accuracy studies) */
     /* Scalable path (ntk/nystrom.h). AUTO: Nyström when ntk_nystrom_auto
      * says the dense kernel does not fit (never with an engine: it holds the
-     * dense kernel itself); NYSTROM: always, in this process. The Nyström
+     * dense kernel itself); NYSTROM: always (across the engine's processes
+     * when it has a nystrom_fit, else in this process). The Nyström
      * path computes in double whatever `precision` says (its largest object
      * is M×M) and ignores solve.method. */
     ntk_solver_choice solver;
