@@ -12,4 +12,22 @@
 ntk_status nystrom_diag(const ntk_arch *a, ntk_kernel_kind kind, const double *X, size_t n,
                         size_t d, int threads, double *diag, ntk_error *err);
 
+/* Cholesky of K + εI in place (M×M column-major lower): ε = jitter_rel ×
+ * mean diag K, escalated ×10 while dpotrf fails (up to 1e-2; 0 tries the bare
+ * matrix first); *eps_out receives the ε used. */
+ntk_status nystrom_factor_centers(double *K, size_t M, double jitter_rel, double *eps_out,
+                                  ntk_error *err);
+
+/* β_t = L⁻ᵀ V g_s(μ + λ) Vᵀ Z for every time of r (into r->coef, row-major
+ * M×k blocks) from G = ΦᵀΦ (destroyed: becomes V), L and Z = ΦᵀY (M×k
+ * column-major); r->reg_abs, mean_diag, times, n, k are read, eig_*,
+ * most_negative, n_clamped and jitter written. */
+ntk_status nystrom_flow(double *G, const double *L, const double *Z, const ntk_solve_params *sp,
+                        ntk_nystrom_fit_result *r, ntk_error *err);
+
+/* Every time is ∞: β = L⁻ᵀ (G + λI)⁻¹ Z by Cholesky, with the dense path's
+ * jitter ladder (r->jitter). */
+ntk_status nystrom_flow_cholesky(double *G, const double *L, const double *Z,
+                                 ntk_nystrom_fit_result *r, ntk_error *err);
+
 #endif
