@@ -168,8 +168,11 @@ START_TEST(test_equals_dense_other_models)
 }
 END_TEST
 
-static ntk_nystrom_fit_result *fit(size_t n, size_t M, size_t block, int keep, uint64_t seed,
-                                   ntk_center_method sel, const double *X, const double *Y)
+/* The fit most tests use: depth 2, ridge 1e-4 relative, t = 1, 25, ∞, one
+ * output; `split` as given (NULL: alone). Returns the status in *st. */
+static ntk_nystrom_fit_result *fit_with(size_t n, const ntk_nystrom_params *np,
+                                        ntk_time_scale ts, int threads, const double *X,
+                                        const double *Y, ntk_status *st)
 {
     static double times[] = {1.0, 25.0, INFINITY};
     ntk_arch a;
@@ -181,6 +184,17 @@ static ntk_nystrom_fit_result *fit(size_t n, size_t M, size_t block, int keep, u
     sp.n_times = 3;
     sp.reg = 1e-4;
     sp.reg_scale = NTK_REG_RELATIVE;
+    sp.time_scale = ts;
+    ntk_nystrom_fit_result *r = NULL;
+    ntk_error err = {0};
+    *st = ntk_nystrom_fit(&a, NTK_KIND_NTK, X, n, D, Y, 1, &sp, np, threads, &r, &err);
+    ck_assert_msg(*st == NTK_OK || np->split, "%s", err.msg);
+    return r;
+}
+
+static ntk_nystrom_fit_result *fit(size_t n, size_t M, size_t block, int keep, uint64_t seed,
+                                   ntk_center_method sel, const double *X, const double *Y)
+{
     ntk_nystrom_params np;
     ntk_nystrom_params_init(&np);
     np.centers = M;
@@ -188,11 +202,8 @@ static ntk_nystrom_fit_result *fit(size_t n, size_t M, size_t block, int keep, u
     np.keep_cross = keep;
     np.seed = seed;
     np.selection = sel;
-    ntk_nystrom_fit_result *r = NULL;
-    ntk_error err = {0};
-    ck_assert_msg(ntk_nystrom_fit(&a, NTK_KIND_NTK, X, n, D, Y, 1, &sp, &np, 0, &r, &err) ==
-                      NTK_OK, "%s", err.msg);
-    return r;
+    ntk_status st;
+    return fit_with(n, &np, NTK_TIME_SUM, 0, X, Y, &st);
 }
 
 #define NB 300
@@ -520,17 +531,6 @@ static ntk_status split_sum(void *ctx, ntk_status st, double *buf, size_t count,
 static ntk_nystrom_fit_result *fit_split(const double *X, const double *Y,
                                          const ntk_nystrom_split *split, ntk_status *st)
 {
-    static double times[] = {1.0, 25.0, INFINITY};
-    ntk_arch a;
-    ntk_arch_init(&a);
-    a.depth = 2;
-    ntk_solve_params sp;
-    ntk_solve_params_init(&sp);
-    sp.times = times;
-    sp.n_times = 3;
-    sp.reg = 1e-4;
-    sp.reg_scale = NTK_REG_RELATIVE;
-    sp.time_scale = NTK_TIME_MEAN;
     ntk_nystrom_params np;
     ntk_nystrom_params_init(&np);
     np.centers = 40;
@@ -538,10 +538,7 @@ static ntk_nystrom_fit_result *fit_split(const double *X, const double *Y,
     np.seed = 4;
     np.selection = NTK_CENTERS_RPCHOLESKY;
     np.split = split;
-    ntk_nystrom_fit_result *r = NULL;
-    ntk_error err = {0};
-    *st = ntk_nystrom_fit(&a, NTK_KIND_NTK, X, NB, D, Y, 1, &sp, &np, 1, &r, &err);
-    return r;
+    return fit_with(NB, &np, NTK_TIME_MEAN, 1, X, Y, st);
 }
 
 static void *split_thread(void *arg)
