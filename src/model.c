@@ -22,6 +22,8 @@ void ntk_train_params_init(ntk_train_params *p)
     p->target_scaling = 1;
     p->precision = NTK_PRECISION_DOUBLE;
     p->refine_max = NTK_REFINE_MAX_DEFAULT;
+    p->solver = NTK_SOLVER_AUTO;
+    ntk_nystrom_params_init(&p->nystrom);
 }
 
 const char *ntk_train_params_check(const ntk_train_params *p)
@@ -35,6 +37,12 @@ const char *ntk_train_params_check(const ntk_train_params *p)
         return "unknown precision (double or float)";
     if (p->refine_max < 0 || p->refine_max > NTK_REFINE_MAX_LIMIT)
         return "the most refinement steps must be between 0 and 1000";
+    if (p->solver != NTK_SOLVER_AUTO && p->solver != NTK_SOLVER_DENSE &&
+        p->solver != NTK_SOLVER_NYSTROM)
+        return "unknown solver (auto, dense or nystrom)";
+    m = ntk_nystrom_params_check(&p->nystrom);
+    if (m)
+        return m;
     return ntk_solve_params_check(&p->solve);
 }
 
@@ -139,6 +147,52 @@ static ntk_status local_fit(const ntk_fit_problem *pb, ntk_solution **sol, doubl
     return st;
 }
 
+/* The Nyström path: the model keeps the centers as its "training inputs"
+ * and the M×k coefficients β_t, so prediction and files are unchanged. */
+static ntk_status train_nystrom(ntk_model *m, const double *Y, const ntk_solve_params *sp,
+                                const ntk_train_params *p, double **train_scores, ntk_error *err)
+{
+    ntk_nystrom_fit_result *r = NULL;
+    double t0 = omp_get_wtime();
+    ntk_status st = p->engine && p->engine->nystrom_fit
+                        ? p->engine->nystrom_fit(p->engine, &m->arch, m->kind, m->X, m->n, m->d,
+                                                 Y, m->k, sp, &p->nystrom, p->threads, &r, err)
+                        : ntk_nystrom_fit(&m->arch, m->kind, m->X, m->n, m->d, Y, m->k, sp,
+                                          &p->nystrom, p->threads, &r, err);
+    if (st != NTK_OK)
+        return st;
+    m->nystrom = 1;
+    free(m->X);
+    m->X = r->centers;
+    r->centers = NULL;
+    m->n = r->M;
+    m->coef = r->coef;
+    r->coef = NULL;
+    m->reg_abs = r->reg_abs;
+    m->mean_diag = r->mean_diag;
+    m->jitter = r->jitter;
+    m->most_negative = r->most_negative;
+    m->n_clamped = r->n_clamped;
+    m->used_eigen = r->used_eigen;
+    m->precision = NTK_PRECISION_DOUBLE;
+    m->center_selection = r->selection;
+    m->jitter_centers = r->jitter_centers;
+    m->residual_rows = r->residual_rows;
+    m->residual_mean = r->residual_mean;
+    m->residual_rel = r->residual_rel;
+    m->nystrom_streamed = r->streamed;
+    m->seconds_centers = r->seconds_centers;
+    m->seconds_kernel = r->seconds_kernel;
+    m->seconds_solve = omp_get_wtime() - t0 - r->seconds_kernel - r->seconds_centers;
+    if (train_scores) {
+        *train_scores = r->train_pred;
+        r->train_pred = NULL;
+        unscale(m, *train_scores, m->n_times * m->n_train * m->k);
+    }
+    ntk_nystrom_fit_result_free(r);
+    return NTK_OK;
+}
+
 ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,
                            const ntk_train_params *p, ntk_model **out, double **train_scores,
                            ntk_error *err)
@@ -202,6 +256,17 @@ ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,
     ntk_solve_params sp = p->solve;
     sp.want_train_predictions = train_scores != NULL;
     sp.progress = p->progress;
+    m->n_train = m->n;
+    if (p->solver == NTK_SOLVER_NYSTROM ||
+        (p->solver == NTK_SOLVER_AUTO && !p->engine &&
+         ntk_nystrom_auto(m->n, sp.times, sp.n_times, p->precision == NTK_PRECISION_FLOAT))) {
+        st = train_nystrom(m, Y, &sp, p, train_scores, err);
+        if (st != NTK_OK)
+            goto fail;
+        free(Y);
+        *out = m;
+        return NTK_OK;
+    }
     ntk_fit_problem pb = {&m->arch, m->kind, m->X, m->n, m->d, Y, m->k, &sp, p->threads,
                           p->progress, p->precision, p->refine_max};
     double t0 = omp_get_wtime();

@@ -125,6 +125,27 @@ static void put_encoder(wbuf *w, const ntk_encoder *e)
     put_u32(w, (uint32_t)e->standardize);
 }
 
+/* ---- Nystrom section (#21). Optional, after every version-1 field, written
+ * only for Nystrom fits (dense files are unchanged):
+ *   "NYS1" | u64 training rows | u32 center selection | f64 center jitter |
+ *   u64 residual rows | f64 residual mean | f64 residual ÷ mean diag
+ * The centers and β_t are the version-1 "training inputs" and coefficients. */
+#define NYSTROM_TAG "NYS1"
+
+static void put_nystrom(wbuf *w, const ntk_model *m)
+{
+    if (!m->nystrom)
+        return;
+    put_bytes(w, NYSTROM_TAG, 4);
+    put_u64(w, m->n_train);
+    put_u32(w, (uint32_t)m->center_selection);
+    put_f64(w, m->jitter_centers);
+    put_u64(w, m->residual_rows);
+    put_f64(w, m->residual_mean);
+    put_f64(w, m->residual_rel);
+}
+/* ---- end Nystrom section */
+
 ntk_status ntk_model_serialize(const ntk_model *m, unsigned char **buf, size_t *size,
                                ntk_error *err)
 {
@@ -166,6 +187,7 @@ ntk_status ntk_model_serialize(const ntk_model *m, unsigned char **buf, size_t *
     put_f64(&w, m->most_negative);
     put_f64(&w, m->mean_diag);
     put_u64(&w, m->n_clamped);
+    put_nystrom(&w, m);
     if (w.failed) {
         free(w.p);
         return ntk_error_set(err, NTK_ENOMEM, "out of memory while serializing the model");
@@ -389,6 +411,26 @@ ntk_status ntk_encoder_copy(const ntk_encoder *enc, ntk_encoder **out, ntk_error
     return NTK_OK;
 }
 
+/* ---- Nystrom section (#21): see put_nystrom. */
+static void get_nystrom(rbuf *r, ntk_model *m)
+{
+    m->n_train = m->n;
+    if (r->failed || r->len - r->pos < 4 || memcmp(r->p + r->pos, NYSTROM_TAG, 4) != 0)
+        return;
+    r->pos += 4;
+    m->nystrom = 1;
+    m->n_train = get_u64(r, "Nystrom training rows");
+    uint32_t sel = get_u32(r, "Nystrom center selection");
+    m->center_selection = (ntk_center_method)sel;
+    m->jitter_centers = get_f64(r, "Nystrom center jitter");
+    m->residual_rows = get_u64(r, "Nystrom residual rows");
+    m->residual_mean = get_f64(r, "Nystrom residual");
+    m->residual_rel = get_f64(r, "Nystrom relative residual");
+    if (!r->failed && (sel > NTK_CENTERS_RPCHOLESKY || m->n_train < m->n))
+        corrupt(r, "Nystrom section");
+}
+/* ---- end Nystrom section */
+
 ntk_status ntk_model_deserialize(const unsigned char *buf, size_t size, const char *name,
                                  ntk_model **out, ntk_error *err)
 {
@@ -457,6 +499,7 @@ ntk_status ntk_model_deserialize(const unsigned char *buf, size_t size, const ch
     m->most_negative = get_f64(&r, "eigenvalue");
     m->mean_diag = get_f64(&r, "mean diagonal");
     m->n_clamped = get_u64(&r, "clamp count");
+    get_nystrom(&r, m);
     if (!r.failed && r.pos != r.len)
         corrupt(&r, "trailing bytes");
     if (!r.failed) {

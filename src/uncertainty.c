@@ -514,6 +514,10 @@ ntk_status ntk_model_uncertainty(const ntk_model *model, const double *X, size_t
         opt = &def;
     if (rows == 0)
         return NTK_OK;
+    if (model->nystrom)
+        return ntk_error_set(err, NTK_EINPUT, "--uncertainty is not available on the Nystrom "
+                             "path (the model holds centers, not its training rows); use "
+                             "--solver dense");
     const ntk_model *m = model;
     size_t n = m->n, T = m->n_times;
     int ntk = m->kind == NTK_KIND_NTK;

@@ -18,6 +18,7 @@
 #include "ntk/common.h"
 #include "ntk/dataset.h"
 #include "ntk/kernel.h"
+#include "ntk/nystrom.h"
 #include "ntk/solver.h"
 
 #ifdef __cplusplus
@@ -71,6 +72,14 @@ typedef struct {
     ntk_precision precision;  /* kernel storage and solve precision (default double) */
     int refine_max;           /* float, t = ∞: most refinement steps (default 30;
                                * 0: none, the float solve alone — for accuracy studies) */
+    /* Scalable path (ntk/nystrom.h). AUTO: Nyström when ntk_nystrom_auto
+     * says the dense kernel does not fit (never with an engine: it holds the
+     * dense kernel itself); NYSTROM: always (across the engine's processes
+     * when it has a nystrom_fit, else in this process). The Nyström
+     * path computes in double whatever `precision` says (its largest object
+     * is M×M) and ignores solve.method. */
+    ntk_solver_choice solver;
+    ntk_nystrom_params nystrom;
 } ntk_train_params;
 
 /* Defaults: ntk_arch_init, NTK kind, ntk_solve_params_init, target scaling on,
@@ -112,6 +121,19 @@ typedef struct {
     double refine_residual0, refine_residual;
     int refine_converged;
     double seconds_refine;    /* part of seconds_solve */
+    /* Nyström fit (nystrom = 1): then n = M and X holds the centers, so the
+     * model predicts exactly like a dense one. Files: the centers and β_t are
+     * the ordinary inputs and coefficients, followed by an optional "NYS1"
+     * section (n_train, center_selection, jitter_centers, residual_*; not
+     * streamed/seconds_centers) written only for Nyström fits. */
+    int nystrom;
+    size_t n_train;           /* training rows (= n for a dense fit) */
+    ntk_center_method center_selection;
+    double jitter_centers;    /* ε added to Θ(C,C) */
+    size_t residual_rows;     /* approximation estimate (ntk_nystrom_fit_result) */
+    double residual_mean, residual_rel;
+    int nystrom_streamed;     /* the cross kernel was evaluated twice, never held whole */
+    double seconds_centers;   /* center selection (not part of seconds_kernel) */
 } ntk_model;
 
 /* Train on an encoded data set. Takes ownership of `enc` (freed with the
@@ -162,6 +184,13 @@ typedef struct ntk_engine {
                           size_t rows, double *scores, int threads, const ntk_progress *progress,
                           ntk_error *err);
     void *ctx;
+    /* Optional (NULL: the model code runs ntk_nystrom_fit in this process):
+     * a Nyström fit shared by the engine's processes, same contract and
+     * result as ntk_nystrom_fit (ntk/nystrom.h). */
+    ntk_status (*nystrom_fit)(const struct ntk_engine *e, const ntk_arch *a, ntk_kernel_kind kind,
+                              const double *X, size_t n, size_t d, const double *Y, size_t k,
+                              const ntk_solve_params *sp, const ntk_nystrom_params *np,
+                              int threads, ntk_nystrom_fit_result **out, ntk_error *err);
 } ntk_engine;
 
 /* ntk_model_predict on an engine (NULL: this process). */

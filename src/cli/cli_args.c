@@ -31,6 +31,8 @@ int cli_args_parse(const char *cmd, int argc, char **argv, const struct option *
     }
     if (o->help)
         return CLI_ARGS_HELP;
+    if (cli_opts_finish(cmd, o) != 0)
+        return CLI_ARGS_ERROR;
     if (optind < argc) {
         cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
         return CLI_ARGS_ERROR;

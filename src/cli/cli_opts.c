@@ -26,6 +26,12 @@ const struct option cli_model_options[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"seed", required_argument, NULL, OPT_SEED},
     {"precision", required_argument, NULL, OPT_PRECISION},
+    /* ---- scalable path (#21) */
+    {"solver", required_argument, NULL, OPT_SOLVER},
+    {"centers", required_argument, NULL, OPT_CENTERS},
+    {"center-selection", required_argument, NULL, OPT_CENTER_SELECTION},
+    {"nystrom-block", required_argument, NULL, OPT_NYSTROM_BLOCK},
+    /* ---- end scalable path */
     {NULL, 0, NULL, 0},
 };
 
@@ -75,7 +81,17 @@ const char cli_model_help[] =
     "                       4n^2 bytes instead of 8n^2; t = inf is solved in float and\n"
     "                       refined to double accuracy (residuals from the kernel\n"
     "                       re-evaluated in double: a few extra kernel passes);\n"
-    "                       finite times 1e-8 to 1e-5 relative (docs/precision.md)\n";
+    "                       finite times 1e-8 to 1e-5 relative (docs/precision.md)\n"
+    /* ---- scalable path (#21) */
+    "  --solver auto|dense|nystrom  auto (default): Nystrom when the n x n kernel does\n"
+    "                       not fit (n > 30000, or 8n^2 bytes over half the free memory)\n"
+    "  --centers M          Nystrom centers (default min(n, max(2000, sqrt(n)*k)), at\n"
+    "                       most 8000); memory ~16 M^2 bytes + 64 MB blocks\n"
+    "  --center-selection uniform|rpcholesky  how centers are drawn (default uniform;\n"
+    "                       rpcholesky: adaptive, by the Nystrom residual)\n"
+    "  --nystrom-block B    rows per cross-kernel block (default: 64 MB blocks)\n"
+    /* ---- end scalable path */
+    ;
 
 const char cli_data_help[] =
     "Data options:\n"
@@ -188,6 +204,33 @@ int cli_opts_handle(const char *cmd, int id, const char *arg, cli_model_opts *o)
     long l;
     int c;
     ntk_error err = {0};
+    /* ---- scalable path (#21) */
+    static const char *const solvers[] = {"auto", "dense", "nystrom", NULL};
+    static const char *const selections[] = {"uniform", "rpcholesky", NULL};
+    switch (id) {
+    case OPT_SOLVER:
+        if (!parse_choice(cmd, "--solver", arg, solvers, &c))
+            return -1;
+        o->train.solver = (ntk_solver_choice)c;
+        return 1;
+    case OPT_CENTERS:
+        if (!cli_parse_int(cmd, "--centers", arg, 1, 1000000, &l))
+            return -1;
+        o->train.nystrom.centers = (size_t)l;
+        o->centers_given = 1;
+        return 1;
+    case OPT_CENTER_SELECTION:
+        if (!parse_choice(cmd, "--center-selection", arg, selections, &c))
+            return -1;
+        o->train.nystrom.selection = (ntk_center_method)c;
+        return 1;
+    case OPT_NYSTROM_BLOCK:
+        if (!cli_parse_int(cmd, "--nystrom-block", arg, 1, 100000000, &l))
+            return -1;
+        o->train.nystrom.block_rows = (size_t)l;
+        return 1;
+    }
+    /* ---- end scalable path */
     switch (id) {
     case OPT_DEPTH:
         if (!cli_parse_int(cmd, "--depth", arg, 0, 1000, &l))
@@ -340,6 +383,20 @@ int cli_opts_handle(const char *cmd, int id, const char *arg, cli_model_opts *o)
     }
     return 0;
 }
+
+/* ---- scalable path (#21) */
+int cli_opts_finish(const char *cmd, cli_model_opts *o)
+{
+    o->train.nystrom.seed = o->seed;
+    if (o->centers_given && o->train.solver == NTK_SOLVER_DENSE) {
+        cli_usage(cmd, "--centers needs the Nystrom path, not --solver dense");
+        return -1;
+    }
+    if (o->centers_given && o->train.solver == NTK_SOLVER_AUTO)
+        o->train.solver = NTK_SOLVER_NYSTROM;
+    return 0;
+}
+/* ---- end scalable path */
 
 void cli_opts_apply_threads(const cli_model_opts *o)
 {

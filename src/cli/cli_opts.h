@@ -17,6 +17,11 @@ enum {
     OPT_CMD_BASE = 2000 /* subcommand-specific options start here */
 };
 
+/* ---- scalable path (#21): --solver, --centers, --center-selection,
+ * --nystrom-block; handled by cli_opts_handle like the others. */
+enum { OPT_SOLVER = 1900, OPT_CENTERS, OPT_CENTER_SELECTION, OPT_NYSTROM_BLOCK };
+/* ---- end scalable path */
+
 typedef struct {
     ntk_train_params train;
     double *times;          /* owned; train.solve.times points here */
@@ -26,6 +31,8 @@ typedef struct {
     uint64_t seed;
     const char *format;     /* table|csv|json (subcommands check what they allow) */
     int help;
+    int centers_given;      /* --centers was given (#21: it implies --solver nystrom
+                             * unless --solver says otherwise) */
 } cli_model_opts;
 
 /* Defaults (DESIGN.md): depth 1 ... see cli_opts.c; times = {inf}. */
@@ -44,6 +51,11 @@ void cli_opts_merge(struct option *out, size_t cap, const struct option *const *
 /* Handle one parsed option. Returns 1 if handled, 0 if not one of ours,
  * -1 on a bad value (a usage message has been printed). */
 int cli_opts_handle(const char *cmd, int id, const char *arg, cli_model_opts *o);
+
+/* After parsing, options that depend on each other (#21: --seed also seeds
+ * the Nystrom centers; --centers alone means --solver nystrom and is refused
+ * with --solver dense). Returns 0, or −1 after a usage message. */
+int cli_opts_finish(const char *cmd, cli_model_opts *o);
 
 /* After parsing: apply --threads to OpenMP and OpenBLAS. */
 void cli_opts_apply_threads(const cli_model_opts *o);

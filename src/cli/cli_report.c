@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "cli_format.h"
+#include "cli_solver.h"
 #include "cli_select.h"
 #include "ntk/evaluate.h"
 #include "ntk/metrics.h"
@@ -68,6 +69,7 @@ void cli_report_model_json(FILE *f, const ntk_model *m, int target_scaling)
         cli_json_num(f, m->seconds_refine);
         fputs("}", f);
     }
+    cli_solver_json(f, m);
     fputs("}", f);
 }
 
@@ -261,6 +263,7 @@ static void write_table(FILE *f, const cli_report *r, const cli_uncertainty *u)
             m->arch.w_std, m->arch.b_std, m->arch.fixed_layers, regtxt, m->lr,
             m->time_scale == NTK_TIME_MEAN ? "mean" : "sum",
             m->precision == NTK_PRECISION_FLOAT ? ", precision float" : "");
+    cli_solver_text(f, m);
     if (r->selection)
         cli_select_text(f, r->selection);
     fputc('\n', f);
@@ -309,7 +312,9 @@ static void write_table(FILE *f, const cli_report *r, const cli_uncertainty *u)
                    "central 50/90/95%% intervals;%s\n",
                 u->var_floor,
                 u->noise_var > 0 ? " observation noise included" : " no observation noise");
-    const char *path = m->used_eigen       ? "eigendecomposition"
+    const char *path = m->nystrom          ? (m->used_eigen ? "Nystrom, MxM eigendecomposition"
+                                                            : "Nystrom, MxM Cholesky")
+                       : m->used_eigen     ? "eigendecomposition"
                        : m->used_chebyshev ? "Chebyshev expansion"
                                            : "Cholesky";
     char how[192];

@@ -7,6 +7,10 @@
 
 #include "cli.h"
 #include "cli_format.h"
+#include "ntk/rng.h"
+
+/* Rows --select works on when the fit takes the Nystrom path (#21). */
+#define CLI_SELECT_SUBSAMPLE 10000
 
 const struct option cli_select_options[] = {
     {"select", no_argument, NULL, OPT_SELECT},
@@ -164,8 +168,45 @@ int cli_select_run(const char *cmd, cli_select_opts *s, cli_model_opts *o,
     p->threads = o->threads;
     p->progress = cli_progress();
     ntk_error err = {0};
-    ntk_status st = ntk_select(train->X, train->n, train->d, train->y, enc->task, enc->n_classes,
-                               p, &s->result, &err);
+    /* ---- scalable path (#21): where the fit will be a Nystrom one, select on a
+     * seeded subsample (dense cross-validation of every candidate on all rows
+     * is what the Nystrom path exists to avoid); the winner is fitted on all. */
+    const double *X = train->X, *y = train->y;
+    size_t n = train->n;
+    double *Xs = NULL, *ys = NULL;
+    if (o->train.solver != NTK_SOLVER_DENSE && n > CLI_SELECT_SUBSAMPLE &&
+        (o->train.solver == NTK_SOLVER_NYSTROM || n > NTK_NYSTROM_AUTO_N)) {
+        size_t *idx = malloc(n * sizeof *idx);
+        Xs = malloc(CLI_SELECT_SUBSAMPLE * train->d * sizeof *Xs + 1);
+        ys = malloc(CLI_SELECT_SUBSAMPLE * sizeof *ys);
+        if (!idx || !Xs || !ys) {
+            free(idx);
+            free(Xs);
+            free(ys);
+            ntk_error_set(&err, NTK_ENOMEM, "out of memory");
+            return cli_fail(cmd, &err);
+        }
+        for (size_t i = 0; i < n; i++)
+            idx[i] = i;
+        ntk_rng rng;
+        ntk_rng_seed(&rng, o->seed);
+        ntk_rng_shuffle(&rng, idx, n);
+        for (size_t i = 0; i < CLI_SELECT_SUBSAMPLE; i++) {
+            memcpy(Xs + i * train->d, train->X + idx[i] * train->d, train->d * sizeof *Xs);
+            ys[i] = train->y[idx[i]];
+        }
+        free(idx);
+        cli_warn(cmd, "note: selecting on a random subsample of %d of the %zu training rows "
+                      "(Nystrom path); the winner is fitted on all rows",
+                 CLI_SELECT_SUBSAMPLE, n);
+        X = Xs;
+        y = ys;
+        n = CLI_SELECT_SUBSAMPLE;
+    }
+    /* ---- end scalable path */
+    ntk_status st = ntk_select(X, n, train->d, y, enc->task, enc->n_classes, p, &s->result, &err);
+    free(Xs);
+    free(ys);
     cli_progress_done();
     if (st != NTK_OK)
         return cli_fail(cmd, &err);

@@ -52,6 +52,17 @@ static ntk_status engine_predict(const ntk_engine *eng, const ntk_model *m, cons
     return mpi_predict_job(e, m, X, rows, scores, threads, progress, err);
 }
 
+static ntk_status engine_nystrom(const ntk_engine *eng, const ntk_arch *a, ntk_kernel_kind kind,
+                                 const double *X, size_t n, size_t d, const double *Y, size_t k,
+                                 const ntk_solve_params *sp, const ntk_nystrom_params *np,
+                                 int threads, ntk_nystrom_fit_result **out, ntk_error *err)
+{
+    ntk_mpi_engine *e = eng->ctx;
+    mpi_nystrom_args in = {a, kind, X, Y, n, d, k, sp, np, threads};
+    job_bcast(0, JOB_NYSTROM);
+    return mpi_nystrom_job(e, &in, out, err);
+}
+
 /* Most square grid with nprow ≤ npcol. */
 static void auto_grid(int size, int *p, int *q)
 {
@@ -99,6 +110,7 @@ ntk_status ntk_mpi_engine_create(int nprow, int npcol, int nb, ntk_mpi_engine **
     e->engine.name = "scalapack";
     e->engine.fit = engine_fit;
     e->engine.predict = engine_predict;
+    e->engine.nystrom_fit = engine_nystrom;
     e->engine.ctx = e;
     *out = e;
     return NTK_OK;
@@ -140,6 +152,10 @@ ntk_status ntk_mpi_serve(ntk_mpi_engine *e)
             ntk_solution_free(s);
         } else if (job == JOB_PREDICT) {
             mpi_predict_job(e, NULL, NULL, 0, NULL, 0, NULL, &err);
+        } else if (job == JOB_NYSTROM) {
+            ntk_nystrom_fit_result *r = NULL;
+            mpi_nystrom_job(e, NULL, &r, &err);
+            ntk_nystrom_fit_result_free(r);
         } else {
             return NTK_OK;
         }

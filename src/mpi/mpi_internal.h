@@ -7,11 +7,12 @@
 
 #include "ntk/kernel.h"
 #include "ntk/model.h"
+#include "ntk/nystrom.h"
 #include "ntk/mpi.h"
 #include "ntk/solver.h"
 
 /* Jobs rank 0 broadcasts to the serving ranks. */
-enum { JOB_STOP = 0, JOB_FIT = 1, JOB_PREDICT = 2 };
+enum { JOB_STOP = 0, JOB_FIT = 1, JOB_PREDICT = 2, JOB_NYSTROM = 3 };
 
 struct ntk_mpi_engine {
     ntk_engine engine;        /* what rank 0 hands to the model code */
@@ -77,5 +78,21 @@ ntk_status mpi_fit_job(ntk_mpi_engine *e, const ntk_fit_problem *pb, ntk_solutio
 ntk_status mpi_predict_job(ntk_mpi_engine *e, const ntk_model *m, const double *X, size_t rows,
                            double *scores, int threads, const ntk_progress *progress,
                            ntk_error *err);
+
+/* A Nyström fit's inputs on rank 0 (mpi_nystrom.c, #21). */
+typedef struct {
+    const ntk_arch *arch;
+    ntk_kernel_kind kind;
+    const double *X, *Y;
+    size_t n, d, k;
+    const ntk_solve_params *sp;
+    const ntk_nystrom_params *np;
+    int threads;
+} mpi_nystrom_args;
+
+/* The Nyström job, run by every rank (rank 0 passes `in`, the others NULL);
+ * *out is set on rank 0 only. */
+ntk_status mpi_nystrom_job(ntk_mpi_engine *e, const mpi_nystrom_args *in,
+                           ntk_nystrom_fit_result **out, ntk_error *err);
 
 #endif

@@ -19,8 +19,8 @@ start=$(date +%s)
 expect_exit 1 $NTK kernel --data $T/big.csv --no-target -o $T/res/k.csv && expect_no_stdout &&
     expect_err_match "kernel matrix 200000x200000 needs 298.02 GiB"
 awk 'BEGIN { print "x,y"; for (i = 0; i < 200000; i++) print i % 97 "," i % 13 }' > $T/big2.csv
-expect_exit 1 $NTK fit --train $T/big2.csv -o $T/res/m.ntk && expect_err_match "training kernel 200000x200000 needs 298.02 GiB"
-expect_exit 1 $NTK eval --train $T/big2.csv --test $T/big2.csv && expect_no_stdout &&
+expect_exit 1 $NTK fit --train $T/big2.csv --solver dense -o $T/res/m.ntk && expect_err_match "training kernel 200000x200000 needs 298.02 GiB"
+expect_exit 1 $NTK eval --train $T/big2.csv --solver dense --test $T/big2.csv && expect_no_stdout &&
     expect_err_match "needs 298.02 GiB"
 # (timings are skipped under valgrind, which is 50 times slower)
 slow() { case $NTK in *valgrind*) return 1 ;; esac; [ $(($(date +%s) - start)) -gt $1 ]; }

@@ -106,4 +106,34 @@ expect_no_stdout
 [ "$(grep -c 'ntk-mpi eval' "$ERR")" = 1 ] || fail "the input error was printed more than once"
 expect_exit 0 $MPIRUN -np 2 "$NTK_MPI" --help
 expect_out_match "mpirun -np P ntk-mpi"
+# ---- the Nystrom path (#21): each rank its own rows, the Gram, Θ(X,C)ᵀY and the
+# training predictions summed by MPI_Allreduce; equal to ntk's to 1e-9
+NYS="--train data/bostonhousing.csv --test-frac 0.25 --seed 0 --depth 2 --reg 1e-4 --reg-scale relative --time-scale mean --centers 150 --times 0.5,10,inf"
+NYSC="--train $TMPD/sat.csv --test-frac 0.3 --seed 1 --depth 2 --reg 1e-3 --reg-scale relative --centers 200 --center-selection rpcholesky --times 10,inf"
+expect_exit 0 "$NTK" eval $NYS --predictions "$TMPD/ref_nys.csv" --quiet --format json &&
+    grep -o '"train": {[^}]*}' "$OUT" > "$TMPD/ref_nys_train.txt"
+expect_exit 0 "$NTK" eval $NYSC --predictions "$TMPD/ref_nysc.csv" --quiet
+for np in 1 2 4; do
+    expect_exit 0 $MPIRUN -np $np "$NTK_MPI" eval $NYS --predictions "$TMPD/nys$np.csv" --quiet \
+        --format json || continue
+    grep -q '"solver": "nystrom"' "$OUT" || fail "ntk-mpi does not report the Nystrom fit"
+    close "$TMPD/ref_nys.csv" "$TMPD/nys$np.csv" 1e-9 || fail "Nystrom, $np ranks"
+    # training errors come from the summed training predictions
+    grep -o '"train": {[^}]*}' "$OUT" | awk -F'[:,}]' 'NR == FNR { for (i = 1; i <= NF; i++) a[FNR, i] = $i; next }
+        { for (i = 1; i <= NF; i++) if ($i + 0 == $i) { d = $i - a[FNR, i]; if (d < 0) d = -d; if (d > 1e-9 * ($i < 0 ? -$i : $i) + 1e-12) bad = 1 } }
+        END { exit bad }' "$TMPD/ref_nys_train.txt" - || fail "Nystrom training errors, $np ranks"
+    expect_exit 0 $MPIRUN -np $np "$NTK_MPI" eval $NYSC --predictions "$TMPD/nysc$np.csv" --quiet ||
+        continue
+    close "$TMPD/ref_nysc.csv" "$TMPD/nysc$np.csv" 0 || fail "Nystrom classification labels, $np ranks"
+done
+# fit on 2 ranks, predict with ntk
+expect_exit 0 $MPIRUN -np 2 "$NTK_MPI" fit --train data/bostonhousing.csv --seed 0 --centers 150 \
+    --times 0.5,inf -o "$TMPD/nys.ntk" --quiet &&
+expect_exit 0 "$NTK" fit --train data/bostonhousing.csv --seed 0 --centers 150 --times 0.5,inf \
+    -o "$TMPD/nys1.ntk" --quiet &&
+expect_exit 0 "$NTK" predict --model "$TMPD/nys.ntk" --data data/bostonhousing.csv -o "$TMPD/pn2.csv" &&
+expect_exit 0 "$NTK" predict --model "$TMPD/nys1.ntk" --data data/bostonhousing.csv -o "$TMPD/pn1.csv" &&
+    { close "$TMPD/pn1.csv" "$TMPD/pn2.csv" 1e-9 || fail "Nystrom model fitted on 2 ranks"; }
+# ---- end Nystrom path
+
 finish
