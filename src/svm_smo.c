@@ -1,0 +1,290 @@
+/* SMO for the two-class C-SVM dual on a kernel held in memory (see
+ * ntk/svm.h and svm_internal.h).
+ *
+ * Step: with v_t = −y_t ∇_t (∇ = Qα − e), I_up = {t : y_t α_t can grow},
+ * I_low = {t : y_t α_t can shrink}, i maximizes v over I_up and j minimizes
+ * the second-order decrease −(v_i − v_t)² / a_it over t ∈ I_low with
+ * v_t < v_i, a_it = K_ii + K_tt − 2K_it (Fan, Chen & Lin 2005). Moving
+ * α_i by +y_i δ and α_j by −y_j δ keeps yᵀα = 0 and changes the objective by
+ * −δ(v_i − v_j) + ½δ²a_ij, so δ = (v_i − v_j)/a_ij clipped to the box. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "svm_internal.h"
+
+/* Curvature floor for non-positive-definite pairs (LIBSVM's τ). */
+#define TAU 1e-12
+/* Steps between shrinking passes, at most. */
+#define SHRINK_EVERY 1000
+
+typedef struct {
+    const svm_binary_problem *pb;
+    double *alpha, *G;
+    size_t *act; /* active variables (local indices), act[0..n_act) */
+    size_t n_act;
+} smo;
+
+static inline const double *krow(const svm_binary_problem *pb, size_t t)
+{
+    return pb->K + pb->rows[t] * pb->ld;
+}
+
+static inline int in_up(const smo *s, size_t t)
+{
+    return s->pb->y[t] > 0 ? s->alpha[t] < s->pb->Cb[t] : s->alpha[t] > 0;
+}
+
+static inline int in_low(const smo *s, size_t t)
+{
+    return s->pb->y[t] > 0 ? s->alpha[t] > 0 : s->alpha[t] < s->pb->Cb[t];
+}
+
+static inline double viol(const smo *s, size_t t) { return -s->pb->y[t] * s->G[t]; }
+
+/* Gradients of the shrunk variables from the kernel and the current α. The
+ * whole kernel is in memory, so this is cheaper than keeping LIBSVM's Ḡ up to
+ * date: O(inactive × support vectors) once or twice per solve. */
+static void reconstruct(smo *s, size_t *sv, unsigned char *mark)
+{
+    const svm_binary_problem *pb = s->pb;
+    size_t l = pb->l, nsv = 0;
+    memset(mark, 0, l);
+    for (size_t a = 0; a < s->n_act; a++)
+        mark[s->act[a]] = 1;
+    for (size_t t = 0; t < l; t++)
+        if (s->alpha[t] > 0)
+            sv[nsv++] = t;
+    for (size_t t = 0; t < l; t++) {
+        if (mark[t])
+            continue;
+        const double *Kt = krow(pb, t);
+        double g = 0.0;
+        for (size_t q = 0; q < nsv; q++) {
+            size_t u = sv[q];
+            g += pb->y[u] * s->alpha[u] * Kt[pb->rows[u]];
+        }
+        s->G[t] = pb->y[t] * g - 1.0;
+    }
+    for (size_t t = 0; t < l; t++)
+        s->act[t] = t;
+    s->n_act = l;
+}
+
+/* m(α) = max over I_up of v and M(α) = min over I_low of v (active set). */
+static void extremes(const smo *s, double *m, double *M)
+{
+    double hi = -INFINITY, lo = INFINITY;
+    for (size_t a = 0; a < s->n_act; a++) {
+        size_t t = s->act[a];
+        double v = viol(s, t);
+        if (in_up(s, t) && v > hi)
+            hi = v;
+        if (in_low(s, t) && v < lo)
+            lo = v;
+    }
+    *m = hi;
+    *M = lo;
+}
+
+/* Drop bounded variables that cannot be part of a violating pair: in I_up
+ * only with v below M, or in I_low only with v above m. */
+static void shrink(smo *s, double eps, int *unshrunk, size_t *sv, unsigned char *mark)
+{
+    double m, M;
+    extremes(s, &m, &M);
+    if (!*unshrunk && m - M <= 10.0 * eps) {
+        /* Close to the end: bring everything back once so the last steps see
+         * every variable with an exact gradient. */
+        *unshrunk = 1;
+        reconstruct(s, sv, mark);
+        extremes(s, &m, &M);
+    }
+    size_t keep = 0;
+    for (size_t a = 0; a < s->n_act; a++) {
+        size_t t = s->act[a];
+        int up = in_up(s, t), low = in_low(s, t);
+        double v = viol(s, t);
+        int out = (up && !low && v < M) || (low && !up && v > m);
+        if (!out)
+            s->act[keep++] = t;
+    }
+    s->n_act = keep;
+}
+
+/* Second-order working-set selection; returns the gap m − M and sets i, j
+ * (j = SIZE_MAX when no pair violates). */
+static double select_pair(const smo *s, size_t *pi, size_t *pj)
+{
+    const svm_binary_problem *pb = s->pb;
+    double m = -INFINITY;
+    size_t i = SIZE_MAX;
+    for (size_t a = 0; a < s->n_act; a++) {
+        size_t t = s->act[a];
+        if (in_up(s, t)) {
+            double v = viol(s, t);
+            if (v > m) {
+                m = v;
+                i = t;
+            }
+        }
+    }
+    *pi = i;
+    *pj = SIZE_MAX;
+    if (i == SIZE_MAX)
+        return 0.0;
+    const double *Ki = krow(pb, i);
+    double Kii = Ki[pb->rows[i]];
+    double M = INFINITY, best = INFINITY;
+    size_t j = SIZE_MAX;
+    for (size_t a = 0; a < s->n_act; a++) {
+        size_t t = s->act[a];
+        if (!in_low(s, t))
+            continue;
+        double v = viol(s, t);
+        if (v < M)
+            M = v;
+        double b = m - v;
+        if (b > 0) {
+            double curv = Kii + pb->diag[t] - 2.0 * Ki[pb->rows[t]];
+            if (curv <= 0)
+                curv = TAU;
+            double obj = -b * b / curv;
+            if (obj < best) {
+                best = obj;
+                j = t;
+            }
+        }
+    }
+    *pj = j;
+    return M == INFINITY ? 0.0 : m - M;
+}
+
+static void step(smo *s, size_t i, size_t j)
+{
+    const svm_binary_problem *pb = s->pb;
+    const double *Ki = krow(pb, i), *Kj = krow(pb, j);
+    double curv = pb->diag[i] + pb->diag[j] - 2.0 * Ki[pb->rows[j]];
+    if (curv <= 0)
+        curv = TAU;
+    double delta = (viol(s, i) - viol(s, j)) / curv;
+    double room_i = pb->y[i] > 0 ? pb->Cb[i] - s->alpha[i] : s->alpha[i];
+    double room_j = pb->y[j] > 0 ? s->alpha[j] : pb->Cb[j] - s->alpha[j];
+    double ai = s->alpha[i], aj = s->alpha[j];
+    /* Land exactly on a bound when it limits the step, so that the bound
+     * tests above stay exact. */
+    if (delta >= room_i && room_i <= room_j) {
+        delta = room_i;
+        s->alpha[i] = pb->y[i] > 0 ? pb->Cb[i] : 0.0;
+        s->alpha[j] = delta >= room_j ? (pb->y[j] > 0 ? 0.0 : pb->Cb[j]) : aj - pb->y[j] * delta;
+    } else if (delta >= room_j) {
+        delta = room_j;
+        s->alpha[j] = pb->y[j] > 0 ? 0.0 : pb->Cb[j];
+        s->alpha[i] = ai + pb->y[i] * delta;
+    } else {
+        s->alpha[i] = ai + pb->y[i] * delta;
+        s->alpha[j] = aj - pb->y[j] * delta;
+    }
+    double ci = pb->y[i] * (s->alpha[i] - ai), cj = pb->y[j] * (s->alpha[j] - aj);
+    for (size_t a = 0; a < s->n_act; a++) {
+        size_t t = s->act[a];
+        size_t r = pb->rows[t];
+        s->G[t] += pb->y[t] * (ci * Ki[r] + cj * Kj[r]);
+    }
+}
+
+/* b from the free variables (their mean v), else the midpoint of the
+ * interval the bounded ones allow. */
+static double bias(const smo *s)
+{
+    size_t l = s->pb->l, nfree = 0;
+    double sum = 0.0, lb = -INFINITY, ub = INFINITY;
+    for (size_t t = 0; t < l; t++) {
+        int up = in_up(s, t), low = in_low(s, t);
+        double v = viol(s, t);
+        if (up && low) {
+            sum += v;
+            nfree++;
+        } else if (up) {
+            lb = fmax(lb, v);
+        } else if (low) {
+            ub = fmin(ub, v);
+        }
+    }
+    if (nfree)
+        return sum / (double)nfree;
+    if (isinf(lb))
+        return isinf(ub) ? 0.0 : ub;
+    if (isinf(ub))
+        return lb;
+    return 0.5 * (lb + ub);
+}
+
+ntk_status svm_solve_binary(const svm_binary_problem *pb, double *alpha, svm_binary_result *res,
+                            ntk_error *err)
+{
+    size_t l = pb->l;
+    memset(res, 0, sizeof *res);
+    smo s = {pb, alpha, NULL, NULL, 0};
+    s.G = malloc(l * sizeof *s.G);
+    s.act = malloc(l * sizeof *s.act);
+    size_t *sv = malloc(l * sizeof *sv);
+    unsigned char *mark = malloc(l);
+    if (!s.G || !s.act || !sv || !mark) {
+        free(s.G);
+        free(s.act);
+        free(sv);
+        free(mark);
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory (SVM solver, %zu rows)", l);
+    }
+    for (size_t t = 0; t < l; t++) {
+        alpha[t] = 0.0;
+        s.G[t] = -1.0;
+        s.act[t] = t;
+    }
+    s.n_act = l;
+    size_t max_iter = pb->max_iter ? pb->max_iter : (l > 100000 ? 100 * l : 10000000);
+    size_t period = l < SHRINK_EVERY ? l : SHRINK_EVERY;
+    size_t counter = period, iter = 0;
+    int unshrunk = 0;
+    double gap = 0.0;
+    for (;;) {
+        if (pb->shrinking && --counter == 0) {
+            counter = period;
+            shrink(&s, pb->eps, &unshrunk, sv, mark);
+        }
+        size_t i, j;
+        gap = select_pair(&s, &i, &j);
+        if (j == SIZE_MAX || gap < pb->eps) {
+            if (s.n_act == l)
+                break;
+            /* Optimal on the active set: check the whole problem. */
+            reconstruct(&s, sv, mark);
+            gap = select_pair(&s, &i, &j);
+            if (j == SIZE_MAX || gap < pb->eps)
+                break;
+            counter = 1;
+        }
+        if (iter >= max_iter) {
+            res->hit_max_iter = 1;
+            break;
+        }
+        step(&s, i, j);
+        iter++;
+    }
+    if (s.n_act < l)
+        reconstruct(&s, sv, mark);
+    res->iterations = iter;
+    res->gap = gap < 0 ? 0 : gap;
+    res->b = bias(&s);
+    double obj = 0.0;
+    for (size_t t = 0; t < l; t++)
+        obj += alpha[t] * (s.G[t] - 1.0);
+    res->objective = 0.5 * obj;
+    free(s.G);
+    free(s.act);
+    free(sv);
+    free(mark);
+    return NTK_OK;
+}
