@@ -19,6 +19,7 @@
 #include "ntk/dataset.h"
 #include "ntk/kernel.h"
 #include "ntk/solver.h"
+#include "ntk/svm.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -60,9 +61,19 @@ typedef enum {
 #define NTK_REFINE_MAX_DEFAULT 30
 #define NTK_REFINE_MAX_LIMIT 1000
 
+/* The training loss. SQUARE: the gradient-flow predictor of ntk/solver.h
+ * (every requested time). HINGE: the one-vs-one C-SVM of ntk/svm.h on the
+ * same training kernel (classification only; times, ridge and learning rate
+ * do not apply: the model has one "time", ∞, and its k scores per row are
+ * the votes of the pairs, so the argmax is the SVM's label). */
+typedef enum { NTK_LOSS_SQUARE = 0, NTK_LOSS_HINGE = 1 } ntk_loss;
+
 typedef struct {
     ntk_arch arch;
     ntk_kernel_kind kind;
+    ntk_loss loss;            /* square (default) or hinge */
+    ntk_svm_params svm;       /* hinge: C, eps, shrinking, class weights (k, class-index
+                               * order), threads */
     ntk_solve_params solve;   /* reg, reg scale, lr, times, time scale, method */
     int target_scaling;       /* 1 (default): standardize regression targets */
     int threads;              /* kernel threads (0 = default) */
@@ -73,8 +84,9 @@ typedef struct {
                                * 0: none, the float solve alone — for accuracy studies) */
 } ntk_train_params;
 
-/* Defaults: ntk_arch_init, NTK kind, ntk_solve_params_init, target scaling on,
- * double precision, refine_max NTK_REFINE_MAX_DEFAULT. */
+/* Defaults: ntk_arch_init, NTK kind, square loss, ntk_svm_params_init,
+ * ntk_solve_params_init, target scaling on, double precision, refine_max
+ * NTK_REFINE_MAX_DEFAULT. */
 void ntk_train_params_init(ntk_train_params *p);
 
 /* Returns NULL if valid, else a static message. */
@@ -112,6 +124,13 @@ typedef struct {
     double refine_residual0, refine_residual;
     int refine_converged;
     double seconds_refine;    /* part of seconds_solve */
+    /* Hinge loss (loss = NTK_LOSS_HINGE): coef is NULL, n_times is 1 (t = ∞)
+     * and the SVM below holds the duals; C, eps and the class weights are
+     * saved with it (model format version 2). */
+    ntk_loss loss;
+    ntk_svm_model *svm;       /* owned; NULL for the square loss */
+    double svm_C, svm_eps;
+    double *class_weight;     /* k weights as trained, or NULL (all 1) */
 } ntk_model;
 
 /* Train on an encoded data set. Takes ownership of `enc` (freed with the
@@ -167,6 +186,13 @@ typedef struct ntk_engine {
 ntk_status ntk_model_predict_engine(const ntk_engine *engine, const ntk_model *model,
                                     const double *X, size_t m, double *scores, int threads,
                                     const ntk_progress *progress, ntk_error *err);
+
+/* Hinge models: the decision values of m encoded rows X (m×d), dec is
+ * m × n_pairs (ntk/svm.h's pair order; positive votes for the first class of
+ * the pair). NTK_EINPUT for a square-loss model. */
+ntk_status ntk_model_decision_values(const ntk_model *model, const double *X, size_t m,
+                                     double *dec, int threads, const ntk_progress *progress,
+                                     ntk_error *err);
 
 /* Class index per row from k scores per row (argmax). */
 void ntk_scores_to_labels(const double *scores, size_t m, size_t k, size_t *labels);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_svm.h"
 
 const struct option cli_model_options[] = {
     {"depth", required_argument, NULL, OPT_DEPTH},
@@ -26,6 +27,12 @@ const struct option cli_model_options[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"seed", required_argument, NULL, OPT_SEED},
     {"precision", required_argument, NULL, OPT_PRECISION},
+    /* ---- hinge loss (C-SVM, #20; handled in cli_svm.c) ---- */
+    {"loss", required_argument, NULL, OPT_LOSS},
+    {"C", required_argument, NULL, OPT_C},
+    {"class-weight", required_argument, NULL, OPT_CLASS_WEIGHT},
+    {"svm-eps", required_argument, NULL, OPT_SVM_EPS},
+    /* ---- end of hinge loss options ---- */
     {NULL, 0, NULL, 0},
 };
 
@@ -75,7 +82,17 @@ const char cli_model_help[] =
     "                       4n^2 bytes instead of 8n^2; t = inf is solved in float and\n"
     "                       refined to double accuracy (residuals from the kernel\n"
     "                       re-evaluated in double: a few extra kernel passes);\n"
-    "                       finite times 1e-8 to 1e-5 relative (docs/precision.md)\n";
+    "                       finite times 1e-8 to 1e-5 relative (docs/precision.md)\n"
+    /* ---- hinge loss (C-SVM, #20) ---- */
+    "  --loss square|hinge  square (default): the gradient-flow predictor above;\n"
+    "                       hinge: the C-SVM on the same kernel (classification only;\n"
+    "                       one-vs-one with voting as LIBSVM; times/ridge/lr do not apply,\n"
+    "                       results have one row, t = inf)\n"
+    "  --C VALUE            hinge: the SVM cost (default 1)\n"
+    "  --class-weight balanced|LABEL:W,...  hinge: C x W for the rows of each class\n"
+    "                       (balanced: n / (classes x class count); default all 1)\n"
+    "  --svm-eps E          hinge: stopping tolerance on the KKT gap (default 1e-3,\n"
+    "                       LIBSVM's; 1e-8 or so for exact duals)\n";
 
 const char cli_data_help[] =
     "Data options:\n"
@@ -101,7 +118,11 @@ void cli_opts_init(cli_model_opts *o)
     o->format = "table";
 }
 
-void cli_opts_free(cli_model_opts *o) { free(o->times); }
+void cli_opts_free(cli_model_opts *o)
+{
+    free(o->times);
+    free(o->class_weights);
+}
 
 void cli_opts_merge(struct option *out, size_t cap, const struct option *const *tables)
 {
@@ -188,6 +209,9 @@ int cli_opts_handle(const char *cmd, int id, const char *arg, cli_model_opts *o)
     long l;
     int c;
     ntk_error err = {0};
+    int svm = cli_svm_opts_handle(cmd, id, arg, o); /* hinge loss options (#20) */
+    if (svm)
+        return svm;
     switch (id) {
     case OPT_DEPTH:
         if (!cli_parse_int(cmd, "--depth", arg, 0, 1000, &l))

@@ -17,6 +17,10 @@ enum {
     OPT_CMD_BASE = 2000 /* subcommand-specific options start here */
 };
 
+/* ---- hinge loss (C-SVM) options, handled in cli_svm.c (#20) ---- */
+enum { OPT_LOSS = 1900, OPT_C, OPT_CLASS_WEIGHT, OPT_SVM_EPS };
+/* ---- end of hinge loss options ---- */
+
 typedef struct {
     ntk_train_params train;
     double *times;          /* owned; train.solve.times points here */
@@ -26,6 +30,10 @@ typedef struct {
     uint64_t seed;
     const char *format;     /* table|csv|json (subcommands check what they allow) */
     int help;
+    /* hinge loss (#20): --class-weight as given, resolved by cli_svm_prepare */
+    const char *class_weight_spec;
+    double *class_weights;  /* owned; train.svm.class_weight points here */
+    int svm_C_given;
 } cli_model_opts;
 
 /* Defaults (DESIGN.md): depth 1 ... see cli_opts.c; times = {inf}. */

@@ -1,5 +1,6 @@
 /* Report writers (see cli_report.h). */
 #include "cli_report.h"
+#include "cli_svm.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -91,6 +92,7 @@ void cli_report_model_json(FILE *f, const ntk_model *m, int target_scaling)
         cli_json_num(f, m->seconds_refine);
         fputs("}", f);
     }
+    cli_svm_model_json(f, m); /* "loss" and the hinge loss's fields (#20) */
     fputs("}", f);
 }
 
@@ -281,6 +283,10 @@ static void write_table(FILE *f, const cli_report *r, const cli_uncertainty *u)
             m->arch.w_std, m->arch.b_std, m->arch.fixed_layers, regtxt, m->lr,
             m->time_scale == NTK_TIME_MEAN ? "mean" : "sum",
             m->precision == NTK_PRECISION_FLOAT ? ", precision float" : "");
+    if (m->loss == NTK_LOSS_HINGE && m->svm) /* #20: the C-SVM replaces the flow */
+        fprintf(f, "loss: hinge (C-SVM, one-vs-one), C %g, eps %g: %zu support vectors, %zu SMO "
+                   "steps; times, reg and lr do not apply\n",
+                m->svm_C, m->svm_eps, m->svm->n_sv, m->svm->iterations);
     if (r->selection)
         cli_select_text(f, r->selection);
     fputc('\n', f);
@@ -349,7 +355,8 @@ static void write_table(FILE *f, const cli_report *r, const cli_uncertainty *u)
                    "central 50/90/95%% intervals;%s\n",
                 u->var_floor,
                 u->noise_var > 0 ? " observation noise included" : " no observation noise");
-    const char *path = m->used_eigen       ? "eigendecomposition"
+    const char *path = m->loss == NTK_LOSS_HINGE ? "SMO"
+                       : m->used_eigen       ? "eigendecomposition"
                        : m->used_chebyshev ? "Chebyshev expansion"
                                            : "Cholesky";
     char how[192];

@@ -10,10 +10,11 @@
 #include "cli_opts.h"
 #include "cli_report.h"
 #include "cli_select.h"
+#include "cli_svm.h"
 #include "ntk/uncertainty.h"
 
 enum { OPT_TRAIN = OPT_CMD_BASE, OPT_TEST, OPT_TEST_FRAC, OPT_PREDICTIONS, OPT_UNCERTAINTY,
-       OPT_NOISE };
+       OPT_NOISE, OPT_DECISION_VALUES };
 
 /* Variances are floored at this fraction of the training targets' variance
  * for the NLPD and the interval coverage (a zero predictive variance, e.g. a
@@ -28,6 +29,7 @@ static const struct option eval_options[] = {
     {"predictions", required_argument, NULL, OPT_PREDICTIONS},
     {"uncertainty", no_argument, NULL, OPT_UNCERTAINTY},
     {"noise", required_argument, NULL, OPT_NOISE},
+    {"decision-values", no_argument, NULL, OPT_DECISION_VALUES},
     {NULL, 0, NULL, 0},
 };
 
@@ -40,6 +42,8 @@ static void help(void)
            "  --test FILE          test data with the same columns\n"
            "  --test-frac F        or: hold out a fraction F of A (stratified), by --seed\n"
            "  --predictions FILE   write test predictions, one column per time\n"
+           "  --decision-values    --loss hinge: add to --predictions one column per class\n"
+           "                       pair, 'dec:A|B' (one-vs-one; positive votes for A)\n"
            "  --uncertainty        regression: predictive variance of the infinite ensemble\n"
            "                       (NTK-GP; GP posterior for --kind nngp); adds test NLPD and\n"
            "                       50/90/95%% interval coverage, and std@t=<t> prediction columns\n"
@@ -59,7 +63,7 @@ static void help(void)
 typedef struct {
     const char *train, *test, *pred_path;
     double test_frac;
-    int uncertainty, noise_given, noise_reg;
+    int uncertainty, noise_given, noise_reg, decision_values;
     double noise;
 } eval_args;
 
@@ -72,6 +76,7 @@ static int eval_option(const char *cmd, int id, const char *arg, void *ctx)
     case OPT_PREDICTIONS: a->pred_path = arg; return 1;
     case OPT_TEST_FRAC: return cli_parse_test_frac(cmd, arg, &a->test_frac) ? 1 : -1;
     case OPT_UNCERTAINTY: a->uncertainty = 1; return 1;
+    case OPT_DECISION_VALUES: a->decision_values = 1; return 1;
     case OPT_NOISE:
         a->noise_given = 1;
         if (strcmp(arg, "reg") == 0) {
@@ -129,6 +134,10 @@ int ntk_cmd_eval(int argc, char **argv)
         cli_usage(cmd, "--uncertainty is not distributed; run it with ntk");
         goto out;
     }
+    if (a.decision_values && (!pred_path || o.train.loss != NTK_LOSS_HINGE)) {
+        cli_usage(cmd, "--decision-values needs --loss hinge and --predictions FILE");
+        goto out;
+    }
     if (a.noise_given && !a.uncertainty) {
         cli_usage(cmd, "--noise needs --uncertainty");
         goto out;
@@ -151,12 +160,14 @@ int ntk_cmd_eval(int argc, char **argv)
         cli_data_free(&d);
         goto out;
     }
-    if (sel.enabled && (rc = cli_select_run(cmd, &sel, &o, d.train, d.enc)) != 0) {
+    if ((rc = cli_svm_prepare(cmd, &o, d.train, d.enc, sel.enabled)) != 0 ||
+        (sel.enabled && (rc = cli_select_run(cmd, &sel, &o, d.train, d.enc)) != 0)) {
         cli_data_free(&d);
         goto out;
     }
 
     ntk_error err = {0};
+    double *test_dec = NULL;
     ntk_model *m = NULL;
     double *train_scores = NULL, *test_scores = NULL, *test_var = NULL;
     ntk_uncertainty_stats ustats = {0};
@@ -208,6 +219,9 @@ int ntk_cmd_eval(int argc, char **argv)
                 unc.test_var = test_var;
             }
         }
+        if (st == NTK_OK && a.decision_values &&
+            !(test_dec = cli_svm_decision(m, d.test->X, d.test->n, o.threads, &err)))
+            st = err.status;
         seconds_predict = omp_get_wtime() - t0;
     }
     cli_progress_done();
@@ -232,7 +246,9 @@ int ntk_cmd_eval(int argc, char **argv)
                       "negative -%.3g relative to their terms) and were set to 0",
                  ustats.n_negative, ustats.most_negative);
     cli_report_write_u(out_report.f, o.format, &r, test_var ? &unc : NULL);
-    if (pred_path)
+    if (pred_path && test_dec)
+        cli_svm_predictions_write(out_pred.f, m, test_scores, test_dec, d.test->n);
+    else if (pred_path)
         cli_predictions_write_u(out_pred.f, m, test_scores, test_var, d.test->n);
     /* Predictions file first: if it cannot be written, nothing goes to stdout. */
     if (pred_path && cli_output_commit(&out_pred, &err) != NTK_OK) {
@@ -253,6 +269,7 @@ done:
     free(train_scores);
     free(test_scores);
     free(test_var);
+    free(test_dec);
     ntk_model_free(m);
     cli_data_free(&d);
 out:
