@@ -52,7 +52,8 @@ ntk_status model_svm_train(const ntk_dataset *train, ntk_model *m, const ntk_tra
     }
     char what[96];
     snprintf(what, sizeof what, "training kernel %zux%zu", n, n);
-    double *K = NULL;
+    double *K = NULL, *Xs = NULL;
+    size_t *perm = NULL;
     ntk_status st = NTK_OK;
     if (!m->times || !m->X || !labels || (p->svm.class_weight && !m->class_weight)) {
         st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
@@ -60,8 +61,23 @@ ntk_status model_svm_train(const ntk_dataset *train, ntk_model *m, const ntk_tra
     }
     m->times[0] = INFINITY;
     memcpy(m->X, train->X, n * m->d * sizeof *m->X);
-    for (size_t i = 0; i < n; i++)
-        labels[i] = (size_t)train->y[i];
+    /* The kernel is evaluated on the rows grouped by class (stable), so that
+     * every one-vs-one pair reads two contiguous runs of each kernel row
+     * (svm_smo.c); coefficients go back to the original order below. */
+    perm = malloc(n * sizeof *perm);
+    Xs = malloc(n * m->d * sizeof *Xs + 1);
+    if (!perm || !Xs) {
+        st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t c = 0, q = 0; c < k; c++)
+        for (size_t i = 0; i < n; i++)
+            if ((size_t)train->y[i] == c) {
+                perm[q] = i;
+                labels[q] = c;
+                memcpy(Xs + q * m->d, train->X + i * m->d, m->d * sizeof *Xs);
+                q++;
+            }
     K = ntk_alloc_checked(n * n * sizeof *K, what, err);
     if (!K) {
         st = NTK_ENOMEM;
@@ -69,7 +85,7 @@ ntk_status model_svm_train(const ntk_dataset *train, ntk_model *m, const ntk_tra
     }
     ntk_kernel_options kopt = {p->threads, p->progress};
     double t0 = omp_get_wtime();
-    st = ntk_kernel_eval(&m->arch, m->kind, m->X, n, NULL, 0, m->d, K, &kopt, err);
+    st = ntk_kernel_eval(&m->arch, m->kind, Xs, n, NULL, 0, m->d, K, &kopt, err);
     m->seconds_kernel = omp_get_wtime() - t0;
     if (st != NTK_OK)
         goto done;
@@ -83,21 +99,39 @@ ntk_status model_svm_train(const ntk_dataset *train, ntk_model *m, const ntk_tra
     st = ntk_svm_train(K, n, NULL, n, labels, k, &sp, &m->svm, err);
     if (st == NTK_OK && train_scores) {
         size_t P = m->svm->n_pairs;
-        double *dec = malloc(n * P * sizeof *dec);
+        double *dec = malloc(n * P * sizeof *dec), *votes = malloc(n * k * sizeof *votes);
         *train_scores = malloc(n * k * sizeof **train_scores);
-        if (!dec || !*train_scores) {
+        if (!dec || !votes || !*train_scores) {
             free(*train_scores);
             *train_scores = NULL;
             st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
         } else {
             ntk_svm_decision(m->svm, K, n, n, dec);
-            ntk_svm_votes(dec, n, k, *train_scores);
+            ntk_svm_votes(dec, n, k, votes);
+            for (size_t q = 0; q < n; q++)
+                memcpy(*train_scores + perm[q] * k, votes + q * k, k * sizeof *votes);
         }
         free(dec);
+        free(votes);
+    }
+    if (st == NTK_OK) {
+        /* Coefficient rows back to the training order. */
+        size_t P = m->svm->n_pairs;
+        double *coef = malloc(n * P * sizeof *coef);
+        if (!coef) {
+            st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        } else {
+            for (size_t q = 0; q < n; q++)
+                memcpy(coef + perm[q] * P, m->svm->coef + q * P, P * sizeof *coef);
+            free(m->svm->coef);
+            m->svm->coef = coef;
+        }
     }
     m->seconds_solve = omp_get_wtime() - t0 - m->seconds_kernel;
 done:
     free(K);
+    free(Xs);
+    free(perm);
     free(labels);
     return st;
 }

@@ -19,17 +19,51 @@
 /* Steps between shrinking passes, at most. */
 #define SHRINK_EVERY 1000
 
+/* Rows of the subproblem's kernel larger than this are not copied (see krow). */
+#define CACHE_MAX_BYTES ((size_t)1 << 30)
+
 typedef struct {
     const svm_binary_problem *pb;
     double *alpha, *G;
     size_t *act; /* active variables (local indices), act[0..n_act) */
     size_t n_act;
+    /* Kernel access: krow(t)[col ? col[u] : u] is K(t, u). When the rows are
+     * contiguous in K (two classes, or a block) the rows are read in place;
+     * otherwise (one-vs-one pairs pick scattered rows) each row is gathered
+     * into a contiguous l-vector the first time it is needed, so that SMO's
+     * O(l) sweeps stream memory instead of striding across K — on the
+     * 4000-row satellite set this is most of the solve time. */
+    double *cache;
+    unsigned char *have;
+    const size_t *col;
+    int contiguous;
+    size_t run_b; /* > 0: rows are two runs in K, [rows[0], +run_b) and [rows[run_b], …) */
 } smo;
 
-static inline const double *krow(const svm_binary_problem *pb, size_t t)
+static inline const double *krow(smo *s, size_t t)
 {
-    return pb->K + pb->rows[t] * pb->ld;
+    const svm_binary_problem *pb = s->pb;
+    if (s->contiguous)
+        return pb->K + pb->rows[t] * pb->ld + pb->rows[0];
+    if (!s->cache)
+        return pb->K + pb->rows[t] * pb->ld;
+    double *r = s->cache + t * pb->l;
+    if (!s->have[t]) {
+        const double *src = pb->K + pb->rows[t] * pb->ld;
+        if (s->run_b) {
+            /* Rows grouped by class in K (the model sorts them so): two copies. */
+            memcpy(r, src + pb->rows[0], s->run_b * sizeof *r);
+            memcpy(r + s->run_b, src + pb->rows[s->run_b], (pb->l - s->run_b) * sizeof *r);
+        } else {
+            for (size_t u = 0; u < pb->l; u++)
+                r[u] = src[pb->rows[u]];
+        }
+        s->have[t] = 1;
+    }
+    return r;
 }
+
+#define KV(s, row, u) ((s)->col ? (row)[(s)->col[u]] : (row)[u])
 
 static inline int in_up(const smo *s, size_t t)
 {
@@ -56,17 +90,21 @@ static void reconstruct(smo *s, size_t *sv, unsigned char *mark)
     for (size_t t = 0; t < l; t++)
         if (s->alpha[t] > 0)
             sv[nsv++] = t;
-    for (size_t t = 0; t < l; t++) {
-        if (mark[t])
-            continue;
-        const double *Kt = krow(pb, t);
-        double g = 0.0;
-        for (size_t q = 0; q < nsv; q++) {
-            size_t u = sv[q];
-            g += pb->y[u] * s->alpha[u] * Kt[pb->rows[u]];
-        }
-        s->G[t] = pb->y[t] * g - 1.0;
+    /* By symmetry, through the support vectors' rows (cached anyway). */
+    for (size_t t = 0; t < l; t++)
+        if (!mark[t])
+            s->G[t] = 0.0;
+    for (size_t q = 0; q < nsv; q++) {
+        size_t u = sv[q];
+        const double *Ku = krow(s, u);
+        double c = pb->y[u] * s->alpha[u];
+        for (size_t t = 0; t < l; t++)
+            if (!mark[t])
+                s->G[t] += c * KV(s, Ku, t);
     }
+    for (size_t t = 0; t < l; t++)
+        if (!mark[t])
+            s->G[t] = pb->y[t] * s->G[t] - 1.0;
     for (size_t t = 0; t < l; t++)
         s->act[t] = t;
     s->n_act = l;
@@ -115,7 +153,7 @@ static void shrink(smo *s, double eps, int *unshrunk, size_t *sv, unsigned char 
 
 /* Second-order working-set selection; returns the gap m − M and sets i, j
  * (j = SIZE_MAX when no pair violates). */
-static double select_pair(const smo *s, size_t *pi, size_t *pj)
+static double select_pair(smo *s, size_t *pi, size_t *pj)
 {
     const svm_binary_problem *pb = s->pb;
     double m = -INFINITY;
@@ -134,8 +172,8 @@ static double select_pair(const smo *s, size_t *pi, size_t *pj)
     *pj = SIZE_MAX;
     if (i == SIZE_MAX)
         return 0.0;
-    const double *Ki = krow(pb, i);
-    double Kii = Ki[pb->rows[i]];
+    const double *Ki = krow(s, i);
+    double Kii = pb->diag[i];
     double M = INFINITY, best = INFINITY;
     size_t j = SIZE_MAX;
     for (size_t a = 0; a < s->n_act; a++) {
@@ -147,7 +185,7 @@ static double select_pair(const smo *s, size_t *pi, size_t *pj)
             M = v;
         double b = m - v;
         if (b > 0) {
-            double curv = Kii + pb->diag[t] - 2.0 * Ki[pb->rows[t]];
+            double curv = Kii + pb->diag[t] - 2.0 * KV(s, Ki, t);
             if (curv <= 0)
                 curv = TAU;
             double obj = -b * b / curv;
@@ -164,8 +202,8 @@ static double select_pair(const smo *s, size_t *pi, size_t *pj)
 static void step(smo *s, size_t i, size_t j)
 {
     const svm_binary_problem *pb = s->pb;
-    const double *Ki = krow(pb, i), *Kj = krow(pb, j);
-    double curv = pb->diag[i] + pb->diag[j] - 2.0 * Ki[pb->rows[j]];
+    const double *Ki = krow(s, i), *Kj = krow(s, j);
+    double curv = pb->diag[i] + pb->diag[j] - 2.0 * KV(s, Ki, j);
     if (curv <= 0)
         curv = TAU;
     double delta = (viol(s, i) - viol(s, j)) / curv;
@@ -189,8 +227,7 @@ static void step(smo *s, size_t i, size_t j)
     double ci = pb->y[i] * (s->alpha[i] - ai), cj = pb->y[j] * (s->alpha[j] - aj);
     for (size_t a = 0; a < s->n_act; a++) {
         size_t t = s->act[a];
-        size_t r = pb->rows[t];
-        s->G[t] += pb->y[t] * (ci * Ki[r] + cj * Kj[r]);
+        s->G[t] += pb->y[t] * (ci * KV(s, Ki, t) + cj * KV(s, Kj, t));
     }
 }
 
@@ -226,7 +263,33 @@ ntk_status svm_solve_binary(const svm_binary_problem *pb, double *alpha, svm_bin
 {
     size_t l = pb->l;
     memset(res, 0, sizeof *res);
-    smo s = {pb, alpha, NULL, NULL, 0};
+    smo s = {pb, alpha, NULL, NULL, 0, NULL, NULL, NULL, 1, 0};
+    for (size_t t = 1; t < l && s.contiguous; t++)
+        s.contiguous = pb->rows[t] == pb->rows[0] + t;
+    if (!s.contiguous) {
+        size_t b = 1;
+        while (pb->rows[b] == pb->rows[0] + b)
+            b++;
+        size_t t = b + 1;
+        while (t < l && pb->rows[t] == pb->rows[b] + (t - b))
+            t++;
+        s.run_b = t == l ? b : 0;
+    }
+    if (!s.contiguous) {
+        if (l <= CACHE_MAX_BYTES / sizeof(double) / l) {
+            /* Pages are touched only for rows actually used. */
+            s.cache = malloc(l * l * sizeof *s.cache);
+            s.have = calloc(l, 1);
+            if (!s.cache || !s.have) {
+                free(s.cache);
+                free(s.have);
+                s.cache = NULL;
+                s.have = NULL;
+            }
+        }
+        if (!s.cache)
+            s.col = pb->rows;
+    }
     s.G = malloc(l * sizeof *s.G);
     s.act = malloc(l * sizeof *s.act);
     size_t *sv = malloc(l * sizeof *sv);
@@ -286,5 +349,7 @@ ntk_status svm_solve_binary(const svm_binary_problem *pb, double *alpha, svm_bin
     free(s.act);
     free(sv);
     free(mark);
+    free(s.cache);
+    free(s.have);
     return NTK_OK;
 }

@@ -63,10 +63,18 @@ int main(int argc, char **argv)
     p.threads = argc > 7 ? atoi(argv[7]) : 0;
     ntk_svm_model *m = NULL;
     ntk_error err = {0};
-    double t0 = omp_get_wtime();
-    /* Rows 0..ntr-1 of the n×n kernel: leading dimension n. */
-    ntk_status st = ntk_svm_train(K, n, NULL, ntr, lab, k, &p, &m, &err);
-    double sec = omp_get_wtime() - t0;
+    /* Best of SVM_BENCH_REPEAT runs (default 1), as the Python side does. */
+    int repeat = getenv("SVM_BENCH_REPEAT") ? atoi(getenv("SVM_BENCH_REPEAT")) : 1;
+    double sec = INFINITY;
+    ntk_status st = NTK_OK;
+    for (int r = 0; r < (repeat > 0 ? repeat : 1) && st == NTK_OK; r++) {
+        ntk_svm_model_free(m);
+        m = NULL;
+        double t0 = omp_get_wtime();
+        /* Rows 0..ntr-1 of the n×n kernel: leading dimension n. */
+        st = ntk_svm_train(K, n, NULL, ntr, lab, k, &p, &m, &err);
+        sec = fmin(sec, omp_get_wtime() - t0);
+    }
     if (st != NTK_OK) {
         fprintf(stderr, "svm_bench: %s\n", err.msg);
         return 1;
