@@ -38,7 +38,16 @@ typedef struct {
     const size_t *col;
     int contiguous;
     size_t run_b; /* > 0: rows are two runs in K, [rows[0], +run_b) and [rows[run_b], …) */
+    unsigned char *flag; /* FLAG_UP | FLAG_LOW per variable, kept in step with α */
+    /* The gradient update also finds the next i (the max of v over I_up), so
+     * the selection sweeps the active set once instead of twice. */
+    size_t next_i;
+    double next_m;
+    int next_ok;
 } smo;
+
+#define FLAG_UP 1
+#define FLAG_LOW 2
 
 static inline const double *krow(smo *s, size_t t)
 {
@@ -65,15 +74,16 @@ static inline const double *krow(smo *s, size_t t)
 
 #define KV(s, row, u) ((s)->col ? (row)[(s)->col[u]] : (row)[u])
 
-static inline int in_up(const smo *s, size_t t)
+static inline void set_flag(smo *s, size_t t)
 {
-    return s->pb->y[t] > 0 ? s->alpha[t] < s->pb->Cb[t] : s->alpha[t] > 0;
+    int lo = s->alpha[t] > 0, hi = s->alpha[t] < s->pb->Cb[t];
+    s->flag[t] = (unsigned char)(s->pb->y[t] > 0 ? (hi ? FLAG_UP : 0) | (lo ? FLAG_LOW : 0)
+                                               : (lo ? FLAG_UP : 0) | (hi ? FLAG_LOW : 0));
 }
 
-static inline int in_low(const smo *s, size_t t)
-{
-    return s->pb->y[t] > 0 ? s->alpha[t] > 0 : s->alpha[t] < s->pb->Cb[t];
-}
+static inline int in_up(const smo *s, size_t t) { return s->flag[t] & FLAG_UP; }
+
+static inline int in_low(const smo *s, size_t t) { return s->flag[t] & FLAG_LOW; }
 
 static inline double viol(const smo *s, size_t t) { return -s->pb->y[t] * s->G[t]; }
 
@@ -82,6 +92,7 @@ static inline double viol(const smo *s, size_t t) { return -s->pb->y[t] * s->G[t
  * date: O(inactive × support vectors) once or twice per solve. */
 static void reconstruct(smo *s, size_t *sv, unsigned char *mark)
 {
+    s->next_ok = 0;
     const svm_binary_problem *pb = s->pb;
     size_t l = pb->l, nsv = 0;
     memset(mark, 0, l);
@@ -130,6 +141,7 @@ static void extremes(const smo *s, double *m, double *M)
  * only with v below M, or in I_low only with v above m. */
 static void shrink(smo *s, double eps, int *unshrunk, size_t *sv, unsigned char *mark)
 {
+    s->next_ok = 0;
     double m, M;
     extremes(s, &m, &M);
     if (!*unshrunk && m - M <= 10.0 * eps) {
@@ -158,13 +170,19 @@ static double select_pair(smo *s, size_t *pi, size_t *pj)
     const svm_binary_problem *pb = s->pb;
     double m = -INFINITY;
     size_t i = SIZE_MAX;
-    for (size_t a = 0; a < s->n_act; a++) {
-        size_t t = s->act[a];
-        if (in_up(s, t)) {
-            double v = viol(s, t);
-            if (v > m) {
-                m = v;
-                i = t;
+    if (s->next_ok) {
+        m = s->next_m;
+        i = s->next_i;
+        s->next_ok = 0;
+    } else {
+        for (size_t a = 0; a < s->n_act; a++) {
+            size_t t = s->act[a];
+            if (in_up(s, t)) {
+                double v = viol(s, t);
+                if (v > m) {
+                    m = v;
+                    i = t;
+                }
             }
         }
     }
@@ -224,11 +242,26 @@ static void step(smo *s, size_t i, size_t j)
         s->alpha[i] = ai + pb->y[i] * delta;
         s->alpha[j] = aj - pb->y[j] * delta;
     }
+    set_flag(s, i);
+    set_flag(s, j);
     double ci = pb->y[i] * (s->alpha[i] - ai), cj = pb->y[j] * (s->alpha[j] - aj);
+    double m = -INFINITY;
+    size_t ni = SIZE_MAX;
     for (size_t a = 0; a < s->n_act; a++) {
         size_t t = s->act[a];
-        s->G[t] += pb->y[t] * (ci * KV(s, Ki, t) + cj * KV(s, Kj, t));
+        double g = s->G[t] + pb->y[t] * (ci * KV(s, Ki, t) + cj * KV(s, Kj, t));
+        s->G[t] = g;
+        if (s->flag[t] & FLAG_UP) {
+            double v = -pb->y[t] * g;
+            if (v > m) {
+                m = v;
+                ni = t;
+            }
+        }
     }
+    s->next_i = ni;
+    s->next_m = m;
+    s->next_ok = 1;
 }
 
 /* b from the free variables (their mean v), else the midpoint of the
@@ -263,7 +296,7 @@ ntk_status svm_solve_binary(const svm_binary_problem *pb, double *alpha, svm_bin
 {
     size_t l = pb->l;
     memset(res, 0, sizeof *res);
-    smo s = {pb, alpha, NULL, NULL, 0, NULL, NULL, NULL, 1, 0};
+    smo s = {pb, alpha, NULL, NULL, 0, NULL, NULL, NULL, 1, 0, NULL, 0, 0.0, 0};
     for (size_t t = 1; t < l && s.contiguous; t++)
         s.contiguous = pb->rows[t] == pb->rows[0] + t;
     if (!s.contiguous) {
@@ -294,7 +327,9 @@ ntk_status svm_solve_binary(const svm_binary_problem *pb, double *alpha, svm_bin
     s.act = malloc(l * sizeof *s.act);
     size_t *sv = malloc(l * sizeof *sv);
     unsigned char *mark = malloc(l);
-    if (!s.G || !s.act || !sv || !mark) {
+    s.flag = malloc(l);
+    if (!s.G || !s.act || !sv || !mark || !s.flag) {
+        free(s.flag);
         free(s.G);
         free(s.act);
         free(sv);
@@ -305,6 +340,7 @@ ntk_status svm_solve_binary(const svm_binary_problem *pb, double *alpha, svm_bin
         alpha[t] = 0.0;
         s.G[t] = -1.0;
         s.act[t] = t;
+        set_flag(&s, t);
     }
     s.n_act = l;
     size_t max_iter = pb->max_iter ? pb->max_iter : (l > 100000 ? 100 * l : 10000000);
@@ -351,5 +387,6 @@ ntk_status svm_solve_binary(const svm_binary_problem *pb, double *alpha, svm_bin
     free(mark);
     free(s.cache);
     free(s.have);
+    free(s.flag);
     return NTK_OK;
 }
