@@ -416,6 +416,34 @@ START_TEST(parameter_checks)
 }
 END_TEST
 
+/* Many classes (sparse decision path) and few (dense product): both against
+ * an explicit sum. */
+START_TEST(decision_paths)
+{
+    for (size_t k = 2; k <= 8; k += 6) {
+        size_t n = 80;
+        double *K = make_kernel(n, 3, 12 + k, NULL);
+        size_t *lab = make_labels(n, k, 13, K);
+        ntk_svm_model *m = train(K, n, lab, k, 5.0, 1e-6, NULL, 1, 1);
+        size_t P = m->n_pairs;
+        double *dec = malloc(n * P * sizeof *dec);
+        ntk_svm_decision(m, K, n, n, dec);
+        for (size_t r = 0; r < n; r++)
+            for (size_t p = 0; p < P; p++) {
+                double s = m->bias[p];
+                for (size_t i = 0; i < n; i++)
+                    s += m->coef[i * P + p] * K[r * n + i];
+                ck_assert_msg(fabs(dec[r * P + p] - s) < 1e-10, "k %zu: %g vs %g", k,
+                              dec[r * P + p], s);
+            }
+        free(dec);
+        ntk_svm_model_free(m);
+        free(K);
+        free(lab);
+    }
+}
+END_TEST
+
 static Suite *svm_suite(void)
 {
     Suite *s = suite_create("svm");
@@ -427,6 +455,7 @@ static Suite *svm_suite(void)
     tcase_add_test(tc, deterministic);
     tcase_add_test(tc, subset_rows_and_validate);
     tcase_add_test(tc, parameter_checks);
+    tcase_add_test(tc, decision_paths);
     suite_add_tcase(s, tc);
     return s;
 }
