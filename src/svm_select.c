@@ -1,5 +1,6 @@
 /* Hinge-loss candidates for model selection: train on some rows of a kernel
  * over a whole data set, score on others (see ntk/svm.h). */
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,25 +63,46 @@ ntk_status ntk_svm_validate(const double *K, size_t ld, const size_t *labels, si
 {
     size_t *ltrain = malloc((n_train + 1) * sizeof *ltrain);
     double *Kx = gather(K, ld, val, n_val, train, n_train, err);
-    double *dec = malloc((n_val * k * k + 1) * sizeof *dec);
-    double *votes = malloc((n_val * k + 1) * sizeof *votes);
+    ntk_status *sts = calloc(n_C + 1, sizeof *sts);
+    ntk_error *errs = calloc(n_C + 1, sizeof *errs);
     ntk_status st = NTK_OK;
-    if (!ltrain || !Kx || !dec || !votes) {
+    if (!ltrain || !Kx || !sts || !errs) {
         st = Kx ? ntk_error_set(err, NTK_ENOMEM, "out of memory") : NTK_ENOMEM;
         goto done;
     }
     for (size_t i = 0; i < n_train; i++)
         ltrain[i] = labels[train[i]];
-    size_t b = 0;
+    int threads = p->threads > 0 ? p->threads : omp_get_max_threads();
+    if ((size_t)threads > n_C)
+        threads = (int)n_C;
+    /* One C per thread, each training sequential: the same results whatever
+     * the thread count. */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (size_t c = 0; c < n_C; c++) {
         ntk_svm_params q = *p;
         q.C = C_grid[c];
+        q.threads = threads > 1 ? 1 : p->threads;
         ntk_svm_model *m = NULL;
-        st = ntk_svm_train(K, ld, train, n_train, ltrain, k, &q, &m, err);
-        if (st != NTK_OK)
-            goto done;
-        acc[c] = score(m, Kx, labels, val, n_val, dec, votes);
+        double *dec = malloc((n_val * k * k + 1) * sizeof *dec);
+        double *votes = malloc((n_val * k + 1) * sizeof *votes);
+        if (!dec || !votes)
+            sts[c] = ntk_error_set(&errs[c], NTK_ENOMEM, "out of memory");
+        else
+            sts[c] = ntk_svm_train(K, ld, train, n_train, ltrain, k, &q, &m, &errs[c]);
+        if (sts[c] == NTK_OK)
+            acc[c] = score(m, Kx, labels, val, n_val, dec, votes);
         ntk_svm_model_free(m);
+        free(dec);
+        free(votes);
+    }
+    size_t b = 0;
+    for (size_t c = 0; c < n_C; c++) {
+        if (sts[c] != NTK_OK) {
+            st = sts[c];
+            if (err)
+                *err = errs[c];
+            goto done;
+        }
         if (acc[c] > acc[b])
             b = c;
     }
@@ -89,7 +111,7 @@ ntk_status ntk_svm_validate(const double *K, size_t ld, const size_t *labels, si
 done:
     free(ltrain);
     free(Kx);
-    free(dec);
-    free(votes);
+    free(sts);
+    free(errs);
     return st;
 }
