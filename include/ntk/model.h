@@ -204,7 +204,12 @@ void ntk_model_free(ntk_model *model);
  * little-endian integers and IEEE-754 doubles, section sizes, and a 64-bit
  * FNV-1a checksum of everything before it. A truncated, corrupted or foreign
  * file is rejected with a clear message (NTK_EINPUT); no size read from the
- * file is trusted before it is checked against the bytes present. */
+ * file is trusted before it is checked against the bytes present. Version 2
+ * (written now) starts the payload with the loss and, for the hinge loss,
+ * replaces the coefficient block by the SVM section (support-vector rows,
+ * their one-vs-one coefficients, biases, C, eps, class weights); version 1
+ * files (square loss only) still load. Layout: README.md, "Model file
+ * format, version 2". */
 
 /* Serialize to a malloc'ed buffer. */
 ntk_status ntk_model_serialize(const ntk_model *model, unsigned char **buf, size_t *size,
