@@ -101,6 +101,10 @@ int cli_svm_prepare(const char *cmd, cli_model_opts *o, const ntk_dataset *train
     if (selecting)
         return cli_usage(cmd, "--select does not choose the hinge loss's C yet: give --C "
                               "(and the kernel options) with --loss hinge");
+    const ntk_solve_params *sp = &o->train.solve;
+    if (sp->n_times != 1 || !isinf(sp->times[0]) || sp->reg != 0)
+        cli_warn(cmd, "warning: --times and --reg do not apply to --loss hinge; ignored (the "
+                      "SVM has one result, t = inf)");
     if (!o->class_weight_spec)
         return 0;
     size_t k = enc->n_classes;
