@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Merge UCI benchmark JSON files and combine the two losses per data set.
 
-  uci_combine.py --square SQUARE.json --hinge H1.json [H2.json ...] [--out merged.json]
+  uci_combine.py --square SQUARE.json --hinge H1.json [H2.json|RUN.log ...] [--out merged.json]
 
 The hinge runs may be split over several files (tools/uci-benchmark --loss hinge
 --datasets ...); they are merged by data set name. For every set present in both, the
@@ -13,15 +13,28 @@ Prints one JSON object: {"mean_test_accuracy": combined mean, "hinge": {...},
 """
 import argparse
 import json
+import re
 import sys
 
 
 def load(paths):
+    """JSON results, or the progress lines of an interrupted run on stderr
+    ('[i/n] name ok L.. F.. C.. val 0.xxxx test 0.xxxx ...', 4 decimals)."""
     sets = {}
     for p in paths:
-        for d in json.load(open(p))["datasets"]:
-            if d.get("test_accuracy") is not None:
-                sets[d["name"]] = d
+        text = open(p).read()
+        if text.lstrip().startswith("{"):
+            for d in json.loads(text)["datasets"]:
+                if d.get("test_accuracy") is not None:
+                    sets[d["name"]] = d
+            continue
+        for m in re.finditer(r"^\[\d+/\d+\] (\S+)\s+ok\s+L(\d+) F(\d+) C(\S+) val ([\d.]+) "
+                             r"test ([\d.]+)", text, re.M):
+            sets[m.group(1)] = {"name": m.group(1), "val_accuracy": float(m.group(5)),
+                                "test_accuracy": float(m.group(6)),
+                                "params": {"loss": "hinge", "depth": int(m.group(2)),
+                                           "fixed_layers": int(m.group(3)),
+                                           "C": float(m.group(4))}, "from_log": True}
     return sets
 
 
@@ -38,7 +51,8 @@ def main():
     rows = []
     for n in names:
         s, h = sq[n], hi[n]
-        pick = "hinge" if h["val_accuracy"] > s["val_accuracy"] else "square"
+        sv = round(s["val_accuracy"], 4) if h.get("from_log") else s["val_accuracy"]
+        pick = "hinge" if h["val_accuracy"] > sv else "square"
         rows.append({"name": n, "square_val": s["val_accuracy"], "square_test": s["test_accuracy"],
                      "hinge_val": h["val_accuracy"], "hinge_test": h["test_accuracy"],
                      "hinge_params": h.get("params"), "choice": pick,
@@ -50,6 +64,8 @@ def main():
                      "n_datasets": len(hi)},
            "square": {"mean_test_accuracy": mean([sq[n]["test_accuracy"] for n in sq]),
                       "n_datasets": len(sq)},
+           "same_sets": {"hinge": mean([hi[n]["test_accuracy"] for n in names]),
+                         "square": mean([sq[n]["test_accuracy"] for n in names])},
            "combined": {"hinge_chosen": sum(r["choice"] == "hinge" for r in rows),
                         "square_chosen": sum(r["choice"] == "square" for r in rows)},
            "datasets": rows}
