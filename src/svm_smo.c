@@ -192,7 +192,9 @@ static double select_pair(smo *s, size_t *pi, size_t *pj)
         return 0.0;
     const double *Ki = krow(s, i);
     double Kii = pb->diag[i];
-    double M = INFINITY, best = INFINITY;
+    /* Maximize b²/curv without a division per candidate: b²·c_best > b_best²·curv
+     * (both curvatures positive). */
+    double M = INFINITY, bb = 0.0, bc = 1.0;
     size_t j = SIZE_MAX;
     for (size_t a = 0; a < s->n_act; a++) {
         size_t t = s->act[a];
@@ -206,9 +208,9 @@ static double select_pair(smo *s, size_t *pi, size_t *pj)
             double curv = Kii + pb->diag[t] - 2.0 * KV(s, Ki, t);
             if (curv <= 0)
                 curv = TAU;
-            double obj = -b * b / curv;
-            if (obj < best) {
-                best = obj;
+            if (j == SIZE_MAX || b * b * bc > bb * curv) {
+                bb = b * b;
+                bc = curv;
                 j = t;
             }
         }
