@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model_svm.h"
 #include "solver_float.h"
 
 /* Test-kernel rows computed per block: bounds prediction memory to
@@ -18,6 +19,8 @@ void ntk_train_params_init(ntk_train_params *p)
     memset(p, 0, sizeof *p);
     ntk_arch_init(&p->arch);
     p->kind = NTK_KIND_NTK;
+    p->loss = NTK_LOSS_SQUARE;
+    ntk_svm_params_init(&p->svm);
     ntk_solve_params_init(&p->solve);
     p->target_scaling = 1;
     p->precision = NTK_PRECISION_DOUBLE;
@@ -43,6 +46,16 @@ const char *ntk_train_params_check(const ntk_train_params *p)
     m = ntk_nystrom_params_check(&p->nystrom);
     if (m)
         return m;
+    if (p->loss != NTK_LOSS_SQUARE && p->loss != NTK_LOSS_HINGE)
+        return "unknown loss (square or hinge)";
+    if (p->loss == NTK_LOSS_HINGE && p->solver == NTK_SOLVER_NYSTROM)
+        return "--loss hinge needs the dense kernel (--solver dense or auto)";
+    if (p->loss == NTK_LOSS_HINGE) {
+        /* The class count is known at training time; weights are checked then. */
+        ntk_svm_params q = p->svm;
+        q.class_weight = NULL;
+        return ntk_svm_params_check(&q, 2);
+    }
     return ntk_solve_params_check(&p->solve);
 }
 
@@ -54,6 +67,8 @@ void ntk_model_free(ntk_model *m)
     free(m->times);
     free(m->X);
     free(m->coef);
+    ntk_svm_model_free(m->svm);
+    free(m->class_weight);
     free(m);
 }
 
@@ -227,6 +242,16 @@ ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,
     m->encoder = enc;
     m->arch = p->arch;
     m->kind = p->kind;
+    m->loss = p->loss;
+    if (p->loss == NTK_LOSS_HINGE) {
+        ntk_status hs = model_svm_train(train, m, p, train_scores, err);
+        if (hs != NTK_OK) {
+            ntk_model_free(m);
+            return hs;
+        }
+        *out = m;
+        return NTK_OK;
+    }
     m->reg = p->solve.reg;
     m->reg_scale = p->solve.reg_scale;
     m->lr = p->solve.lr;
@@ -318,6 +343,12 @@ ntk_status ntk_model_predict_engine(const ntk_engine *engine, const ntk_model *m
 {
     if (rows == 0)
         return NTK_OK;
+    if (m->loss == NTK_LOSS_HINGE) {
+        if (engine)
+            return ntk_error_set(err, NTK_EINPUT, "the hinge loss is not implemented by the %s "
+                                 "engine", engine->name ? engine->name : "selected");
+        return model_svm_predict(m, X, rows, scores, NULL, threads, progress, err);
+    }
     ntk_status st = engine ? engine->predict(engine, m, X, rows, scores, threads, progress, err)
                            : local_predict(m, X, rows, scores, threads, progress, err);
     if (st == NTK_OK)
@@ -357,4 +388,16 @@ static ntk_status local_predict(const ntk_model *m, const double *X, size_t rows
     ntk_progress_report(progress, "predict", rows, rows);
     free(Kb);
     return st;
+}
+
+ntk_status ntk_model_decision_values(const ntk_model *m, const double *X, size_t rows,
+                                     double *dec, int threads, const ntk_progress *progress,
+                                     ntk_error *err)
+{
+    if (m->loss != NTK_LOSS_HINGE || !m->svm)
+        return ntk_error_set(err, NTK_EINPUT, "decision values need a hinge-loss model "
+                             "(--loss hinge)");
+    if (rows == 0)
+        return NTK_OK;
+    return model_svm_predict(m, X, rows, NULL, dec, threads, progress, err);
 }

@@ -18,7 +18,12 @@
 
 #define MAGIC "NTKMODEL"
 #define MAGIC_LEN 8
-#define FORMAT_VERSION 1u
+/* Version 2 (the hinge loss): the payload starts with u32 loss; the square
+ * loss then has version 1's body exactly; the hinge loss omits the
+ * coefficient block and appends its SVM section (put_svm). Version 1 files
+ * (no loss field, always square) still load. */
+#define FORMAT_VERSION 2u
+#define FORMAT_VERSION_MIN 1u
 #define HEADER_LEN (MAGIC_LEN + 4 + 8)
 #define MAX_STRING ((uint64_t)1 << 20)
 
@@ -145,6 +150,35 @@ static void put_nystrom(wbuf *w, const ntk_model *m)
     put_f64(w, m->residual_rel);
 }
 /* ---- end Nystrom section */
+/* The hinge section: C, eps, class weights (u32 flag, then k doubles),
+ * u64 pair count P, P biases, u64 SMO iterations, f64 final KKT gap, u64
+ * support-vector count, then per support vector (increasing training-row
+ * index): u64 row index and its P coefficients y·α. */
+static void put_svm(wbuf *w, const ntk_model *m)
+{
+    const ntk_svm_model *s = m->svm;
+    size_t P = s->n_pairs;
+    put_f64(w, m->svm_C);
+    put_f64(w, m->svm_eps);
+    put_u32(w, m->class_weight != NULL);
+    if (m->class_weight)
+        put_f64s(w, m->class_weight, m->k);
+    put_u64(w, P);
+    put_f64s(w, s->bias, P);
+    put_u64(w, s->iterations);
+    put_f64(w, s->max_gap);
+    put_u64(w, s->n_sv);
+    for (size_t i = 0; i < s->n; i++) {
+        const double *c = s->coef + i * P;
+        size_t q = 0;
+        while (q < P && c[q] == 0.0)
+            q++;
+        if (q == P)
+            continue;
+        put_u64(w, i);
+        put_f64s(w, c, P);
+    }
+}
 
 ntk_status ntk_model_serialize(const ntk_model *m, unsigned char **buf, size_t *size,
                                ntk_error *err)
@@ -160,6 +194,8 @@ ntk_status ntk_model_serialize(const ntk_model *m, unsigned char **buf, size_t *
     put_u64(&w, 0); /* payload size, patched below */
     size_t start = w.len;
 
+    int hinge = m->loss == NTK_LOSS_HINGE;
+    put_u32(&w, (uint32_t)m->loss);
     put_encoder(&w, m->encoder);
     put_u32(&w, (uint32_t)m->arch.depth);
     put_u32(&w, (uint32_t)m->arch.act.kind);
@@ -182,12 +218,15 @@ ntk_status ntk_model_serialize(const ntk_model *m, unsigned char **buf, size_t *
     put_u64(&w, m->n);
     put_u64(&w, m->d);
     put_f64s(&w, m->X, m->n * m->d);
-    put_f64s(&w, m->coef, m->n_times * m->n * m->k);
+    if (!hinge)
+        put_f64s(&w, m->coef, m->n_times * m->n * m->k);
     put_f64(&w, m->jitter);
     put_f64(&w, m->most_negative);
     put_f64(&w, m->mean_diag);
     put_u64(&w, m->n_clamped);
     put_nystrom(&w, m);
+    if (hinge)
+        put_svm(&w, m);
     if (w.failed) {
         free(w.p);
         return ntk_error_set(err, NTK_ENOMEM, "out of memory while serializing the model");
@@ -430,6 +469,62 @@ static void get_nystrom(rbuf *r, ntk_model *m)
         corrupt(r, "Nystrom section");
 }
 /* ---- end Nystrom section */
+static void get_svm(rbuf *r, ntk_model *m)
+{
+    m->svm_C = get_f64(r, "SVM cost");
+    m->svm_eps = get_f64(r, "SVM tolerance");
+    uint32_t has_w = get_u32(r, "class weight flag");
+    if (r->failed)
+        return;
+    if (!(m->svm_C > 0) || !(m->svm_eps > 0) || has_w > 1 || m->k < 2)
+        return corrupt(r, "SVM parameters");
+    if (has_w) {
+        m->class_weight = get_f64s(r, m->k, "class weights");
+        for (size_t c = 0; m->class_weight && c < m->k; c++)
+            if (!(m->class_weight[c] > 0))
+                return corrupt(r, "class weights");
+    }
+    size_t P = get_count(r, 8, "pair count");
+    if (r->failed)
+        return;
+    if (P != m->k * (m->k - 1) / 2)
+        return corrupt(r, "pair count");
+    ntk_svm_model *s = calloc(1, sizeof *s);
+    if (!s) {
+        ntk_error_set(r->err, NTK_ENOMEM, "out of memory");
+        r->failed = 1;
+        return;
+    }
+    m->svm = s;
+    s->k = m->k;
+    s->n = m->n;
+    s->n_pairs = P;
+    s->bias = get_f64s(r, P, "SVM biases");
+    s->iterations = get_u64(r, "SVM iterations");
+    s->max_gap = get_f64(r, "SVM gap");
+    s->n_sv = get_count(r, 8 * (P + 1), "support vector count");
+    if (r->failed)
+        return;
+    if (s->n_sv > m->n)
+        return corrupt(r, "support vector count");
+    s->coef = calloc(m->n * P, sizeof *s->coef);
+    if (!s->coef) {
+        ntk_error_set(r->err, NTK_ENOMEM, "out of memory");
+        r->failed = 1;
+        return;
+    }
+    uint64_t prev = 0;
+    for (size_t v = 0; v < s->n_sv && !r->failed; v++) {
+        uint64_t i = get_u64(r, "support vector index");
+        if (r->failed)
+            break;
+        if (i >= m->n || (v > 0 && i <= prev))
+            return corrupt(r, "support vector index");
+        prev = i;
+        for (size_t q = 0; q < P; q++)
+            s->coef[i * P + q] = get_f64(r, "support vector coefficient");
+    }
+}
 
 ntk_status ntk_model_deserialize(const unsigned char *buf, size_t size, const char *name,
                                  ntk_model **out, ntk_error *err)
@@ -440,10 +535,11 @@ ntk_status ntk_model_deserialize(const unsigned char *buf, size_t size, const ch
                              name);
     rbuf r = {buf, size, MAGIC_LEN, name, err, 0};
     uint32_t version = get_u32(&r, "version");
-    if (version != FORMAT_VERSION)
+    if (version < FORMAT_VERSION_MIN || version > FORMAT_VERSION)
         return ntk_error_set(err, NTK_EINPUT,
                              "%s: model format version %u is not supported (this ntk reads "
-                             "version %u)", name, version, FORMAT_VERSION);
+                             "versions %u to %u)", name, version, FORMAT_VERSION_MIN,
+                             FORMAT_VERSION);
     uint64_t payload = get_u64(&r, "payload size");
     if (payload != size - HEADER_LEN - 8)
         return ntk_error_set(err, NTK_EINPUT,
@@ -461,6 +557,10 @@ ntk_status ntk_model_deserialize(const unsigned char *buf, size_t size, const ch
     ntk_model *m = calloc(1, sizeof *m);
     if (!m)
         return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    m->loss = version >= 2 ? (ntk_loss)get_u32(&r, "loss") : NTK_LOSS_SQUARE;
+    if (m->loss != NTK_LOSS_SQUARE && m->loss != NTK_LOSS_HINGE)
+        corrupt(&r, "loss");
+    int hinge = m->loss == NTK_LOSS_HINGE;
     m->encoder = get_encoder(&r);
     m->arch.depth = (int)get_u32(&r, "depth");
     m->arch.act.kind = (ntk_act_kind)get_u32(&r, "activation");
@@ -493,13 +593,16 @@ ntk_status ntk_model_deserialize(const unsigned char *buf, size_t size, const ch
     }
     if (!r.failed) {
         m->X = get_f64s(&r, m->n * m->d, "training inputs");
-        m->coef = get_f64s(&r, m->n_times * m->n * m->k, "coefficients");
+        if (!hinge)
+            m->coef = get_f64s(&r, m->n_times * m->n * m->k, "coefficients");
     }
     m->jitter = get_f64(&r, "jitter");
     m->most_negative = get_f64(&r, "eigenvalue");
     m->mean_diag = get_f64(&r, "mean diagonal");
     m->n_clamped = get_u64(&r, "clamp count");
     get_nystrom(&r, m);
+    if (hinge && !r.failed)
+        get_svm(&r, m);
     if (!r.failed && r.pos != r.len)
         corrupt(&r, "trailing bytes");
     if (!r.failed) {
@@ -518,6 +621,8 @@ ntk_status ntk_model_deserialize(const unsigned char *buf, size_t size, const ch
             corrupt(&r, "output count");
         else if (m->n == 0 || m->n_times == 0)
             corrupt(&r, "empty model");
+        else if (hinge && (m->task != NTK_TASK_CLASSIFICATION || m->n_times != 1))
+            corrupt(&r, "hinge model layout");
     }
     if (r.failed) {
         ntk_model_free(m);

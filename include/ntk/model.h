@@ -20,6 +20,7 @@
 #include "ntk/kernel.h"
 #include "ntk/nystrom.h"
 #include "ntk/solver.h"
+#include "ntk/svm.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -61,9 +62,19 @@ typedef enum {
 #define NTK_REFINE_MAX_DEFAULT 30
 #define NTK_REFINE_MAX_LIMIT 1000
 
+/* The training loss. SQUARE: the gradient-flow predictor of ntk/solver.h
+ * (every requested time). HINGE: the one-vs-one C-SVM of ntk/svm.h on the
+ * same training kernel (classification only; times, ridge and learning rate
+ * do not apply: the model has one "time", ∞, and its k scores per row are
+ * the votes of the pairs, so the argmax is the SVM's label). */
+typedef enum { NTK_LOSS_SQUARE = 0, NTK_LOSS_HINGE = 1 } ntk_loss;
+
 typedef struct {
     ntk_arch arch;
     ntk_kernel_kind kind;
+    ntk_loss loss;            /* square (default) or hinge */
+    ntk_svm_params svm;       /* hinge: C, eps, shrinking, class weights (k, class-index
+                               * order), threads */
     ntk_solve_params solve;   /* reg, reg scale, lr, times, time scale, method */
     int target_scaling;       /* 1 (default): standardize regression targets */
     int threads;              /* kernel threads (0 = default) */
@@ -82,8 +93,9 @@ typedef struct {
     ntk_nystrom_params nystrom;
 } ntk_train_params;
 
-/* Defaults: ntk_arch_init, NTK kind, ntk_solve_params_init, target scaling on,
- * double precision, refine_max NTK_REFINE_MAX_DEFAULT. */
+/* Defaults: ntk_arch_init, NTK kind, square loss, ntk_svm_params_init,
+ * ntk_solve_params_init, target scaling on, double precision, refine_max
+ * NTK_REFINE_MAX_DEFAULT. */
 NTK_API void ntk_train_params_init(ntk_train_params *p);
 
 /* Returns NULL if valid, else a static message. */
@@ -134,6 +146,13 @@ typedef struct {
     double residual_mean, residual_rel;
     int nystrom_streamed;     /* the cross kernel was evaluated twice, never held whole */
     double seconds_centers;   /* center selection (not part of seconds_kernel) */
+    /* Hinge loss (loss = NTK_LOSS_HINGE): coef is NULL, n_times is 1 (t = ∞)
+     * and the SVM below holds the duals; C, eps and the class weights are
+     * saved with it (model format version 2). */
+    ntk_loss loss;
+    ntk_svm_model *svm;       /* owned; NULL for the square loss */
+    double svm_C, svm_eps;
+    double *class_weight;     /* k weights as trained, or NULL (all 1) */
 } ntk_model;
 
 /* Train on an encoded data set. Takes ownership of `enc` (freed with the
@@ -198,6 +217,13 @@ NTK_API ntk_status ntk_model_predict_engine(const ntk_engine *engine, const ntk_
                                     const double *X, size_t m, double *scores, int threads,
                                     const ntk_progress *progress, ntk_error *err);
 
+/* Hinge models: the decision values of m encoded rows X (m×d), dec is
+ * m × n_pairs (ntk/svm.h's pair order; positive votes for the first class of
+ * the pair). NTK_EINPUT for a square-loss model. */
+NTK_API ntk_status ntk_model_decision_values(const ntk_model *model, const double *X, size_t m,
+                                     double *dec, int threads, const ntk_progress *progress,
+                                     ntk_error *err);
+
 /* Class index per row from k scores per row (argmax). */
 NTK_API void ntk_scores_to_labels(const double *scores, size_t m, size_t k, size_t *labels);
 
@@ -208,7 +234,12 @@ NTK_API void ntk_model_free(ntk_model *model);
  * little-endian integers and IEEE-754 doubles, section sizes, and a 64-bit
  * FNV-1a checksum of everything before it. A truncated, corrupted or foreign
  * file is rejected with a clear message (NTK_EINPUT); no size read from the
- * file is trusted before it is checked against the bytes present. */
+ * file is trusted before it is checked against the bytes present. Version 2
+ * (written now) starts the payload with the loss and, for the hinge loss,
+ * replaces the coefficient block by the SVM section (support-vector rows,
+ * their one-vs-one coefficients, biases, C, eps, class weights); version 1
+ * files (square loss only) still load. Layout: README.md, "Model file
+ * format, version 2". */
 
 /* Serialize to a malloc'ed buffer. */
 NTK_API ntk_status ntk_model_serialize(const ntk_model *model, unsigned char **buf, size_t *size,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_svm.h"
 
 const struct option cli_model_options[] = {
     {"depth", required_argument, NULL, OPT_DEPTH},
@@ -32,6 +33,12 @@ const struct option cli_model_options[] = {
     {"center-selection", required_argument, NULL, OPT_CENTER_SELECTION},
     {"nystrom-block", required_argument, NULL, OPT_NYSTROM_BLOCK},
     /* ---- end scalable path */
+    /* ---- hinge loss (C-SVM, #20; handled in cli_svm.c) ---- */
+    {"loss", required_argument, NULL, OPT_LOSS},
+    {"C", required_argument, NULL, OPT_C},
+    {"class-weight", required_argument, NULL, OPT_CLASS_WEIGHT},
+    {"svm-eps", required_argument, NULL, OPT_SVM_EPS},
+    /* ---- end of hinge loss options ---- */
     {NULL, 0, NULL, 0},
 };
 
@@ -91,7 +98,16 @@ const char cli_model_help[] =
     "                       rpcholesky: adaptive, by the Nystrom residual)\n"
     "  --nystrom-block B    rows per cross-kernel block (default: 64 MB blocks)\n"
     /* ---- end scalable path */
-    ;
+    /* ---- hinge loss (C-SVM, #20) ---- */
+    "  --loss square|hinge  square (default): the gradient-flow predictor above;\n"
+    "                       hinge: the C-SVM on the same kernel (classification only;\n"
+    "                       one-vs-one with voting as LIBSVM; times/ridge/lr do not apply,\n"
+    "                       results have one row, t = inf)\n"
+    "  --C VALUE            hinge: the SVM cost (default 1)\n"
+    "  --class-weight balanced|LABEL:W,...  hinge: C x W for the rows of each class\n"
+    "                       (balanced: n / (classes x class count); default all 1)\n"
+    "  --svm-eps E          hinge: stopping tolerance on the KKT gap (default 1e-3,\n"
+    "                       LIBSVM's; 1e-8 or so for exact duals)\n";
 
 const char cli_data_help[] =
     "Data options:\n"
@@ -117,7 +133,11 @@ void cli_opts_init(cli_model_opts *o)
     o->format = "table";
 }
 
-void cli_opts_free(cli_model_opts *o) { free(o->times); }
+void cli_opts_free(cli_model_opts *o)
+{
+    free(o->times);
+    free(o->class_weights);
+}
 
 void cli_opts_merge(struct option *out, size_t cap, const struct option *const *tables)
 {
@@ -231,6 +251,9 @@ int cli_opts_handle(const char *cmd, int id, const char *arg, cli_model_opts *o)
         return 1;
     }
     /* ---- end scalable path */
+    int svm = cli_svm_opts_handle(cmd, id, arg, o); /* hinge loss options (#20) */
+    if (svm)
+        return svm;
     switch (id) {
     case OPT_DEPTH:
         if (!cli_parse_int(cmd, "--depth", arg, 0, 1000, &l))

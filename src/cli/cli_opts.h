@@ -21,6 +21,9 @@ enum {
  * --nystrom-block; handled by cli_opts_handle like the others. */
 enum { OPT_SOLVER = 1900, OPT_CENTERS, OPT_CENTER_SELECTION, OPT_NYSTROM_BLOCK };
 /* ---- end scalable path */
+/* ---- hinge loss (C-SVM) options, handled in cli_svm.c (#20) ---- */
+enum { OPT_LOSS = 1950, OPT_C, OPT_CLASS_WEIGHT, OPT_SVM_EPS };
+/* ---- end of hinge loss options ---- */
 
 typedef struct {
     ntk_train_params train;
@@ -33,6 +36,10 @@ typedef struct {
     int help;
     int centers_given;      /* --centers was given (#21: it implies --solver nystrom
                              * unless --solver says otherwise) */
+    /* hinge loss (#20): --class-weight as given, resolved by cli_svm_prepare */
+    const char *class_weight_spec;
+    double *class_weights;  /* owned; train.svm.class_weight points here */
+    int svm_C_given;
 } cli_model_opts;
 
 /* Defaults (DESIGN.md): depth 1 ... see cli_opts.c; times = {inf}. */

@@ -1,5 +1,6 @@
 /* Report writers (see cli_report.h). */
 #include "cli_report.h"
+#include "cli_svm.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -70,6 +71,7 @@ void cli_report_model_json(FILE *f, const ntk_model *m, int target_scaling)
         fputs("}", f);
     }
     cli_solver_json(f, m);
+    cli_svm_model_json(f, m); /* "loss" and the hinge loss's fields (#20) */
     fputs("}", f);
 }
 
@@ -264,6 +266,10 @@ static void write_table(FILE *f, const cli_report *r, const cli_uncertainty *u)
             m->time_scale == NTK_TIME_MEAN ? "mean" : "sum",
             m->precision == NTK_PRECISION_FLOAT ? ", precision float" : "");
     cli_solver_text(f, m);
+    if (m->loss == NTK_LOSS_HINGE && m->svm) /* #20: the C-SVM replaces the flow */
+        fprintf(f, "loss: hinge (C-SVM, one-vs-one), C %g, eps %g: %zu support vectors, %zu SMO "
+                   "steps; times, reg and lr do not apply\n",
+                m->svm_C, m->svm_eps, m->svm->n_sv, m->svm->iterations);
     if (r->selection)
         cli_select_text(f, r->selection);
     fputc('\n', f);
@@ -312,8 +318,9 @@ static void write_table(FILE *f, const cli_report *r, const cli_uncertainty *u)
                    "central 50/90/95%% intervals;%s\n",
                 u->var_floor,
                 u->noise_var > 0 ? " observation noise included" : " no observation noise");
-    const char *path = m->nystrom          ? (m->used_eigen ? "Nystrom, MxM eigendecomposition"
-                                                            : "Nystrom, MxM Cholesky")
+    const char *path = m->loss == NTK_LOSS_HINGE ? "SMO"
+                       : m->nystrom ? (m->used_eigen ? "Nystrom, MxM eigendecomposition"
+                                                     : "Nystrom, MxM Cholesky")
                        : m->used_eigen     ? "eigendecomposition"
                        : m->used_chebyshev ? "Chebyshev expansion"
                                            : "Cholesky";

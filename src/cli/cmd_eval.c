@@ -10,10 +10,11 @@
 #include "cli_opts.h"
 #include "cli_report.h"
 #include "cli_select.h"
+#include "cli_svm.h"
 #include "ntk/evaluate.h"
 
 enum { OPT_TRAIN = OPT_CMD_BASE, OPT_TEST, OPT_TEST_FRAC, OPT_PREDICTIONS, OPT_UNCERTAINTY,
-       OPT_NOISE };
+       OPT_NOISE, OPT_DECISION_VALUES };
 
 static const struct option eval_options[] = {
     {"train", required_argument, NULL, OPT_TRAIN},
@@ -22,6 +23,7 @@ static const struct option eval_options[] = {
     {"predictions", required_argument, NULL, OPT_PREDICTIONS},
     {"uncertainty", no_argument, NULL, OPT_UNCERTAINTY},
     {"noise", required_argument, NULL, OPT_NOISE},
+    {"decision-values", no_argument, NULL, OPT_DECISION_VALUES},
     {NULL, 0, NULL, 0},
 };
 
@@ -34,6 +36,8 @@ static void help(void)
            "  --test FILE          test data with the same columns\n"
            "  --test-frac F        or: hold out a fraction F of A (stratified), by --seed\n"
            "  --predictions FILE   write test predictions, one column per time\n"
+           "  --decision-values    --loss hinge: add to --predictions one column per class\n"
+           "                       pair, 'dec:A|B' (one-vs-one; positive votes for A)\n"
            "  --uncertainty        regression: predictive variance of the infinite ensemble\n"
            "                       (NTK-GP; GP posterior for --kind nngp); adds test NLPD and\n"
            "                       50/90/95%% interval coverage, and std@t=<t> prediction columns\n"
@@ -53,7 +57,7 @@ static void help(void)
 typedef struct {
     const char *train, *test, *pred_path;
     double test_frac;
-    int uncertainty, noise_given, noise_reg;
+    int uncertainty, noise_given, noise_reg, decision_values;
     double noise;
 } eval_args;
 
@@ -66,6 +70,7 @@ static int eval_option(const char *cmd, int id, const char *arg, void *ctx)
     case OPT_PREDICTIONS: a->pred_path = arg; return 1;
     case OPT_TEST_FRAC: return cli_parse_test_frac(cmd, arg, &a->test_frac) ? 1 : -1;
     case OPT_UNCERTAINTY: a->uncertainty = 1; return 1;
+    case OPT_DECISION_VALUES: a->decision_values = 1; return 1;
     case OPT_NOISE:
         a->noise_given = 1;
         if (strcmp(arg, "reg") == 0) {
@@ -109,6 +114,10 @@ static int eval_check(const char *cmd, const eval_args *a, const cli_model_opts 
         cli_usage(cmd, "--uncertainty is not distributed; run it with ntk");
         return 0;
     }
+    if (a->decision_values && (!a->pred_path || o->train.loss != NTK_LOSS_HINGE)) {
+        cli_usage(cmd, "--decision-values needs --loss hinge and --predictions FILE");
+        return 0;
+    }
     if (a->noise_given && !a->uncertainty) {
         cli_usage(cmd, "--noise needs --uncertainty");
         return 0;
@@ -131,6 +140,10 @@ static int eval_print(const char *cmd, const eval_args *a, const cli_model_opts 
     ntk_error err = {0};
     int rc = CLI_EXIT_OK;
     cli_output out_report = {0}, out_pred = {0};
+    double *test_dec = NULL;
+    if (a->decision_values &&
+        !(test_dec = cli_svm_decision(m, d->test->X, d->test->n, o->threads, &err)))
+        return cli_fail(cmd, &err);
     cli_uncertainty unc = {ev->test_var, ev->var_floor, ev->noise_var};
     cli_report r = {m, o->train.target_scaling, d->train->n, d->test ? d->test->n : 0,
                     d->train->y, d->test ? d->test->y : NULL, ev->train_scores,
@@ -148,7 +161,9 @@ static int eval_print(const char *cmd, const eval_args *a, const cli_model_opts 
                       "negative -%.3g relative to their terms) and were set to 0",
                  ev->ustats.n_negative, ev->ustats.most_negative);
     cli_report_write_u(out_report.f, o->format, &r, ev->test_var ? &unc : NULL);
-    if (a->pred_path)
+    if (a->pred_path && test_dec)
+        cli_svm_predictions_write(out_pred.f, m, ev->test_scores, test_dec, d->test->n);
+    else if (a->pred_path)
         cli_predictions_write_u(out_pred.f, m, ev->test_scores, ev->test_var, d->test->n);
     /* Predictions file first: if it cannot be written, nothing goes to stdout. */
     if (a->pred_path && cli_output_commit(&out_pred, &err) != NTK_OK) {
@@ -163,6 +178,7 @@ done:
         cli_output_discard(&out_report);
     if (out_pred.f)
         cli_output_discard(&out_pred);
+    free(test_dec);
     return rc;
 }
 
@@ -197,7 +213,8 @@ int ntk_cmd_eval(int argc, char **argv)
         cli_data_free(&d);
         goto out;
     }
-    if (sel.enabled && (rc = cli_select_run(cmd, &sel, &o, d.train, d.enc)) != 0) {
+    if ((rc = cli_svm_prepare(cmd, &o, d.train, d.enc, sel.enabled)) != 0 ||
+        (sel.enabled && (rc = cli_select_run(cmd, &sel, &o, d.train, d.enc)) != 0)) {
         cli_data_free(&d);
         goto out;
     }

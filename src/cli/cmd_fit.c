@@ -10,6 +10,7 @@
 #include "cli_opts.h"
 #include "cli_report.h"
 #include "cli_select.h"
+#include "cli_svm.h"
 
 enum { OPT_TRAIN = OPT_CMD_BASE, OPT_OUTPUT };
 
@@ -88,7 +89,8 @@ int ntk_cmd_fit(int argc, char **argv)
     rc = cli_data_load(cmd, &o, train, NULL, 0, &d);
     if (rc)
         goto out;
-    if (sel.enabled && (rc = cli_select_run(cmd, &sel, &o, d.train, d.enc)) != 0) {
+    if ((rc = cli_svm_prepare(cmd, &o, d.train, d.enc, sel.enabled)) != 0 ||
+        (sel.enabled && (rc = cli_select_run(cmd, &sel, &o, d.train, d.enc)) != 0)) {
         cli_data_free(&d);
         goto out;
     }

@@ -1,4 +1,5 @@
 /* ntk kernel — print the NTK or NNGP kernel matrix between CSV rows. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,12 @@ static void help(void)
            "unless --standardize zscore (fitted on A). With a target column (default: the\n"
            "last) it is excluded; --no-target makes every column a feature.\n\n"
            "  --data FILE, --data2 FILE\n"
-           "  -o, --output FILE    write here instead of standard output\n\n%s\n%s\n"
+           "  -o, --output FILE    write here instead of standard output\n"
+           "  --format csv|libsvm  libsvm: LIBSVM's precomputed-kernel format, one line per\n"
+           "                       row of A: 'label 0:i 1:K(i,1) 2:K(i,2) ...' (i 1-based;\n"
+           "                       label: the target value, or the class index 0..k-1 when\n"
+           "                       a class label is not a number; 0 with --no-target). For\n"
+           "                       LIBSVM's test file give --data TEST --data2 TRAIN.\n\n%s\n%s\n"
            "Example:\n"
            "  ntk kernel --data data/iris.csv --target species --depth 3 --kind ntk\n",
            cli_model_help, cli_data_help);
@@ -31,6 +37,7 @@ static void help(void)
 
 typedef struct {
     const char *a_path, *b_path, *out_path;
+    int libsvm;
 } kernel_args;
 
 static int kernel_option(const char *cmd, int id, const char *arg, void *ctx)
@@ -42,8 +49,35 @@ static int kernel_option(const char *cmd, int id, const char *arg, void *ctx)
     case OPT_DATA2: a->b_path = arg; return 1;
     case 'o':
     case OPT_OUTPUT: a->out_path = arg; return 1;
+    case OPT_FORMAT:
+        /* libsvm here; every other value goes to the shared handler. */
+        if (strcmp(arg, "libsvm") != 0)
+            return 0;
+        a->libsvm = 1;
+        return 1;
     }
     return 0;
+}
+
+/* LIBSVM's label of row i: a number (LIBSVM reads labels with strtod). */
+static void libsvm_label(FILE *f, const ntk_encoder *enc, const ntk_dataset *d, size_t i)
+{
+    if (!d->y || !enc->has_target) {
+        fputs("0", f);
+        return;
+    }
+    if (enc->task == NTK_TASK_REGRESSION) {
+        fprintf(f, "%.17g", d->y[i]);
+        return;
+    }
+    size_t c = (size_t)d->y[i];
+    const char *text = enc->class_labels[c];
+    char *end;
+    double v = strtod(text, &end);
+    if (end != text && *end == '\0' && isfinite(v))
+        fputs(text, f);
+    else
+        fprintf(f, "%zu", c);
 }
 
 int ntk_cmd_kernel(int argc, char **argv)
@@ -119,8 +153,15 @@ int ntk_cmd_kernel(int argc, char **argv)
         st = cli_output_open(&out, out_path, &err);
     if (st == NTK_OK) {
         for (size_t i = 0; i < n1; i++) {
-            for (size_t j = 0; j < n2; j++)
-                fprintf(out.f, j ? ",%.17g" : "%.17g", K[i * n2 + j]);
+            if (a.libsvm) {
+                libsvm_label(out.f, enc, da, i);
+                fprintf(out.f, " 0:%zu", i + 1);
+                for (size_t j = 0; j < n2; j++)
+                    fprintf(out.f, " %zu:%.17g", j + 1, K[i * n2 + j]);
+            } else {
+                for (size_t j = 0; j < n2; j++)
+                    fprintf(out.f, j ? ",%.17g" : "%.17g", K[i * n2 + j]);
+            }
             fputc('\n', out.f);
         }
         st = cli_output_commit(&out, &err);

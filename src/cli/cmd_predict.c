@@ -8,8 +8,9 @@
 #include "cli_data.h"
 #include "cli_opts.h"
 #include "cli_report.h"
+#include "cli_svm.h"
 
-enum { OPT_MODEL = OPT_CMD_BASE, OPT_DATA, OPT_OUTPUT };
+enum { OPT_MODEL = OPT_CMD_BASE, OPT_DATA, OPT_OUTPUT, OPT_DECISION_VALUES };
 
 static const struct option predict_options[] = {
     {"model", required_argument, NULL, OPT_MODEL},
@@ -17,6 +18,7 @@ static const struct option predict_options[] = {
     {"output", required_argument, NULL, OPT_OUTPUT},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"delimiter", required_argument, NULL, OPT_DELIMITER},
+    {"decision-values", no_argument, NULL, OPT_DECISION_VALUES},
     {NULL, 0, NULL, 0},
 };
 
@@ -31,6 +33,8 @@ static void help(void)
            "  --data FILE          rows to predict\n"
            "  -o, --output FILE    write predictions here (default: standard output)\n"
            "  --delimiter C        field separator of FILE (default ',')\n"
+           "  --decision-values    hinge-loss model: add one column per class pair,\n"
+           "                       'dec:A|B' (one-vs-one; positive votes for A)\n"
            "  --threads N, --quiet, --progress\n\n"
            "Example:\n"
            "  ntk predict --model iris.ntk --data data/iris.csv -o predictions.csv\n");
@@ -38,6 +42,7 @@ static void help(void)
 
 typedef struct {
     const char *model_path, *data, *out_path;
+    int decision_values;
 } predict_args;
 
 static int predict_option(const char *cmd, int id, const char *arg, void *ctx)
@@ -49,6 +54,7 @@ static int predict_option(const char *cmd, int id, const char *arg, void *ctx)
     case OPT_DATA: a->data = arg; return 1;
     case 'o':
     case OPT_OUTPUT: a->out_path = arg; return 1;
+    case OPT_DECISION_VALUES: a->decision_values = 1; return 1;
     }
     return 0;
 }
@@ -78,7 +84,7 @@ int ntk_cmd_predict(int argc, char **argv)
     ntk_model *m = NULL;
     ntk_table *t = NULL;
     ntk_dataset *ds = NULL;
-    double *scores = NULL;
+    double *scores = NULL, *dec = NULL;
     cli_output out = {0};
     ntk_status st = ntk_model_load(model_path, &m, &err);
     if (st == NTK_OK)
@@ -97,17 +103,24 @@ int ntk_cmd_predict(int argc, char **argv)
                                       &err);
         cli_progress_done();
     }
+    if (st == NTK_OK && a.decision_values &&
+        !(dec = cli_svm_decision(m, ds->X, ds->n, o.threads, &err)))
+        st = err.status;
     if (st == NTK_OK)
         st = cli_output_open(&out, out_path, &err);
     if (st == NTK_OK) {
         cli_data_warn(cmd, "input", ds);
-        cli_predictions_write(out.f, m, scores, ds->n);
+        if (dec)
+            cli_svm_predictions_write(out.f, m, scores, dec, ds->n);
+        else
+            cli_predictions_write(out.f, m, scores, ds->n);
         st = cli_output_commit(&out, &err);
     }
     rc = st == NTK_OK ? CLI_EXIT_OK : cli_fail(cmd, &err);
     if (out.f)
         cli_output_discard(&out);
     free(scores);
+    free(dec);
     ntk_dataset_free(ds);
     ntk_table_free(t);
     ntk_model_free(m);
