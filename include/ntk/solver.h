@@ -47,7 +47,8 @@ typedef enum {
     NTK_SOLVE_AUTO = 0,
     NTK_SOLVE_CHOLESKY,
     NTK_SOLVE_EIGEN,
-    NTK_SOLVE_CHEBYSHEV
+    NTK_SOLVE_CHEBYSHEV,
+    NTK_SOLVE_KRYLOV
 } ntk_solve_method;
 
 /* Smallest n for which AUTO considers the Chebyshev path. */
@@ -63,6 +64,10 @@ typedef struct {
     ntk_solve_method method;    /* AUTO: Cholesky iff every time is ∞ */
     int want_train_predictions; /* 1: also return f_t at the training inputs */
     ntk_progress progress;
+    /* Krylov path (0: defaults): relative tolerance on its error estimate
+     * (default 1e-11) and the shift σ of the factored A + σI. */
+    double krylov_tol;
+    double krylov_shift;
 } ntk_solve_params;
 
 /* Defaults: reg 0 absolute, lr 1, time scale sum, method auto, train predictions on. */
@@ -89,6 +94,13 @@ typedef struct {
     size_t cheb_degree;      /* its degree: number of n×n by n×k products */
     double cheb_bound;       /* L, the bound on λ_max(A) it expanded over */
     double cheb_tail;        /* largest dropped-coefficient tail, relative to max g */
+    /* Krylov path (finite times; fields are 0 / NAN otherwise). */
+    int used_krylov;         /* 1 if the finite times used the shift-and-invert Krylov space */
+    size_t krylov_steps;     /* block steps: pairs of n×n by n×k triangular solves */
+    size_t krylov_dim;       /* dimension of the space the times were projected on */
+    double krylov_shift;     /* σ of the factored A + σI */
+    double krylov_estimate;  /* a posteriori relative error estimate, max over the times */
+    int krylov_converged;    /* 1: estimate ≤ tolerance (or invariant space) */
     /* Single precision (ntk_train_params.precision = NTK_PRECISION_FLOAT, see
      * ntk/model.h; every field 0 otherwise). Residuals are relative,
      * ‖Y − (Θ + (λ + jitter)I)·C‖_F / ‖Y‖_F for the t = ∞ coefficients,

@@ -1,0 +1,156 @@
+/* The shift-and-invert Krylov path for finite times (NTK_SOLVE_KRYLOV)
+ * against the eigendecomposition: one solve per ridge serves a grid of
+ * times with s·λ_max from 1e-3 to 1e8, on NTK kernels with and without
+ * duplicate rows (singular), several targets (some linearly dependent), and
+ * the honesty of its error estimate when it is stopped early. */
+#include <math.h>
+#include <string.h>
+
+#include "ntk/kernel.h"
+#include "ntk/rng.h"
+#include "ntk/solver.h"
+#include "testutil.h"
+
+static double rel_diff(const double *a, const double *b, size_t len)
+{
+    double num = 0, den = 0;
+    for (size_t i = 0; i < len; i++) {
+        num += (a[i] - b[i]) * (a[i] - b[i]);
+        den += b[i] * b[i];
+    }
+    return den > 0 ? sqrt(num / den) : sqrt(num);
+}
+
+static ntk_solution *solve(const double *K, size_t n, const double *Y, size_t k,
+                           ntk_solve_params *p, ntk_solve_method method)
+{
+    double *A = malloc(n * n * sizeof *A);
+    memcpy(A, K, n * n * sizeof *A);
+    p->method = method;
+    ntk_solution *s = NULL;
+    ntk_error err = {0};
+    ntk_status st = ntk_solve(A, n, Y, k, p, &s, &err);
+    ck_assert_msg(st == NTK_OK, "method %d: %s", (int)method, err.msg);
+    free(A);
+    return s;
+}
+
+/* ReLU depth-3 NTK on n rows of d standard normal features; the last `dups`
+ * rows repeat earlier ones (so Θ has a null space of that dimension). */
+static double *relu_kernel(size_t n, size_t d, size_t dups, uint64_t seed)
+{
+    double *X = malloc(n * d * sizeof *X), *K = malloc(n * n * sizeof *K);
+    ntk_rng r;
+    ntk_rng_seed(&r, seed);
+    for (size_t i = 0; i < n * d; i++)
+        X[i] = ntk_rng_normal(&r);
+    for (size_t i = n - dups; i < n; i++)
+        memcpy(X + i * d, X + (i - (n - dups)) * 3 * d, d * sizeof *X);
+    ntk_arch a;
+    ntk_arch_init(&a);
+    a.depth = 3;
+    a.b_std = 0.1;
+    ntk_error err = {0};
+    ck_assert_msg(ntk_kernel_eval(&a, NTK_KIND_NTK, X, n, NULL, 0, d, K, NULL, &err) == NTK_OK,
+                  "%s", err.msg);
+    free(X);
+    return K;
+}
+
+/* Targets: centered one-hot over k − 1 classes (their columns sum to zero:
+ * linearly dependent) plus one smooth regression column. */
+static double *targets(size_t n, size_t k, uint64_t seed)
+{
+    double *Y = malloc(n * k * sizeof *Y);
+    ntk_rng r;
+    ntk_rng_seed(&r, seed);
+    for (size_t i = 0; i < n; i++) {
+        size_t cls = (size_t)(ntk_rng_uniform(&r) * (double)(k - 1)) % (k - 1);
+        for (size_t c = 0; c + 1 < k; c++)
+            Y[i * k + c] = (c == cls ? 1.0 : 0.0) - 1.0 / (double)(k - 1);
+        Y[i * k + k - 1] = sin((double)i) + ntk_rng_normal(&r);
+    }
+    return Y;
+}
+
+/* Every ridge in regs and every s·λ_max in the grid: Krylov vs eigen. */
+static void grid(const double *K, size_t n, const double *Y, size_t k, const char *what)
+{
+    static const double sl[] = {1e-3, 1e-1, 1.0, 10.0, 1e3, 1e5, 1e8};
+    static const double regs[] = {0.0, 1e-6, 1e-3, 1.0};
+    size_t nt = sizeof sl / sizeof sl[0];
+    double lmax = 0.0;
+    for (size_t r = 0; r < sizeof regs / sizeof regs[0]; r++) {
+        ntk_solve_params p;
+        ntk_solve_params_init(&p);
+        p.reg = regs[r];
+        p.reg_scale = NTK_REG_RELATIVE;
+        double one = 1.0;
+        if (lmax == 0.0) { /* λ_max of Θ, from the eigen path itself */
+            p.times = &one;
+            p.n_times = 1;
+            ntk_solution *e = solve(K, n, Y, k, &p, NTK_SOLVE_EIGEN);
+            lmax = e->eig_max;
+            ntk_solution_free(e);
+        }
+        double times[sizeof sl / sizeof sl[0]];
+        for (size_t t = 0; t < nt; t++)
+            times[t] = sl[t] / lmax;
+        p.times = times;
+        p.n_times = nt;
+        ntk_solution *se = solve(K, n, Y, k, &p, NTK_SOLVE_EIGEN);
+        ntk_solution *sk = solve(K, n, Y, k, &p, NTK_SOLVE_KRYLOV);
+        ck_assert(sk->used_krylov && !sk->used_eigen && sk->krylov_converged);
+        double worst = 0;
+        for (size_t t = 0; t < nt; t++) {
+            double ec = rel_diff(sk->coef + t * n * k, se->coef + t * n * k, n * k);
+            double ef = rel_diff(sk->train_pred + t * n * k, se->train_pred + t * n * k, n * k);
+            ck_assert_msg(ec <= 1e-9 && ef <= 1e-9,
+                          "%s reg %g s*lmax %g: coef rel %.3g, train rel %.3g", what, regs[r],
+                          sl[t], ec, ef);
+            worst = fmax(worst, fmax(ec, ef));
+        }
+        fprintf(stderr,
+                "solver_krylov: %s n=%zu k=%zu reg %g: %zu steps, dim %zu, shift %.3g, "
+                "estimate %.2g, worst rel vs eigen %.2g\n",
+                what, n, k, regs[r], sk->krylov_steps, sk->krylov_dim, sk->krylov_shift,
+                sk->krylov_estimate, worst);
+        ntk_solution_free(se);
+        ntk_solution_free(sk);
+    }
+}
+
+START_TEST(test_grid_full_rank)
+{
+    size_t n = 300, k = 4;
+    double *K = relu_kernel(n, 6, 0, 31);
+    double *Y = targets(n, k, 32);
+    grid(K, n, Y, k, "relu depth 3");
+    free(K);
+    free(Y);
+}
+END_TEST
+
+START_TEST(test_grid_duplicate_rows)
+{
+    size_t n = 240, k = 3;
+    double *K = relu_kernel(n, 4, 40, 41);
+    double *Y = targets(n, k, 42);
+    grid(K, n, Y, k, "relu depth 3, 40 duplicate rows");
+    free(K);
+    free(Y);
+}
+END_TEST
+
+static Suite *solver_krylov_suite(void)
+{
+    Suite *s = suite_create("solver_krylov");
+    TCase *tc = tcase_create("krylov");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_grid_full_rank);
+    tcase_add_test(tc, test_grid_duplicate_rows);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+TEST_MAIN(solver_krylov_suite)
