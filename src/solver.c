@@ -376,8 +376,13 @@ static size_t auto_max_degree_vs_krylov(size_t n, size_t k)
 
 size_t solver_krylov_max_dim(size_t n, size_t k, int forced)
 {
-    size_t dim = (forced ? KRYLOV_FORCED_MAX_STEPS : KRYLOV_AUTO_MAX_STEPS) * k;
-    size_t most = forced ? n : n / 4; /* AUTO: the basis stays within 2 × 8n² */
+    /* AUTO: as many steps as keep the cost model (see
+     * auto_max_degree_vs_krylov) under ~19 Choleskys, below the
+     * eigendecomposition's 20–60, and the basis within n/4 columns. */
+    size_t kk = k > 8 ? k : 8;
+    size_t steps = forced ? KRYLOV_FORCED_MAX_STEPS : 3 * n / (2 * kk);
+    size_t dim = steps * k;
+    size_t most = forced ? n : n / 4;
     return dim < most ? dim : (most > 0 ? most : 1);
 }
 

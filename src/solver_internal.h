@@ -44,15 +44,14 @@ double solver_time_scale(const ntk_solve_params *p, size_t n, size_t k, double t
  * competes (single precision, ntk-mpi; see ntk/solver.h). */
 size_t solver_auto_max_degree(size_t n, size_t k);
 
-/* Block steps the Krylov path may take when forced (NTK_SOLVE_KRYLOV) and
- * under AUTO (past it, AUTO falls back to the eigendecomposition). */
-#define KRYLOV_FORCED_MAX_STEPS 100
-#define KRYLOV_AUTO_MAX_STEPS 80
+/* Block steps the Krylov path may take when forced (NTK_SOLVE_KRYLOV). */
+#define KRYLOV_FORCED_MAX_STEPS 200
 /* Block steps the double-precision AUTO cost model assumes (solver.c). */
 #define KRYLOV_TYPICAL_STEPS 40
 
 /* Largest basis dimension for the Krylov path: steps·k, at most n (forced)
- * or n/4 (AUTO: basis n×n/4 plus projection (n/4)², under 2 × 8n² in all). */
+ * or n/4 (AUTO: past it, the eigendecomposition; basis n × n/4 plus the
+ * projection, under 2 × 8n² in all). */
 size_t solver_krylov_max_dim(size_t n, size_t k, int forced);
 
 /* Record a Chebyshev plan that served the finite times (used_chebyshev,

@@ -3,6 +3,7 @@
  * times with s·λ_max from 1e-3 to 1e8, on NTK kernels with and without
  * duplicate rows (singular), several targets (some linearly dependent), and
  * the honesty of its error estimate when it is stopped early. */
+#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -142,6 +143,86 @@ START_TEST(test_grid_duplicate_rows)
 }
 END_TEST
 
+START_TEST(test_estimate_honest)
+{
+    /* Stopped early on purpose (loose tolerances): the reported estimate must
+     * not understate the true error against the eigen path by more than 10x. */
+    size_t n = 300, k = 2;
+    double *K = relu_kernel(n, 6, 0, 51);
+    double *Y = targets(n, k, 52);
+    double times[] = {0.0, 1e-2, 1.0, 100.0, INFINITY};
+    ntk_solve_params p;
+    ntk_solve_params_init(&p);
+    p.reg = 1e-4;
+    p.reg_scale = NTK_REG_RELATIVE;
+    p.times = times;
+    p.n_times = sizeof times / sizeof times[0];
+    ntk_solution *se = solve(K, n, Y, k, &p, NTK_SOLVE_EIGEN);
+    double tols[] = {1e-2, 1e-4, 1e-6, 1e-8};
+    for (size_t i = 0; i < sizeof tols / sizeof tols[0]; i++) {
+        p.krylov_tol = tols[i];
+        ntk_solution *sk = solve(K, n, Y, k, &p, NTK_SOLVE_KRYLOV);
+        double worst = 0;
+        for (size_t t = 0; t + 1 < p.n_times; t++) {
+            worst = fmax(worst, rel_diff(sk->coef + t * n * k, se->coef + t * n * k, n * k));
+            worst = fmax(worst, rel_diff(sk->train_pred + t * n * k,
+                                         se->train_pred + t * n * k, n * k));
+        }
+        /* t = 0: exactly zero; t = ∞ (last): the Cholesky path after the space. */
+        for (size_t j = 0; j < n * k; j++)
+            ck_assert(sk->coef[j] == 0.0 && sk->train_pred[j] == 0.0);
+        size_t last = (p.n_times - 1) * n * k;
+        ck_assert(rel_diff(sk->coef + last, se->coef + last, n * k) < 1e-8);
+        fprintf(stderr, "solver_krylov: tol %g: %zu steps, estimate %.2g, true %.2g\n", tols[i],
+                sk->krylov_steps, sk->krylov_estimate, worst);
+        ck_assert_msg(sk->krylov_estimate >= worst / 10,
+                      "tol %g: estimate %.3g understates the error %.3g", tols[i],
+                      sk->krylov_estimate, worst);
+        ck_assert(sk->krylov_estimate <= tols[i]);
+        ntk_solution_free(sk);
+    }
+    ntk_solution_free(se);
+    free(K);
+    free(Y);
+}
+END_TEST
+
+START_TEST(test_auto_picks_krylov)
+{
+    /* n = NTK_CHEB_MIN_N, long times: the Chebyshev degree prices above the
+     * Krylov path, so AUTO takes the Krylov space (not the eigen path). */
+    size_t n = NTK_CHEB_MIN_N, k = 1;
+    size_t d = 30;
+    double *X = malloc(n * d * sizeof *X), *K = malloc(n * n * sizeof *K);
+    double *Y = malloc(n * sizeof *Y);
+    ntk_rng r;
+    ntk_rng_seed(&r, 61);
+    for (size_t i = 0; i < n * d; i++)
+        X[i] = ntk_rng_normal(&r);
+    /* A Gram kernel of rank d: the space is invariant after ~d steps. */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)d, 1.0 / (double)d,
+                X, (int)d, X, (int)d, 0.0, K, (int)n);
+    for (size_t i = 0; i < n; i++)
+        Y[i] = X[i * d] + sin((double)i);
+    double times[] = {1.0, 1e2, 1e4};
+    ntk_solve_params p;
+    ntk_solve_params_init(&p);
+    p.reg = 1e-3;
+    p.times = times;
+    p.n_times = 3;
+    ntk_solution *s = solve(K, n, Y, k, &p, NTK_SOLVE_AUTO);
+    fprintf(stderr, "solver_krylov: auto n=%zu: krylov %d (%zu steps, estimate %.2g), "
+            "chebyshev %d, eigen %d\n", n, s->used_krylov, s->krylov_steps, s->krylov_estimate,
+            s->used_chebyshev, s->used_eigen);
+    ck_assert(s->used_krylov && !s->used_eigen && !s->used_chebyshev && s->krylov_converged);
+    ck_assert(s->krylov_estimate <= 1e-10);
+    ntk_solution_free(s);
+    free(X);
+    free(K);
+    free(Y);
+}
+END_TEST
+
 static Suite *solver_krylov_suite(void)
 {
     Suite *s = suite_create("solver_krylov");
@@ -149,6 +230,8 @@ static Suite *solver_krylov_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_grid_full_rank);
     tcase_add_test(tc, test_grid_duplicate_rows);
+    tcase_add_test(tc, test_estimate_honest);
+    tcase_add_test(tc, test_auto_picks_krylov);
     suite_add_tcase(s, tc);
     return s;
 }
