@@ -18,12 +18,13 @@
  *   Chebyshev path, and (EIGEN = 1) by the eigendecomposition, with the
  *   largest relative difference Chebyshev vs eigen.
  *   prints lines "method n seconds [degree|rel_diff]".
- * usage: bench_blas krylov N K REG all|krylov|cholesky [SHIFT]
+ * usage: bench_blas krylov N K REG all|noeigen|krylov|cholesky [SHIFT]
  *   the same kernel, K centered one-hot targets, ridge REG × mean diag,
  *   'sum' time scale, times 1,10,100,1e4: ntk_solve at t = ∞ (Cholesky), by
  *   the Krylov path (steps, basis dimension, shift, error estimate) and by
  *   the eigendecomposition, with the relative differences Krylov vs eigen per
- *   time (coefficients/training predictions). "krylov" or "cholesky" alone
+ *   time (coefficients/training predictions); "noeigen" skips the last. "krylov"
+ *   or "cholesky" alone
  *   keeps only the one n×n kernel, for peak RSS (/usr/bin/time). SHIFT: σ
  *   of the factored A + σI (default: the solver's choice). */
 #include <cblas.h>
@@ -319,8 +320,8 @@ static double *onehot_targets(size_t n, size_t k)
  * for peak-RSS measurements. */
 static int bench_krylov(size_t n, size_t k, double reg, const char *mode, double shift)
 {
-    int all = strcmp(mode, "all") == 0;
-    double *K = relu_kernel(n), *A = all ? xmalloc(n * n * sizeof *A) : K;
+    int all = strcmp(mode, "all") == 0, both = all || strcmp(mode, "noeigen") == 0;
+    double *K = relu_kernel(n), *A = both ? xmalloc(n * n * sizeof *A) : K;
     double *Y = onehot_targets(n, k);
     double inf[] = {INFINITY}, fin[] = {1, 10, 100, 1e4};
     size_t nt = sizeof fin / sizeof fin[0];
@@ -331,8 +332,8 @@ static int bench_krylov(size_t n, size_t k, double reg, const char *mode, double
     ntk_error err = {0};
     ntk_solution *sc = NULL, *sk = NULL, *se = NULL;
     double t0;
-    if (all || strcmp(mode, "cholesky") == 0) {
-        if (all)
+    if (both || strcmp(mode, "cholesky") == 0) {
+        if (both)
             memcpy(A, K, n * n * sizeof *A);
         p.times = inf;
         p.n_times = 1;
@@ -340,9 +341,10 @@ static int bench_krylov(size_t n, size_t k, double reg, const char *mode, double
         if (ntk_solve(A, n, Y, k, &p, &sc, &err) != NTK_OK)
             goto fail;
         printf("cholesky %zu %.3f\n", n, now() - t0);
+        fflush(stdout);
     }
-    if (all || strcmp(mode, "krylov") == 0) {
-        if (all)
+    if (both || strcmp(mode, "krylov") == 0) {
+        if (both)
             memcpy(A, K, n * n * sizeof *A);
         p.times = fin;
         p.n_times = nt;
@@ -353,6 +355,7 @@ static int bench_krylov(size_t n, size_t k, double reg, const char *mode, double
             goto fail;
         printf("krylov %zu %.3f steps %zu dim %zu shift %.3g estimate %.2g\n", n, now() - t0,
                sk->krylov_steps, sk->krylov_dim, sk->krylov_shift, sk->krylov_estimate);
+        fflush(stdout);
     }
     if (all) {
         memcpy(A, K, n * n * sizeof *A);
@@ -378,7 +381,7 @@ static int bench_krylov(size_t n, size_t k, double reg, const char *mode, double
     ntk_solution_free(sc);
     ntk_solution_free(sk);
     ntk_solution_free(se);
-    if (all)
+    if (both)
         free(A);
     free(K);
     free(Y);
@@ -403,6 +406,6 @@ int main(int argc, char **argv)
     if (argc >= 4 && strcmp(argv[1], "thin") == 0)
         return bench_thin(strtoul(argv[2], NULL, 10), argv[3]);
     fprintf(stderr, "usage: %s blas NG NF K | solve N K EIGEN | thin N K1,K2,... | "
-                    "krylov N K REG all|krylov|cholesky [SHIFT]\n", argv[0]);
+                    "krylov N K REG all|noeigen|krylov|cholesky [SHIFT]\n", argv[0]);
     return 2;
 }

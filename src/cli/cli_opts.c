@@ -26,6 +26,7 @@ const struct option cli_model_options[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"seed", required_argument, NULL, OPT_SEED},
     {"precision", required_argument, NULL, OPT_PRECISION},
+    {"solver-path", required_argument, NULL, OPT_SOLVER_PATH},
     {NULL, 0, NULL, 0},
 };
 
@@ -75,7 +76,10 @@ const char cli_model_help[] =
     "                       4n^2 bytes instead of 8n^2; t = inf is solved in float and\n"
     "                       refined to double accuracy (residuals from the kernel\n"
     "                       re-evaluated in double: a few extra kernel passes);\n"
-    "                       finite times 1e-8 to 1e-5 relative (docs/precision.md)\n";
+    "                       finite times 1e-8 to 1e-5 relative (docs/precision.md)\n"
+    "  --solver-path auto|cholesky|eigen|chebyshev|krylov  force a solver path (default\n"
+    "                       auto: cost model in docs/performance.md); krylov: one\n"
+    "                       Cholesky of kernel + shift serves every finite time\n";
 
 const char cli_data_help[] =
     "Data options:\n"
@@ -185,6 +189,8 @@ int cli_opts_handle(const char *cmd, int id, const char *arg, cli_model_opts *o)
     static const char *const missing[] = {"impute", "error", NULL};
     static const char *const standardize[] = {"zscore", "none", NULL};
     static const char *const precisions[] = {"double", "float", NULL};
+    /* In ntk_solve_method order. */
+    static const char *const paths[] = {"auto", "cholesky", "eigen", "chebyshev", "krylov", NULL};
     long l;
     int c;
     ntk_error err = {0};
@@ -283,6 +289,11 @@ int cli_opts_handle(const char *cmd, int id, const char *arg, cli_model_opts *o)
         if (!parse_choice(cmd, "--precision", arg, precisions, &c))
             return -1;
         o->train.precision = c ? NTK_PRECISION_FLOAT : NTK_PRECISION_DOUBLE;
+        return 1;
+    case OPT_SOLVER_PATH:
+        if (!parse_choice(cmd, "--solver-path", arg, paths, &c))
+            return -1;
+        o->train.solve.method = (ntk_solve_method)c;
         return 1;
     case OPT_TARGET:
         o->enc.target = arg;

@@ -1,0 +1,42 @@
+#!/bin/sh
+# --solver-path: every path forced on the same fit gives the same predictions
+# (Krylov and Chebyshev against the eigendecomposition at finite times, Cholesky
+# against them at t = inf), the report names the path, and bad uses are refused.
+. tests/cli/lib.sh
+B="--train data/bostonhousing.csv --target medv --test-frac 0.25 --seed 0 --depth 3 --reg 1e-4 --reg-scale relative"
+T="--times 0,1,100,10000,inf"
+
+# maxrel A B: largest |a - b| / max|b| over every value column of two prediction files.
+maxrel() {
+    paste -d, "$1" "$2" | awk -F, 'NR > 1 { h = NF / 2; for (c = 1; c <= h; c++) {
+            d = $c - $(c + h); if (d < 0) d = -d; if (d > m) m = d
+            a = $(c + h); if (a < 0) a = -a; if (a > s) s = a } }
+        END { printf "%.3g\n", (s > 0 ? m / s : 0) }'
+}
+le() { awk -v x="$1" -v l="$2" 'BEGIN { exit !(x + 0 <= l + 0) }'; }
+
+expect_exit 0 $NTK eval $B $T --solver-path eigen --predictions $TMPD/e.csv --quiet
+expect_out_match 'eigendecomposition'
+expect_exit 0 $NTK eval $B $T --solver-path krylov --predictions $TMPD/k.csv --quiet
+expect_out_match 'shift-and-invert Krylov \(estimated error [0-9.e+-]+\)'
+d=$(maxrel $TMPD/k.csv $TMPD/e.csv)
+le "$d" 1e-9 || fail "krylov predictions differ from eigen by $d"
+expect_exit 0 $NTK eval $B --times 0,1,10 --time-scale mean --solver-path chebyshev \
+    --predictions $TMPD/c.csv --quiet
+expect_exit 0 $NTK eval $B --times 0,1,10 --time-scale mean --solver-path eigen \
+    --predictions $TMPD/e2.csv --quiet
+d=$(maxrel $TMPD/c.csv $TMPD/e2.csv)
+le "$d" 1e-9 || fail "chebyshev predictions differ from eigen by $d"
+expect_exit 0 $NTK eval $B --solver-path cholesky --quiet
+expect_exit 0 $NTK eval $B --solver-path auto --quiet
+
+# Refused: an unknown path (the choices listed), Cholesky with finite times,
+# Krylov in single precision.
+expect_exit 2 $NTK eval $B --solver-path lu
+expect_err_match 'auto\|cholesky\|eigen\|chebyshev\|krylov'
+expect_no_stdout
+expect_exit 2 $NTK eval $B $T --solver-path cholesky
+expect_err_match "only t = inf" && expect_no_stdout
+expect_exit 2 $NTK eval $B $T --solver-path krylov --precision float
+expect_err_match "Krylov path is not available in single precision" && expect_no_stdout
+finish
