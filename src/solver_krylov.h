@@ -24,7 +24,7 @@ typedef struct {
 } krylov_info;
 
 /* Default relative tolerance on the successive-iterate estimate. */
-#define KRYLOV_TOL 1e-11
+#define KRYLOV_TOL 1e-10
 
 /* The shift used when the caller gives none: see solver_krylov.c. */
 double krylov_default_shift(const double *s, size_t nf, double mean_diag);

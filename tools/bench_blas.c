@@ -19,7 +19,8 @@
  *   largest relative difference Chebyshev vs eigen.
  *   prints lines "method n seconds [degree|rel_diff]".
  * usage: bench_blas krylov N K REG all|noeigen|krylov|cholesky [SHIFT]
- *   the same kernel, K centered one-hot targets, ridge REG × mean diag,
+ *   the same kernel, K centered one-hot targets (K = 1: a regression
+ *   target), ridge REG × mean diag,
  *   'sum' time scale, times 1,10,100,1e4: ntk_solve at t = ∞ (Cholesky), by
  *   the Krylov path (steps, basis dimension, shift, error estimate) and by
  *   the eigendecomposition, with the relative differences Krylov vs eigen per
@@ -300,13 +301,16 @@ fail:
     return 1;
 }
 
-/* Centered one-hot targets over k classes (row-major n×k). */
+/* Centered one-hot targets over k classes (row-major n×k); for k = 1 a
+ * regression target, sin of the row index plus noise. */
 static double *onehot_targets(size_t n, size_t k)
 {
     double *Y = xmalloc(n * k * sizeof *Y);
     ntk_rng r;
     ntk_rng_seed(&r, 5);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && k == 1; i++)
+        Y[i] = sin(0.01 * (double)i) + 0.1 * ntk_rng_normal(&r);
+    for (size_t i = 0; i < n && k > 1; i++) {
         size_t cls = (size_t)(ntk_rng_uniform(&r) * (double)k) % k;
         for (size_t c = 0; c < k; c++)
             Y[i * k + c] = (c == cls ? 1.0 : 0.0) - 1.0 / (double)k;
