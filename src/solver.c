@@ -534,34 +534,26 @@ static ntk_status solve_krylov(double *A, size_t n, const double *Y, size_t k,
     if (st != NTK_OK)
         return st;
     double *Ycm = ntk_alloc_checked(len * sizeof(double), "targets", err);
-    double *Cb = ntk_alloc_checked(nf * len * sizeof(double), "Krylov coefficients", err);
-    double *Fb = s->train_pred ? ntk_alloc_checked(nf * len * sizeof(double),
-                                                   "Krylov training predictions", err)
-                               : NULL;
     double **out = malloc(2 * nf * sizeof *out);
-    if (!Ycm || !Cb || !out || (s->train_pred && !Fb)) {
+    if (!Ycm || !out) {
         st = err && err->status ? err->status : ntk_error_set(err, NTK_ENOMEM, "out of memory");
         goto done;
     }
+    /* Straight into the solution's blocks (declining leaves them unused). */
     for (size_t f = 0; f < nf; f++) {
-        out[f] = Cb + f * len;
-        out[nf + f] = Fb ? Fb + f * len : NULL;
+        out[f] = s->coef + slot[f] * len;
+        out[nf + f] = s->train_pred ? s->train_pred + slot[f] * len : NULL;
     }
     solver_to_col_major(Y, n, k, Ycm);
     krylov_info info;
     st = krylov_solve(A, n, Ycm, k, sc, nf, s->reg_abs, s->mean_diag, p->krylov_shift,
-                      p->krylov_tol, max_dim, out, Fb ? out + nf : NULL, &info, &p->progress,
-                      err);
+                      p->krylov_tol, max_dim, out, s->train_pred ? out + nf : NULL, &info,
+                      &p->progress, err);
     if (st != NTK_OK)
         goto done;
     if (may_decline && !info.converged) {
         *declined = 1;
         goto done;
-    }
-    for (size_t f = 0; f < nf; f++) {
-        solver_to_row_major(Cb + f * len, n, k, s->coef + slot[f] * len);
-        if (Fb)
-            solver_to_row_major(Fb + f * len, n, k, s->train_pred + slot[f] * len);
     }
     s->used_krylov = 1;
     s->krylov_steps = info.steps;
@@ -569,15 +561,12 @@ static ntk_status solve_krylov(double *A, size_t n, const double *Y, size_t k,
     s->krylov_shift = info.shift;
     s->krylov_estimate = info.estimate;
     s->krylov_converged = info.converged;
-    free(Cb);
-    free(Fb);
-    Cb = Fb = NULL;
+    free(Ycm);
+    Ycm = NULL;
     if (nf < nt)
         st = solve_cholesky(A, n, Y, k, p, s, err);
 done:
     free(Ycm);
-    free(Cb);
-    free(Fb);
     free(out);
     free(sc);
     free(slot);

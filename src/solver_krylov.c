@@ -203,7 +203,11 @@ static double small_solve(krylov_small *m, size_t p)
     double *t = m->cur;
     m->cur = m->prev;
     m->prev = t; /* the newest coordinates are now in prev */
-    memset(m->cur, 0, 2 * m->nf * blk * sizeof(double));
+    /* Rows past p must read as zero next time; only the first p of each
+     * column were ever written (the rest of the cap-row blocks stay
+     * untouched, so they cost no memory). */
+    for (size_t c = 0; c < w2; c++)
+        memset(m->cur + c * m->cap, 0, p * sizeof(double));
     return worst;
 }
 
@@ -353,9 +357,10 @@ ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const 
                 memset(dst, 0, n * k * sizeof *dst);
                 continue;
             }
-            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k,
-                        (int)info->dim, 1.0, Q, (int)n, m.prev + (2 * f + (size_t)w) * blk,
-                        (int)cap, 0.0, dst, (int)n);
+            /* Row-major n×k = column-major k×n = (coordinates)ᵀ·Qᵀ. */
+            cblas_dgemm(CblasColMajor, CblasTrans, CblasTrans, (int)k, (int)n, (int)info->dim,
+                        1.0, m.prev + (2 * f + (size_t)w) * blk, (int)cap, Q, (int)n, 0.0, dst,
+                        (int)k);
         }
 done:
     if (factored)

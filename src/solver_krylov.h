@@ -33,7 +33,8 @@ double krylov_default_shift(const double *s, size_t nf, double mean_diag);
  * (reg_abs); it is factored in place and restored before returning (its
  * strict upper triangle is never written). Ycm: column-major n×k. For each
  * of the nf scales s[f] (finite, ≥ 0): coef[f] ← g_s(A)Y and, if fit is not
- * NULL, fit[f] ← (A − λI)g_s(A)Y, both column-major n×k. shift ≤ 0: the
+ * NULL, fit[f] ← (A − λI)g_s(A)Y, both row-major n×k (as ntk_solution holds
+ * them: written in place, no copies). shift ≤ 0: the
  * default. tol ≤ 0: KRYLOV_TOL. At most max_dim basis columns (the result
  * is then returned with converged = 0 and its estimate). */
 ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const double *s,

@@ -17,6 +17,19 @@
  * is 8n² + O(n·k·n_times) against 2–3 × 8n² for the eigendecomposition.
  * Agrees with the eigen path to ~1e-12 relative in the tests (limit 1e-8).
  *
+ * Finite times for any s·λ_max (see NTK_SOLVE_KRYLOV): one Cholesky of
+ * A + σI (in place; A is restored from its untouched upper triangle), then a
+ * block Krylov space of (A + σI)⁻¹ started from Y, each step two triangular
+ * solves on an n×k block, fully reorthogonalized; the projection's
+ * eigenpairs give g_s(A)Y and Θ·g_s(A)Y for every time (and every ridge: the
+ * space is shift-invariant) at once. The space grows until the change of
+ * every time's coefficients and training fits between evaluations is under
+ * the tolerance (krylov_tol, default 1e-10 relative); that change is the
+ * reported krylov_estimate. Memory 8n² + 8n·dim (dim = basis columns,
+ * steps × k). Agrees with the eigen path to ≤ 5e-10 relative over s·λ_max
+ * 1e-3…1e8 and ridges 0…1 in tests/check_solver_krylov.c (singular kernels
+ * included; where the eigen path itself is that sensitive).
+ *
  * t = ∞ alone: Cholesky (dpotrf/dpotrs) of A, retried with escalating
  * diagonal jitter if A is numerically singular. Any finite t: one symmetric
  * eigendecomposition A = V diag(a) Vᵀ serves every time (and t = ∞) at once,
@@ -36,13 +49,18 @@ extern "C" {
 
 typedef enum { NTK_TIME_SUM = 0, NTK_TIME_MEAN = 1 } ntk_time_scale;
 typedef enum { NTK_REG_ABSOLUTE = 0, NTK_REG_RELATIVE = 1 } ntk_reg_scale;
-/* AUTO: Cholesky iff every time is ∞; otherwise Chebyshev when n ≥
- * NTK_CHEB_MIN_N and the expansion is cheap enough (its degree d satisfies
- * d·max(2k, 16) ≤ 8n: at most 8n³ flops of thin products, which run near the
- * dgemm peak — about 12 Choleskys' worth at most, typically 1–3, against the
- * 20–60 an eigendecomposition costs here), else the eigendecomposition.
- * CHEBYSHEV forces the expansion for the finite times (t = ∞ then goes through
- * a Cholesky of the same matrix, after the expansion). */
+/* AUTO: Cholesky iff every time is ∞; otherwise, when n ≥ NTK_CHEB_MIN_N,
+ * the cheaper of Chebyshev and Krylov by a cost model in Choleskys
+ * (κ = max(k, 8)): Chebyshev of degree d costs 6dκ/n, Krylov 1 + 12mκ/n with
+ * m = 40 typical block steps, so Chebyshev is taken iff d ≤ n/(6κ) + 80
+ * (and d·max(2k, 16) ≤ 8n); Krylov falls back to the eigendecomposition if
+ * it has not converged within ~19 Choleskys' worth of steps or n/4 basis
+ * columns. Below NTK_CHEB_MIN_N, and in single precision and ntk-mpi (no
+ * Krylov path there: Chebyshev iff d·max(2k, 16) ≤ 8n), the
+ * eigendecomposition (docs/performance.md).
+ * CHEBYSHEV / KRYLOV force that path for the finite times (t = ∞ then goes
+ * through a Cholesky of the same matrix, afterwards); KRYLOV is double
+ * precision only. */
 typedef enum {
     NTK_SOLVE_AUTO = 0,
     NTK_SOLVE_CHOLESKY,
