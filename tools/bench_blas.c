@@ -231,17 +231,38 @@ static int bench_thin(size_t n, const char *ks)
     return 0;
 }
 
-static int bench_solve(size_t n, size_t k, int eigen)
+/* Centered one-hot targets over k classes (row-major n×k); for k = 1 a
+ * regression target, sin of the row index plus noise. */
+static double *onehot_targets(size_t n, size_t k)
 {
-    double *K = relu_kernel(n), *A = xmalloc(n * n * sizeof *A);
     double *Y = xmalloc(n * k * sizeof *Y);
     ntk_rng r;
     ntk_rng_seed(&r, 5);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && k == 1; i++)
+        Y[i] = sin(0.01 * (double)i) + 0.1 * ntk_rng_normal(&r);
+    for (size_t i = 0; i < n && k > 1; i++) {
         size_t cls = (size_t)(ntk_rng_uniform(&r) * (double)k) % k;
         for (size_t c = 0; c < k; c++)
             Y[i * k + c] = (c == cls ? 1.0 : 0.0) - 1.0 / (double)k;
     }
+    return Y;
+}
+
+/* ||a − b||_F / ||b||_F of two blocks (b = 0: the absolute difference). */
+static double block_rel(const double *a, const double *b, size_t len)
+{
+    double num = 0, den = 0;
+    for (size_t i = 0; i < len; i++) {
+        num += (a[i] - b[i]) * (a[i] - b[i]);
+        den += b[i] * b[i];
+    }
+    return sqrt(num / fmax(den, 1e-300));
+}
+
+static int bench_solve(size_t n, size_t k, int eigen)
+{
+    double *K = relu_kernel(n), *A = xmalloc(n * n * sizeof *A);
+    double *Y = onehot_targets(n, k);
     double inf[] = {INFINITY}, fin[] = {1, 10, 100, 1000, 10000};
     ntk_solve_params p;
     ntk_solve_params_init(&p);
@@ -277,15 +298,9 @@ static int bench_solve(size_t n, size_t k, int eigen)
             goto fail;
         double te = now() - t0, worst = 0;
         for (size_t t = 0; t < 5; t++) {
-            double num = 0, den = 0, nf = 0, df = 0;
-            for (size_t i = 0; i < n * k; i++) {
-                size_t o = t * n * k + i;
-                num += pow(sf->coef[o] - se->coef[o], 2);
-                den += pow(se->coef[o], 2);
-                nf += pow(sf->train_pred[o] - se->train_pred[o], 2);
-                df += pow(se->train_pred[o], 2);
-            }
-            worst = fmax(worst, fmax(sqrt(num / den), sqrt(nf / fmax(df, 1e-300))));
+            size_t o = t * n * k;
+            worst = fmax(worst, fmax(block_rel(sf->coef + o, se->coef + o, n * k),
+                                     block_rel(sf->train_pred + o, se->train_pred + o, n * k)));
         }
         printf("eigen %zu %.3f rel_diff %.2g\n", n, te, worst);
     }
@@ -299,23 +314,6 @@ static int bench_solve(size_t n, size_t k, int eigen)
 fail:
     fprintf(stderr, "bench_blas: %s\n", err.msg);
     return 1;
-}
-
-/* Centered one-hot targets over k classes (row-major n×k); for k = 1 a
- * regression target, sin of the row index plus noise. */
-static double *onehot_targets(size_t n, size_t k)
-{
-    double *Y = xmalloc(n * k * sizeof *Y);
-    ntk_rng r;
-    ntk_rng_seed(&r, 5);
-    for (size_t i = 0; i < n && k == 1; i++)
-        Y[i] = sin(0.01 * (double)i) + 0.1 * ntk_rng_normal(&r);
-    for (size_t i = 0; i < n && k > 1; i++) {
-        size_t cls = (size_t)(ntk_rng_uniform(&r) * (double)k) % k;
-        for (size_t c = 0; c < k; c++)
-            Y[i * k + c] = (c == cls ? 1.0 : 0.0) - 1.0 / (double)k;
-    }
-    return Y;
 }
 
 /* The Krylov path at times 1,10,100,1e4 (sum scale, ridge reg × mean diag)
@@ -370,15 +368,9 @@ static int bench_krylov(size_t n, size_t k, double reg, const char *mode, double
         double te = now() - t0;
         printf("eigen %zu %.3f lambda_max %.4g rel_diff", n, te, se->eig_max);
         for (size_t t = 0; t < nt; t++) {
-            double num = 0, den = 0, nf = 0, df = 0;
-            for (size_t i = 0; i < n * k; i++) {
-                size_t o = t * n * k + i;
-                num += pow(sk->coef[o] - se->coef[o], 2);
-                den += pow(se->coef[o], 2);
-                nf += pow(sk->train_pred[o] - se->train_pred[o], 2);
-                df += pow(se->train_pred[o], 2);
-            }
-            printf(" t=%g:%.2g/%.2g", fin[t], sqrt(num / den), sqrt(nf / fmax(df, 1e-300)));
+            size_t o = t * n * k;
+            printf(" t=%g:%.2g/%.2g", fin[t], block_rel(sk->coef + o, se->coef + o, n * k),
+                   block_rel(sk->train_pred + o, se->train_pred + o, n * k));
         }
         printf("\n");
     }

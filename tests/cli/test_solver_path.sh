@@ -6,15 +6,6 @@
 B="--train data/bostonhousing.csv --target medv --test-frac 0.25 --seed 0 --depth 3 --reg 1e-4 --reg-scale relative"
 T="--times 0,1,100,10000,inf"
 
-# maxrel A B: largest |a - b| / max|b| over every value column of two prediction files.
-maxrel() {
-    paste -d, "$1" "$2" | awk -F, 'NR > 1 { h = NF / 2; for (c = 1; c <= h; c++) {
-            d = $c - $(c + h); if (d < 0) d = -d; if (d > m) m = d
-            a = $(c + h); if (a < 0) a = -a; if (a > s) s = a } }
-        END { printf "%.3g\n", (s > 0 ? m / s : 0) }'
-}
-le() { awk -v x="$1" -v l="$2" 'BEGIN { exit !(x + 0 <= l + 0) }'; }
-
 expect_exit 0 $NTK eval $B $T --solver-path eigen --predictions $TMPD/e.csv --quiet
 expect_out_match 'eigendecomposition'
 expect_exit 0 $NTK eval $B $T --solver-path krylov --predictions $TMPD/k.csv --quiet
