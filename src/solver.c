@@ -561,6 +561,9 @@ static ntk_status solve_krylov(double *A, size_t n, const double *Y, size_t k,
     s->krylov_shift = info.shift;
     s->krylov_estimate = info.estimate;
     s->krylov_converged = info.converged;
+    s->krylov_seconds[0] = info.seconds_factor;
+    s->krylov_seconds[1] = info.seconds_steps;
+    s->krylov_seconds[2] = info.seconds_small;
     free(Ycm);
     Ycm = NULL;
     if (nf < nt)

@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ntk/solver.h"
 
@@ -27,6 +28,13 @@
 /* Estimate at the rounding floor: successive differences that stop shrinking
  * while already below this are taken as converged. */
 #define KRYLOV_STALL 1e-9
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 double krylov_default_shift(const double *s, size_t nf, double mean_diag)
 {
@@ -251,7 +259,9 @@ ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const 
         diag[i] = A[i + i * n];
 
     ntk_progress_report(progress, "krylov factorization", 0, 1);
+    double t0 = wall();
     st = factor_shifted(A, n, diag, &sigma, err);
+    info->seconds_factor = wall() - t0;
     factored = 1;
     if (st != NTK_OK)
         goto done;
@@ -267,6 +277,7 @@ ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const 
     while (hi > lo) {
         size_t nb = hi - lo;
         memcpy(W, Q + lo * n, n * nb * sizeof *W);
+        t0 = wall();
         shifted_solve(A, n, W, nb);
         info->steps++;
         if (ntk_progress_report(progress, "krylov", info->steps, max_dim / k + 1)) {
@@ -297,7 +308,11 @@ ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const 
         int eval = evals < 2 || hi >= cap || 100.0 * (double)hi * hi * hi <= (double)n * n * k ||
                    hi >= next_eval;
         if (eval) {
+            info->seconds_steps += wall() - t0;
+            t0 = wall();
             double d = small_solve(&m, hi);
+            info->seconds_small += wall() - t0;
+            t0 = wall();
             if (isnan(d)) {
                 st = ntk_error_set(err, NTK_ENUMERIC, "the Krylov projection's eigensolver failed");
                 goto done;
@@ -329,6 +344,7 @@ ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const 
         if (hi >= cap)
             break;
         size_t added = extend_basis(Q, n, hi, cap, W, nb, Tc, cap, plo, tmp, norm0);
+        info->seconds_steps += wall() - t0;
         if (added == 0) {
             /* Invariant subspace: the projection is exact up to rounding. */
             if (!eval && isnan(small_solve(&m, hi))) {

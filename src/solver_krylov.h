@@ -21,6 +21,9 @@ typedef struct {
     size_t dim;      /* basis dimension at the end */
     double estimate; /* a posteriori relative error estimate, max over times */
     int converged;   /* 1: estimate ≤ tolerance, or the space became invariant */
+    double seconds_factor; /* wall time: the Cholesky of A + σI */
+    double seconds_steps;  /* the triangular solves, projection and Gram–Schmidt */
+    double seconds_small;  /* the small eigenproblems */
 } krylov_info;
 
 /* Default relative tolerance on the successive-iterate estimate. */
