@@ -546,7 +546,7 @@ static ntk_status solve_krylov(double *A, size_t n, const double *Y, size_t k,
     }
     solver_to_col_major(Y, n, k, Ycm);
     krylov_info info;
-    st = krylov_solve(A, n, Ycm, k, sc, nf, s->reg_abs, s->mean_diag, p->krylov_shift,
+    st = krylov_solve(A, n, Ycm, k, sc, NULL, nf, s->reg_abs, s->mean_diag, p->krylov_shift,
                       p->krylov_tol, max_dim, out, s->train_pred ? out + nf : NULL, &info,
                       &p->progress, err);
     if (st != NTK_OK)

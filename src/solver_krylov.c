@@ -144,6 +144,7 @@ static size_t extend_basis(double *Q, size_t n, size_t p, size_t cap, double *W,
 typedef struct {
     size_t cap, k, nf;
     const double *s;
+    const double *off; /* per case: ridge added on top of A's (NULL: none) */
     double sigma, lambda;
     double *T;     /* cap×cap projection Qᵀ(A + σI)⁻¹Q, leading dimension cap */
     double *U;     /* p×p eigenvectors (scratch) */
@@ -192,8 +193,10 @@ static double small_solve(krylov_small *m, size_t p)
             double a = th > 0.0 ? 1.0 / th - m->sigma : INFINITY;
             if (a < 0.0)
                 a = 0.0; /* A is positive semidefinite */
+            double dl = m->off ? m->off[f] : 0.0;
+            a += dl; /* shift invariance: the same space serves A + δI */
             double g = isinf(a) ? 0.0 : ntk_flow_coefficient(a, s);
-            double wf = s == 0.0 ? 0.0 : -expm1(-s * a) - m->lambda * g;
+            double wf = s == 0.0 ? 0.0 : -expm1(-s * a) - (m->lambda + dl) * g;
             for (size_t c = 0; c < m->k; c++) {
                 m->h[i + (2 * f * m->k + c) * p] = g * m->z[i + c * p];
                 m->h[i + ((2 * f + 1) * m->k + c) * p] = wf * m->z[i + c * p];
@@ -220,7 +223,7 @@ static double small_solve(krylov_small *m, size_t p)
 }
 
 ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const double *s,
-                        size_t nf, double reg_abs, double mean_diag, double shift, double tol,
+                        const double *off, size_t nf, double reg_abs, double mean_diag, double shift, double tol,
                         size_t max_dim, double **coef, double **fit, krylov_info *info,
                         const ntk_progress *progress, ntk_error *err)
 {
@@ -233,7 +236,7 @@ ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const 
         cap = 1;
     double sigma = shift > 0.0 ? shift : krylov_default_shift(s, nf, mean_diag);
 
-    krylov_small m = {.cap = cap, .k = k, .nf = nf, .s = s, .lambda = reg_abs};
+    krylov_small m = {.cap = cap, .k = k, .nf = nf, .s = s, .off = off, .lambda = reg_abs};
     size_t blk = cap * k;
     double *diag = malloc(n * sizeof *diag);
     double *norm0 = malloc(k * sizeof *norm0);

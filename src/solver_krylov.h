@@ -35,13 +35,15 @@ double krylov_default_shift(const double *s, size_t nf, double mean_diag);
 /* A: n×n symmetric, column-major (= row-major), diagonal already holding λ
  * (reg_abs); it is factored in place and restored before returning (its
  * strict upper triangle is never written). Ycm: column-major n×k. For each
- * of the nf scales s[f] (finite, ≥ 0): coef[f] ← g_s(A)Y and, if fit is not
- * NULL, fit[f] ← (A − λI)g_s(A)Y, both row-major n×k (as ntk_solution holds
+ * of the nf cases f — scale s[f] (finite, ≥ 0) and, if off is not NULL, an
+ * extra ridge δ = off[f] ≥ 0 (A_f = A + δI: the space is shift-invariant) —
+ * coef[f] ← g_s(A_f)Y and, if fit is not NULL, fit[f] ← (A_f − (λ + δ)I)
+ * g_s(A_f)Y = Θ g_s(A_f)Y, both row-major n×k (as ntk_solution holds
  * them: written in place, no copies). shift ≤ 0: the
  * default. tol ≤ 0: KRYLOV_TOL. At most max_dim basis columns (the result
  * is then returned with converged = 0 and its estimate). */
 ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const double *s,
-                        size_t nf, double reg_abs, double mean_diag, double shift, double tol,
+                        const double *off, size_t nf, double reg_abs, double mean_diag, double shift, double tol,
                         size_t max_dim, double **coef, double **fit, krylov_info *info,
                         const ntk_progress *progress, ntk_error *err);
 

@@ -200,6 +200,58 @@ START_TEST(test_auto_picks_krylov)
 }
 END_TEST
 
+START_TEST(test_ridge_time_grid)
+{
+    /* ntk_solve_grid: four ridges × four times from one factorization, each
+     * block against ntk_solve's eigen path at that ridge; Θ restored exactly. */
+    size_t n = 250, k = 2, nr = 4, nt = 4;
+    double *K = relu_kernel(n, 5, 20, 71);
+    double *Y = targets(n, k, 72);
+    double ridges[] = {0.0, 1e-4, 1e-2, 1.0}, times[] = {0.0, 0.1, 10.0, 1e3};
+    double *A = malloc(n * n * sizeof *A);
+    double *C = malloc(nr * nt * n * k * sizeof *C), *F = malloc(nr * nt * n * k * sizeof *F);
+    memcpy(A, K, n * n * sizeof *A);
+    ntk_solve_params p;
+    ntk_solve_params_init(&p);
+    p.reg_scale = NTK_REG_RELATIVE;
+    p.times = times;
+    p.n_times = nt;
+    ntk_grid_info gi;
+    ntk_error err = {0};
+    ck_assert_msg(ntk_solve_grid(A, n, Y, k, ridges, nr, &p, C, F, &gi, &err) == NTK_OK, "%s",
+                  err.msg);
+    ck_assert(memcmp(A, K, n * n * sizeof *A) == 0 && gi.converged && gi.estimate <= 1e-10);
+    double worst = 0;
+    for (size_t r = 0; r < nr; r++) {
+        p.reg = ridges[r];
+        ntk_solution *se = solve(K, n, Y, k, &p, NTK_SOLVE_EIGEN);
+        for (size_t t = 0; t < nt; t++) {
+            size_t o = (r * nt + t) * n * k;
+            double ec = rel_diff(C + o, se->coef + t * n * k, n * k);
+            double ef = rel_diff(F + o, se->train_pred + t * n * k, n * k);
+            ck_assert_msg(ec <= 1e-9 && ef <= 1e-9, "ridge %g t %g: coef %.3g fits %.3g",
+                          ridges[r], times[t], ec, ef);
+            worst = fmax(worst, fmax(ec, ef));
+        }
+        ntk_solution_free(se);
+    }
+    fprintf(stderr, "solver_krylov: grid %zu ridges x %zu times: %zu steps, estimate %.2g, "
+            "worst rel vs eigen %.2g\n", nr, nt, gi.steps, gi.estimate, worst);
+    /* Refused: an infinite time, a negative ridge. */
+    double bad_t[] = {1.0, INFINITY}, bad_r[] = {-1.0};
+    p.times = bad_t;
+    p.n_times = 2;
+    ck_assert(ntk_solve_grid(A, n, Y, k, ridges, nr, &p, C, NULL, &gi, &err) == NTK_EINPUT);
+    p.n_times = 1;
+    ck_assert(ntk_solve_grid(A, n, Y, k, bad_r, 1, &p, C, NULL, &gi, &err) == NTK_EINPUT);
+    free(A);
+    free(C);
+    free(F);
+    free(K);
+    free(Y);
+}
+END_TEST
+
 static Suite *solver_krylov_suite(void)
 {
     Suite *s = suite_create("solver_krylov");
@@ -209,6 +261,7 @@ static Suite *solver_krylov_suite(void)
     tcase_add_test(tc, test_grid_duplicate_rows);
     tcase_add_test(tc, test_estimate_honest);
     tcase_add_test(tc, test_auto_picks_krylov);
+    tcase_add_test(tc, test_ridge_time_grid);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -143,6 +143,31 @@ ntk_status ntk_solve(double *theta, size_t n, const double *Y, size_t k,
 
 void ntk_solution_free(ntk_solution *s);
 
+/* What ntk_solve_grid did: as the ntk_solution.krylov_* fields. */
+typedef struct {
+    size_t steps, dim;  /* block steps; basis dimension */
+    double shift;       /* σ of the factored Θ + σI */
+    double estimate;    /* a posteriori relative error estimate, max over the grid */
+    int converged;
+} ntk_grid_info;
+
+/* A whole ridge × time grid from one factorization (for selection: one
+ * Cholesky per candidate kernel prices every ridge and time). For ridge r
+ * (ridges[r] ≥ 0: absolute, or × mean(diag Θ) if p->reg_scale is relative)
+ * and time t (p->times, all finite, with p->lr and p->time_scale as in
+ * ntk_solve; p->reg and p->method are ignored), block r·n_times + t of coef
+ * (n×k, row-major; the caller allocates n_ridges·n_times·n·k doubles)
+ * receives C = g_s(Θ + λ_r I)·Y and, if train_pred is not NULL, the same
+ * block of train_pred receives Θ·C — the training fits, from which held-out
+ * rows' predictions follow by Θ(rows, X)·C. It is the Krylov path of
+ * ntk_solve with the space's shift invariance: one Cholesky of Θ + σI, the
+ * steps stop when every (ridge, time) pair meets p->krylov_tol. theta (n×n,
+ * row-major, symmetric) is factored in place and restored on return; memory
+ * beyond it and the outputs: 8n·dim. */
+ntk_status ntk_solve_grid(double *theta, size_t n, const double *Y, size_t k,
+                          const double *ridges, size_t n_ridges, const ntk_solve_params *p,
+                          double *coef, double *train_pred, ntk_grid_info *info, ntk_error *err);
+
 /* The coefficient g(a) = (1 − e^{−s a})/a for s = η c t, with its limit s at
  * a = 0 and 1/a at s = ∞; exported for tests and other modules. */
 double ntk_flow_coefficient(double a, double s);
