@@ -223,9 +223,10 @@ static double small_solve(krylov_small *m, size_t p)
 }
 
 ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const double *s,
-                        const double *off, size_t nf, double reg_abs, double mean_diag, double shift, double tol,
-                        size_t max_dim, double **coef, double **fit, krylov_info *info,
-                        const ntk_progress *progress, ntk_error *err)
+                        const double *off, size_t nf, double reg_abs, double mean_diag,
+                        double shift, double tol, size_t max_dim, double **coef,
+                        double **fit, krylov_info *info, const ntk_progress *progress,
+                        ntk_error *err)
 {
     memset(info, 0, sizeof *info);
     info->estimate = INFINITY;

@@ -4,8 +4,9 @@
  * One Cholesky of A + σI, then block steps W = (A + σI)⁻¹ Q_j (two
  * triangular solves on n×k), fully reorthogonalized into an orthonormal
  * basis Q. The projection T = Qᵀ(A + σI)⁻¹Q is built column block by
- * column block (its symmetry gives the rest), its eigenpairs (θ, U) give
- * Ritz values ã = 1/θ − σ of A, and for every scale s
+ * column block (block tridiagonal: the last two blocks' rows), its
+ * eigenpairs (θ, U) give Ritz values ã = 1/θ − σ of A, and for every
+ * scale s
  *   C_s ≈ Q U g_s(ã) Uᵀ QᵀY,   Θ C_s ≈ Q U [(1 − e^{−sã}) − λ g_s(ã)] Uᵀ QᵀY.
  * The space does not depend on s, so one basis serves every time. */
 #ifndef NTK_SOLVER_KRYLOV_H
@@ -43,8 +44,9 @@ double krylov_default_shift(const double *s, size_t nf, double mean_diag);
  * default. tol ≤ 0: KRYLOV_TOL. At most max_dim basis columns (the result
  * is then returned with converged = 0 and its estimate). */
 ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const double *s,
-                        const double *off, size_t nf, double reg_abs, double mean_diag, double shift, double tol,
-                        size_t max_dim, double **coef, double **fit, krylov_info *info,
-                        const ntk_progress *progress, ntk_error *err);
+                        const double *off, size_t nf, double reg_abs, double mean_diag,
+                        double shift, double tol, size_t max_dim, double **coef,
+                        double **fit, krylov_info *info, const ntk_progress *progress,
+                        ntk_error *err);
 
 #endif
