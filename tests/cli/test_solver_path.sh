@@ -18,6 +18,10 @@ expect_exit 0 $NTK eval $B --times 0,1,10 --time-scale mean --solver-path eigen 
     --predictions $TMPD/e2.csv --quiet
 d=$(maxrel $TMPD/c.csv $TMPD/e2.csv)
 le "$d" 1e-9 || fail "chebyshev predictions differ from eigen by $d"
+# --uncertainty after a Krylov (or Chebyshev) fit of finite times: the ensemble
+# takes the eigendecomposition (it used to ask for a Cholesky and refuse).
+expect_exit 0 $NTK eval $B --times 1,100 --solver-path krylov --uncertainty --quiet
+expect_out_match 'coverage'
 expect_exit 0 $NTK eval $B --solver-path cholesky --quiet
 expect_exit 0 $NTK eval $B --solver-path auto --quiet
 
