@@ -175,8 +175,17 @@ static double small_solve(krylov_small *m, size_t p)
 {
     for (size_t j = 0; j < p; j++)
         memcpy(m->U + j * p, m->T + j * m->cap, p * sizeof(double));
-    if (LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)p, m->U, (lapack_int)p,
-                       m->theta) != 0)
+    /* One BLAS thread: dsyevd of a few hundred to a thousand rows is a stream
+     * of small synchronizing calls, which on shared cores can cost 10× their
+     * single-threaded time (n = 6000, k = 26: 2.9 s at load 16, 29.9 s at
+     * load 22; n = 3000 back to back at load 18: 1.5–1.7 s on one thread,
+     * 2.0–4.1 s on two). */
+    int threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)p, m->U,
+                                     (lapack_int)p, m->theta);
+    openblas_set_num_threads(threads);
+    if (info != 0)
         return NAN;
     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)p, (int)m->k, (int)p, 1.0, m->U,
                 (int)p, m->b, (int)m->cap, 0.0, m->z, (int)p);
