@@ -1,8 +1,10 @@
 /* The shift-and-invert Krylov path for finite times (NTK_SOLVE_KRYLOV)
  * against the eigendecomposition: one solve per ridge serves a grid of
  * times with s·λ_max from 1e-3 to 1e8, on NTK kernels with and without
- * duplicate rows (singular), several targets (some linearly dependent), and
- * the honesty of its error estimate when it is stopped early. */
+ * duplicate rows (singular), several targets (some linearly dependent); the
+ * honesty of its error estimate when it is stopped early (with t = 0 and
+ * t = ∞ in the list); AUTO's choice at n = NTK_CHEB_MIN_N; and the ridge ×
+ * time grid of ntk_solve_grid. */
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
