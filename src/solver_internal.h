@@ -50,8 +50,8 @@ size_t solver_auto_max_degree(size_t n, size_t k);
 #define KRYLOV_TYPICAL_STEPS 40
 
 /* Largest basis dimension for the Krylov path: steps·k, at most n (forced)
- * or n/4 (AUTO: past it, the eigendecomposition; basis n × n/4 plus the
- * projection, under 2 × 8n² in all). */
+ * or n/3 (AUTO: past it, the eigendecomposition; basis n × n/3 plus the
+ * projection and its eigenvectors, ~1.6 × 8n² in all). */
 size_t solver_krylov_max_dim(size_t n, size_t k, int forced);
 
 /* Record a Chebyshev plan that served the finite times (used_chebyshev,

@@ -54,7 +54,7 @@ typedef enum { NTK_REG_ABSOLUTE = 0, NTK_REG_RELATIVE = 1 } ntk_reg_scale;
  * (κ = max(k, 8)): Chebyshev of degree d costs 6dκ/n, Krylov 1 + 12mκ/n with
  * m = 40 typical block steps, so Chebyshev is taken iff d ≤ n/(6κ) + 80
  * (and d·max(2k, 16) ≤ 8n); Krylov falls back to the eigendecomposition if
- * it has not converged within ~19 Choleskys' worth of steps or n/4 basis
+ * it has not converged within ~19 Choleskys' worth of steps or n/3 basis
  * columns. Below NTK_CHEB_MIN_N, and in single precision and ntk-mpi (no
  * Krylov path there: Chebyshev iff d·max(2k, 16) ≤ 8n), the
  * eigendecomposition (docs/performance.md).
