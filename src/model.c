@@ -309,6 +309,8 @@ ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,
     m->mean_diag = sol->mean_diag;
     m->used_eigen = sol->used_eigen;
     m->used_chebyshev = sol->used_chebyshev;
+    m->used_krylov = sol->used_krylov;
+    m->krylov_estimate = sol->krylov_estimate;
     m->precision = sol->single_precision ? NTK_PRECISION_FLOAT : NTK_PRECISION_DOUBLE;
     m->refine_iters = sol->refine_iters;
     m->refine_residual0 = sol->refine_residual0;

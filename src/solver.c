@@ -18,6 +18,7 @@
 #include "gemm_thin.h"
 #include "solver_cheb.h"
 #include "solver_internal.h"
+#include "solver_krylov.h"
 
 void ntk_solve_params_init(ntk_solve_params *p)
 {
@@ -340,15 +341,51 @@ double solver_time_scale(const ntk_solve_params *p, size_t n, size_t k, double t
     return isinf(t) ? INFINITY : p->lr * c * t;
 }
 
-/* Largest degree AUTO accepts: d·max(2k, 16) ≤ 8n, i.e. at most 8n³ flops of
- * n×n by n×k products (k < 8 is bandwidth-bound: priced as k = 8). With the
- * thin product near the dgemm peak a step costs 2n²k/(peak) against the
+/* Largest degree AUTO accepts without a Krylov alternative (single
+ * precision, ntk-mpi): d·max(2k, 16) ≤ 8n, i.e. at most 8n³ flops of n×n by
+ * n×k products (k < 8 is bandwidth-bound: priced as k = 8). With the thin
+ * product near the dgemm peak a step costs 2n²k/(peak) against the
  * Cholesky's n³/3 at ~0.8 peak, so the limit is ~12 Choleskys, under the
  * 20–60 of an eigendecomposition here (measured by tools/bench_blas). */
 size_t solver_auto_max_degree(size_t n, size_t k)
 {
     size_t w = 2 * k > 16 ? 2 * k : 16;
     return 8 * n / w;
+}
+
+/* The cost model of NTK_SOLVE_AUTO for finite times at n ≥ NTK_CHEB_MIN_N
+ * (double precision), in units of one Cholesky (n³/3 flops), with
+ * κ = max(k, 8) (thin products and triangular solves with fewer columns are
+ * memory-bound: priced as 8):
+ *   Chebyshev of degree d:  6·d·κ/n            (d products of 2n²κ flops)
+ *   Krylov:                 1 + 12·m·κ/n       (one Cholesky, m steps of two
+ *                                               triangular solves, 4n²κ flops)
+ *   eigendecomposition:     20–60 (measured; dsyevd's many small calls)
+ * with m = KRYLOV_TYPICAL_STEPS (measured: 35–45 block steps reach 1e-11
+ * for times spanning four decades). Chebyshev is taken when its degree
+ * prices at or under the Krylov path, d ≤ n/(6κ) + 2m (and never above
+ * solver_auto_max_degree); otherwise Krylov, which falls back to the
+ * eigendecomposition if it has not converged within its AUTO budget. */
+static size_t auto_max_degree_vs_krylov(size_t n, size_t k)
+{
+    size_t kk = k > 8 ? k : 8;
+    size_t cheaper = n / (6 * kk) + 2 * KRYLOV_TYPICAL_STEPS;
+    size_t cap = solver_auto_max_degree(n, k);
+    return cheaper < cap ? cheaper : cap;
+}
+
+size_t solver_krylov_max_dim(size_t n, size_t k, int forced)
+{
+    /* AUTO: as many steps as keep the cost model (see
+     * auto_max_degree_vs_krylov) under ~19 Choleskys, below the
+     * eigendecomposition's 20–60, and the basis within n/3 columns (measured
+     * at n = 3000, k = 26: converged at 950 columns, 20 Choleskys against the
+     * eigendecomposition's 33). */
+    size_t kk = k > 8 ? k : 8;
+    size_t steps = forced ? KRYLOV_FORCED_MAX_STEPS : 3 * n / (2 * kk);
+    size_t dim = steps * k;
+    size_t most = forced ? n : n / 3;
+    return dim < most ? dim : (most > 0 ? most : 1);
 }
 
 void solver_record_chebyshev(ntk_solution *s, const cheb_plan *plan)
@@ -389,6 +426,27 @@ static void train_fits_product(const double *A, size_t n, size_t w, const double
                 (int)n, C, (int)n, 0.0, F, (int)n);
 }
 
+/* The scales s = η·c·t of the finite times (*sc) and their slots in the
+ * solution (*slot); *nf of them. */
+static ntk_status finite_scales(const ntk_solution *s, const ntk_solve_params *p, size_t n,
+                                size_t k, double **sc, size_t **slot, size_t *nf, ntk_error *err)
+{
+    *nf = 0;
+    *sc = malloc(s->n_times * sizeof **sc);
+    *slot = malloc(s->n_times * sizeof **slot);
+    if (!*sc || !*slot) {
+        free(*sc);
+        free(*slot);
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    }
+    for (size_t t = 0; t < s->n_times; t++)
+        if (!isinf(s->times[t])) {
+            (*sc)[*nf] = solver_time_scale(p, n, k, s->times[t]);
+            (*slot)[(*nf)++] = t;
+        }
+    return NTK_OK;
+}
+
 /* Finite times by the Chebyshev expansion (A only read), then t = ∞ (if
  * asked) by Cholesky in place. Returns NTK_OK with *declined = 1, touching
  * nothing, if the degree needed exceeds max_degree. */
@@ -398,18 +456,11 @@ static ntk_status solve_chebyshev(double *A, size_t n, const double *Y, size_t k
 {
     *declined = 0;
     size_t nt = s->n_times, nf = 0;
-    double *sc = malloc(nt * sizeof *sc);
-    size_t *slot = malloc(nt * sizeof *slot);
-    if (!sc || !slot) {
-        free(sc);
-        free(slot);
-        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
-    }
-    for (size_t t = 0; t < nt; t++)
-        if (!isinf(s->times[t])) {
-            sc[nf] = solver_time_scale(p, n, k, s->times[t]);
-            slot[nf++] = t;
-        }
+    double *sc;
+    size_t *slot;
+    ntk_status fst = finite_scales(s, p, n, k, &sc, &slot, &nf, err);
+    if (fst != NTK_OK)
+        return fst;
     cheb_plan plan;
     ntk_progress_report(&p->progress, "chebyshev plan", 0, 1);
     ntk_status st = cheb_plan_make(A, n, sc, nf, max_degree, &plan, err);
@@ -469,6 +520,64 @@ done:
     return st;
 }
 
+/* Finite times by the shift-and-invert Krylov space (solver_krylov.c: A + σI
+ * factored in place, A restored afterwards), then t = ∞ (if asked) by
+ * Cholesky of A. With may_decline, a space that misses the tolerance within
+ * max_dim columns leaves the solution untouched and sets *declined. */
+static ntk_status solve_krylov(double *A, size_t n, const double *Y, size_t k,
+                               const ntk_solve_params *p, ntk_solution *s, size_t max_dim,
+                               int may_decline, int *declined, ntk_error *err)
+{
+    *declined = 0;
+    size_t nt = s->n_times, nf = 0, len = n * k;
+    double *sc;
+    size_t *slot;
+    ntk_status st = finite_scales(s, p, n, k, &sc, &slot, &nf, err);
+    if (st != NTK_OK)
+        return st;
+    double *Ycm = ntk_alloc_checked(len * sizeof(double), "targets", err);
+    double **out = malloc(2 * nf * sizeof *out);
+    if (!Ycm || !out) {
+        st = err && err->status ? err->status : ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* Straight into the solution's blocks (declining leaves them unused). */
+    for (size_t f = 0; f < nf; f++) {
+        out[f] = s->coef + slot[f] * len;
+        out[nf + f] = s->train_pred ? s->train_pred + slot[f] * len : NULL;
+    }
+    solver_to_col_major(Y, n, k, Ycm);
+    krylov_info info;
+    st = krylov_solve(A, n, Ycm, k, sc, NULL, nf, s->reg_abs, s->mean_diag, p->krylov_shift,
+                      p->krylov_tol, max_dim, out, s->train_pred ? out + nf : NULL, &info,
+                      &p->progress, err);
+    if (st != NTK_OK)
+        goto done;
+    if (may_decline && !info.converged) {
+        *declined = 1;
+        goto done;
+    }
+    s->used_krylov = 1;
+    s->krylov_steps = info.steps;
+    s->krylov_dim = info.dim;
+    s->krylov_shift = info.shift;
+    s->krylov_estimate = info.estimate;
+    s->krylov_converged = info.converged;
+    s->krylov_seconds[0] = info.seconds_factor;
+    s->krylov_seconds[1] = info.seconds_steps;
+    s->krylov_seconds[2] = info.seconds_small;
+    free(Ycm);
+    Ycm = NULL;
+    if (nf < nt)
+        st = solve_cholesky(A, n, Y, k, p, s, err);
+done:
+    free(Ycm);
+    free(out);
+    free(sc);
+    free(slot);
+    return st;
+}
+
 ntk_status solver_check_problem(size_t n, const double *Y, size_t k, const ntk_solve_params *p,
                                 ntk_error *err)
 {
@@ -520,13 +629,23 @@ ntk_status ntk_solve(double *theta, size_t n, const double *Y, size_t k,
         st = solve_eigen(theta, n, Y, k, p, s, err);
     } else if (all_inf) {
         st = solve_cholesky(theta, n, Y, k, p, s, err);
+    } else if (p->method == NTK_SOLVE_KRYLOV) {
+        int declined;
+        st = solve_krylov(theta, n, Y, k, p, s, solver_krylov_max_dim(n, k, 1), 0, &declined,
+                          err);
     } else {
+        /* Chebyshev (forced, or under AUTO at n ≥ NTK_CHEB_MIN_N when its
+         * degree prices below the Krylov path), then Krylov (AUTO, same n),
+         * then the eigendecomposition: see auto_max_degree_vs_krylov. */
         int declined = 1;
         if (p->method == NTK_SOLVE_CHEBYSHEV || n >= NTK_CHEB_MIN_N) {
             size_t maxd = p->method == NTK_SOLVE_CHEBYSHEV ? CHEB_FORCED_MAX_DEGREE
-                                                            : solver_auto_max_degree(n, k);
+                                                            : auto_max_degree_vs_krylov(n, k);
             st = solve_chebyshev(theta, n, Y, k, p, s, maxd, &declined, err);
         }
+        if (st == NTK_OK && declined && p->method == NTK_SOLVE_AUTO && n >= NTK_CHEB_MIN_N)
+            st = solve_krylov(theta, n, Y, k, p, s, solver_krylov_max_dim(n, k, 0), 1,
+                              &declined, err);
         if (st == NTK_OK && declined) {
             if (p->method == NTK_SOLVE_CHEBYSHEV)
                 st = ntk_error_set(err, NTK_EINPUT,

@@ -617,6 +617,10 @@ ntk_status solver_float_fit(const ntk_fit_problem *pb, ntk_solution **out,
         nf += !isinf(p->times[t]);
     if (p->method == NTK_SOLVE_CHOLESKY && nf)
         return ntk_error_set(err, NTK_EINPUT, "the Cholesky path serves only t = inf");
+    if (p->method == NTK_SOLVE_KRYLOV && nf)
+        return ntk_error_set(err, NTK_EINPUT,
+                             "the Krylov path is not available in single precision yet; use "
+                             "--precision double or another solver path");
 
     ntk_solution *s = solver_solution_new(n, k, p, err);
     if (!s)

@@ -40,8 +40,19 @@ void solver_to_row_major(const double *cm, size_t n, size_t k, double *rm);
 /* Scale s = η·c·t of a time (t = ∞ → +∞). */
 double solver_time_scale(const ntk_solve_params *p, size_t n, size_t k, double t);
 
-/* Largest Chebyshev degree NTK_SOLVE_AUTO accepts (see ntk/solver.h). */
+/* Largest Chebyshev degree NTK_SOLVE_AUTO accepts where no Krylov path
+ * competes (single precision, ntk-mpi; see ntk/solver.h). */
 size_t solver_auto_max_degree(size_t n, size_t k);
+
+/* Block steps the Krylov path may take when forced (NTK_SOLVE_KRYLOV). */
+#define KRYLOV_FORCED_MAX_STEPS 200
+/* Block steps the double-precision AUTO cost model assumes (solver.c). */
+#define KRYLOV_TYPICAL_STEPS 40
+
+/* Largest basis dimension for the Krylov path: steps·k, at most n (forced)
+ * or n/3 (AUTO: past it, the eigendecomposition; basis n × n/3 plus the
+ * projection and its eigenvectors, ~1.6 × 8n² in all). */
+size_t solver_krylov_max_dim(size_t n, size_t k, int forced);
 
 /* Record a Chebyshev plan that served the finite times (used_chebyshev,
  * degree, bound, largest tail). */

@@ -546,7 +546,9 @@ ntk_status ntk_model_uncertainty(const ntk_model *model, const double *X, size_t
     p.times = m->times;
     p.n_times = T;
     p.jitter = m->jitter;
-    p.method = m->used_eigen ? NTK_SOLVE_EIGEN : NTK_SOLVE_CHOLESKY;
+    /* Finite times need the eigendecomposition here whatever path fitted
+     * them (Chebyshev, Krylov); AUTO gives it, and Cholesky for t = ∞ only. */
+    p.method = m->used_eigen ? NTK_SOLVE_EIGEN : NTK_SOLVE_AUTO;
     p.progress = opt->progress;
     ntk_ensemble *e = NULL;
     st = ntk_ensemble_prepare(theta, nngp, n, &p, &e, err);

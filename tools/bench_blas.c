@@ -17,7 +17,17 @@
  *   ntk_solve at t = ∞ (Cholesky), at t = 1,10,100,1000,10000 by the
  *   Chebyshev path, and (EIGEN = 1) by the eigendecomposition, with the
  *   largest relative difference Chebyshev vs eigen.
- *   prints lines "method n seconds [degree|rel_diff]". */
+ *   prints lines "method n seconds [degree|rel_diff]".
+ * usage: bench_blas krylov N K REG all|noeigen|krylov|cholesky [SHIFT]
+ *   the same kernel, K centered one-hot targets (K = 1: a regression
+ *   target), ridge REG × mean diag,
+ *   'sum' time scale, times 1,10,100,1e4: ntk_solve at t = ∞ (Cholesky), by
+ *   the Krylov path (steps, basis dimension, shift, error estimate) and by
+ *   the eigendecomposition, with the relative differences Krylov vs eigen per
+ *   time (coefficients/training predictions); "noeigen" skips the last. "krylov"
+ *   or "cholesky" alone
+ *   keeps only the one n×n kernel, for peak RSS (/usr/bin/time). SHIFT: σ
+ *   of the factored A + σI (default: the solver's choice). */
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
@@ -221,17 +231,38 @@ static int bench_thin(size_t n, const char *ks)
     return 0;
 }
 
-static int bench_solve(size_t n, size_t k, int eigen)
+/* Centered one-hot targets over k classes (row-major n×k); for k = 1 a
+ * regression target, sin of the row index plus noise. */
+static double *onehot_targets(size_t n, size_t k)
 {
-    double *K = relu_kernel(n), *A = xmalloc(n * n * sizeof *A);
     double *Y = xmalloc(n * k * sizeof *Y);
     ntk_rng r;
     ntk_rng_seed(&r, 5);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && k == 1; i++)
+        Y[i] = sin(0.01 * (double)i) + 0.1 * ntk_rng_normal(&r);
+    for (size_t i = 0; i < n && k > 1; i++) {
         size_t cls = (size_t)(ntk_rng_uniform(&r) * (double)k) % k;
         for (size_t c = 0; c < k; c++)
             Y[i * k + c] = (c == cls ? 1.0 : 0.0) - 1.0 / (double)k;
     }
+    return Y;
+}
+
+/* ||a − b||_F / ||b||_F of two blocks (b = 0: the absolute difference). */
+static double block_rel(const double *a, const double *b, size_t len)
+{
+    double num = 0, den = 0;
+    for (size_t i = 0; i < len; i++) {
+        num += (a[i] - b[i]) * (a[i] - b[i]);
+        den += b[i] * b[i];
+    }
+    return sqrt(num / fmax(den, 1e-300));
+}
+
+static int bench_solve(size_t n, size_t k, int eigen)
+{
+    double *K = relu_kernel(n), *A = xmalloc(n * n * sizeof *A);
+    double *Y = onehot_targets(n, k);
     double inf[] = {INFINITY}, fin[] = {1, 10, 100, 1000, 10000};
     ntk_solve_params p;
     ntk_solve_params_init(&p);
@@ -267,15 +298,9 @@ static int bench_solve(size_t n, size_t k, int eigen)
             goto fail;
         double te = now() - t0, worst = 0;
         for (size_t t = 0; t < 5; t++) {
-            double num = 0, den = 0, nf = 0, df = 0;
-            for (size_t i = 0; i < n * k; i++) {
-                size_t o = t * n * k + i;
-                num += pow(sf->coef[o] - se->coef[o], 2);
-                den += pow(se->coef[o], 2);
-                nf += pow(sf->train_pred[o] - se->train_pred[o], 2);
-                df += pow(se->train_pred[o], 2);
-            }
-            worst = fmax(worst, fmax(sqrt(num / den), sqrt(nf / fmax(df, 1e-300))));
+            size_t o = t * n * k;
+            worst = fmax(worst, fmax(block_rel(sf->coef + o, se->coef + o, n * k),
+                                     block_rel(sf->train_pred + o, se->train_pred + o, n * k)));
         }
         printf("eigen %zu %.3f rel_diff %.2g\n", n, te, worst);
     }
@@ -283,6 +308,80 @@ static int bench_solve(size_t n, size_t k, int eigen)
     ntk_solution_free(sf);
     ntk_solution_free(se);
     free(A);
+    free(K);
+    free(Y);
+    return 0;
+fail:
+    fprintf(stderr, "bench_blas: %s\n", err.msg);
+    return 1;
+}
+
+/* The Krylov path at times 1,10,100,1e4 (sum scale, ridge reg × mean diag)
+ * against a Cholesky of the same matrix and (mode "all") the eigen path;
+ * modes "krylov" and "cholesky" run only that solve on the one n×n kernel,
+ * for peak-RSS measurements. */
+static int bench_krylov(size_t n, size_t k, double reg, const char *mode, double shift)
+{
+    int all = strcmp(mode, "all") == 0, both = all || strcmp(mode, "noeigen") == 0;
+    double *K = relu_kernel(n), *A = both ? xmalloc(n * n * sizeof *A) : K;
+    double *Y = onehot_targets(n, k);
+    double inf[] = {INFINITY}, fin[] = {1, 10, 100, 1e4};
+    size_t nt = sizeof fin / sizeof fin[0];
+    ntk_solve_params p;
+    ntk_solve_params_init(&p);
+    p.reg = reg;
+    p.reg_scale = NTK_REG_RELATIVE;
+    ntk_error err = {0};
+    ntk_solution *sc = NULL, *sk = NULL, *se = NULL;
+    double t0;
+    if (both || strcmp(mode, "cholesky") == 0) {
+        if (both)
+            memcpy(A, K, n * n * sizeof *A);
+        p.times = inf;
+        p.n_times = 1;
+        t0 = now();
+        if (ntk_solve(A, n, Y, k, &p, &sc, &err) != NTK_OK)
+            goto fail;
+        printf("cholesky %zu %.3f\n", n, now() - t0);
+        fflush(stdout);
+    }
+    if (both || strcmp(mode, "krylov") == 0) {
+        if (both)
+            memcpy(A, K, n * n * sizeof *A);
+        p.times = fin;
+        p.n_times = nt;
+        p.method = NTK_SOLVE_KRYLOV;
+        p.krylov_shift = shift;
+        t0 = now();
+        if (ntk_solve(A, n, Y, k, &p, &sk, &err) != NTK_OK)
+            goto fail;
+        printf("krylov %zu %.3f steps %zu dim %zu shift %.3g estimate %.2g "
+               "(factor %.2fs, steps %.2fs, small %.2fs)\n",
+               n, now() - t0, sk->krylov_steps, sk->krylov_dim, sk->krylov_shift,
+               sk->krylov_estimate, sk->krylov_seconds[0], sk->krylov_seconds[1],
+               sk->krylov_seconds[2]);
+        fflush(stdout);
+    }
+    if (all) {
+        memcpy(A, K, n * n * sizeof *A);
+        p.method = NTK_SOLVE_EIGEN;
+        t0 = now();
+        if (ntk_solve(A, n, Y, k, &p, &se, &err) != NTK_OK)
+            goto fail;
+        double te = now() - t0;
+        printf("eigen %zu %.3f lambda_max %.4g rel_diff", n, te, se->eig_max);
+        for (size_t t = 0; t < nt; t++) {
+            size_t o = t * n * k;
+            printf(" t=%g:%.2g/%.2g", fin[t], block_rel(sk->coef + o, se->coef + o, n * k),
+                   block_rel(sk->train_pred + o, se->train_pred + o, n * k));
+        }
+        printf("\n");
+    }
+    ntk_solution_free(sc);
+    ntk_solution_free(sk);
+    ntk_solution_free(se);
+    if (both)
+        free(A);
     free(K);
     free(Y);
     return 0;
@@ -299,8 +398,13 @@ int main(int argc, char **argv)
     if (argc >= 5 && strcmp(argv[1], "solve") == 0)
         return bench_solve(strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10),
                            atoi(argv[4]));
+    if (argc >= 6 && strcmp(argv[1], "krylov") == 0)
+        return bench_krylov(strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10),
+                            strtod(argv[4], NULL), argv[5],
+                            argc >= 7 ? strtod(argv[6], NULL) : 0.0);
     if (argc >= 4 && strcmp(argv[1], "thin") == 0)
         return bench_thin(strtoul(argv[2], NULL, 10), argv[3]);
-    fprintf(stderr, "usage: %s blas NG NF K | solve N K EIGEN | thin N K1,K2,...\n", argv[0]);
+    fprintf(stderr, "usage: %s blas NG NF K | solve N K EIGEN | thin N K1,K2,... | "
+                    "krylov N K REG all|noeigen|krylov|cholesky [SHIFT]\n", argv[0]);
     return 2;
 }

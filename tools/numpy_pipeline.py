@@ -4,11 +4,12 @@ tools/bench.sh: z-scored features (fitted on the training rows), centered
 one-hot targets, ReLU NTK (the recursion of tools/numpy_kernel.py, evaluated in
 row blocks so the only n×n array is the training kernel itself — the stacked
 symmetric version needed ~24 GiB at 15000 + 5000 rows and was OOM-killed),
-ridge relative to the mean diagonal added in place, 'mean' time scale; Cholesky
+ridge relative to the mean diagonal added in place, 'mean' time scale (or
+'sum' if the optional SCALE argument says so); Cholesky
 (scipy cho_factor/cho_solve, overwriting) for t = inf, one scipy eigh (driver
 'evd' = LAPACK dsyevd, overwriting) for finite times.
 
-usage: /usr/bin/python3 tools/numpy_pipeline.py TRAIN.csv TEST.csv TARGET DEPTH B_STD REG TIMES
+usage: /usr/bin/python3 tools/numpy_pipeline.py TRAIN.csv TEST.csv TARGET DEPTH B_STD REG TIMES [SCALE]
 prints: seconds accuracy_at_each_time (space-separated)
 """
 import csv
@@ -69,6 +70,7 @@ def kernel_blocks(X1, X2, L, b_std, symmetric):
 
 def main():
     tr, te, target, L, b, reg, times = sys.argv[1:8]
+    scale = sys.argv[8] if len(sys.argv) > 8 else "mean"
     L, b, reg = int(L), float(b), float(reg)
     times = [math.inf if t == "inf" else float(t) for t in times.split(",")]
     t0 = time.time()
@@ -99,7 +101,7 @@ def main():
             if math.isinf(t):
                 g = 1 / w
             else:
-                s = t / (n * k)
+                s = t / (n * k) if scale == "mean" else t
                 g = -np.expm1(-s * w) / w
             C = V @ (g[:, None] * P)
             accs.append(np.mean((Ks @ C).argmax(1) == truth))

@@ -123,6 +123,8 @@ typedef struct {
     size_t n_clamped;
     int used_eigen;
     int used_chebyshev;       /* finite times by the Chebyshev expansion (large n) */
+    int used_krylov;          /* finite times by the shift-and-invert Krylov space */
+    double krylov_estimate;   /* its a posteriori relative error estimate (not saved) */
     /* Wall-clock seconds spent by ntk_model_train (not saved). */
     double seconds_kernel, seconds_solve;
     /* Precision of the fit and, for float, the t = ∞ refinement (the

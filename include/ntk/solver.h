@@ -17,6 +17,19 @@
  * is 8n² + O(n·k·n_times) against 2–3 × 8n² for the eigendecomposition.
  * Agrees with the eigen path to ~1e-12 relative in the tests (limit 1e-8).
  *
+ * Finite times for any s·λ_max (see NTK_SOLVE_KRYLOV): one Cholesky of
+ * A + σI (in place; A is restored from its untouched upper triangle), then a
+ * block Krylov space of (A + σI)⁻¹ started from Y, each step two triangular
+ * solves on an n×k block, fully reorthogonalized; the projection's
+ * eigenpairs give g_s(A)Y and Θ·g_s(A)Y for every time (and every ridge: the
+ * space is shift-invariant) at once. The space grows until the change of
+ * every time's coefficients and training fits between evaluations is under
+ * the tolerance (krylov_tol, default 1e-10 relative); that change is the
+ * reported krylov_estimate. Memory 8n² + 8n·dim (dim = basis columns,
+ * steps × k). Agrees with the eigen path to ≤ 5e-10 relative over s·λ_max
+ * 1e-3…1e8 and ridges 0…1 in tests/check_solver_krylov.c (singular kernels
+ * included; where the eigen path itself is that sensitive).
+ *
  * t = ∞ alone: Cholesky (dpotrf/dpotrs) of A, retried with escalating
  * diagonal jitter if A is numerically singular. Any finite t: one symmetric
  * eigendecomposition A = V diag(a) Vᵀ serves every time (and t = ∞) at once,
@@ -36,18 +49,24 @@ extern "C" {
 
 typedef enum { NTK_TIME_SUM = 0, NTK_TIME_MEAN = 1 } ntk_time_scale;
 typedef enum { NTK_REG_ABSOLUTE = 0, NTK_REG_RELATIVE = 1 } ntk_reg_scale;
-/* AUTO: Cholesky iff every time is ∞; otherwise Chebyshev when n ≥
- * NTK_CHEB_MIN_N and the expansion is cheap enough (its degree d satisfies
- * d·max(2k, 16) ≤ 8n: at most 8n³ flops of thin products, which run near the
- * dgemm peak — about 12 Choleskys' worth at most, typically 1–3, against the
- * 20–60 an eigendecomposition costs here), else the eigendecomposition.
- * CHEBYSHEV forces the expansion for the finite times (t = ∞ then goes through
- * a Cholesky of the same matrix, after the expansion). */
+/* AUTO: Cholesky iff every time is ∞; otherwise, when n ≥ NTK_CHEB_MIN_N,
+ * the cheaper of Chebyshev and Krylov by a cost model in Choleskys
+ * (κ = max(k, 8)): Chebyshev of degree d costs 6dκ/n, Krylov 1 + 12mκ/n with
+ * m = 40 typical block steps, so Chebyshev is taken iff d ≤ n/(6κ) + 80
+ * (and d·max(2k, 16) ≤ 8n); Krylov falls back to the eigendecomposition if
+ * it has not converged within ~19 Choleskys' worth of steps or n/3 basis
+ * columns. Below NTK_CHEB_MIN_N, and in single precision and ntk-mpi (no
+ * Krylov path there: Chebyshev iff d·max(2k, 16) ≤ 8n), the
+ * eigendecomposition (docs/performance.md).
+ * CHEBYSHEV / KRYLOV force that path for the finite times (t = ∞ then goes
+ * through a Cholesky of the same matrix, afterwards); KRYLOV is double
+ * precision only. */
 typedef enum {
     NTK_SOLVE_AUTO = 0,
     NTK_SOLVE_CHOLESKY,
     NTK_SOLVE_EIGEN,
-    NTK_SOLVE_CHEBYSHEV
+    NTK_SOLVE_CHEBYSHEV,
+    NTK_SOLVE_KRYLOV
 } ntk_solve_method;
 
 /* Smallest n for which AUTO considers the Chebyshev path. */
@@ -63,6 +82,10 @@ typedef struct {
     ntk_solve_method method;    /* AUTO: Cholesky iff every time is ∞ */
     int want_train_predictions; /* 1: also return f_t at the training inputs */
     ntk_progress progress;
+    /* Krylov path (0: defaults): relative tolerance on its error estimate
+     * (default 1e-11) and the shift σ of the factored A + σI. */
+    double krylov_tol;
+    double krylov_shift;
 } ntk_solve_params;
 
 /* Defaults: reg 0 absolute, lr 1, time scale sum, method auto, train predictions on. */
@@ -89,6 +112,14 @@ typedef struct {
     size_t cheb_degree;      /* its degree: number of n×n by n×k products */
     double cheb_bound;       /* L, the bound on λ_max(A) it expanded over */
     double cheb_tail;        /* largest dropped-coefficient tail, relative to max g */
+    /* Krylov path (finite times; fields are 0 / NAN otherwise). */
+    int used_krylov;         /* 1 if the finite times used the shift-and-invert Krylov space */
+    size_t krylov_steps;     /* block steps: pairs of n×n by n×k triangular solves */
+    size_t krylov_dim;       /* dimension of the space the times were projected on */
+    double krylov_shift;     /* σ of the factored A + σI */
+    double krylov_estimate;  /* a posteriori relative error estimate, max over the times */
+    int krylov_converged;    /* 1: estimate ≤ tolerance (or invariant space) */
+    double krylov_seconds[3];/* wall time: factorization, block steps, small eigenproblems */
     /* Single precision (ntk_train_params.precision = NTK_PRECISION_FLOAT, see
      * ntk/model.h; every field 0 otherwise). Residuals are relative,
      * ‖Y − (Θ + (λ + jitter)I)·C‖_F / ‖Y‖_F for the t = ∞ coefficients,
@@ -111,6 +142,31 @@ NTK_API ntk_status ntk_solve(double *theta, size_t n, const double *Y, size_t k,
                      const ntk_solve_params *p, ntk_solution **out, ntk_error *err);
 
 NTK_API void ntk_solution_free(ntk_solution *s);
+
+/* What ntk_solve_grid did: as the ntk_solution.krylov_* fields. */
+typedef struct {
+    size_t steps, dim;  /* block steps; basis dimension */
+    double shift;       /* σ of the factored Θ + σI */
+    double estimate;    /* a posteriori relative error estimate, max over the grid */
+    int converged;
+} ntk_grid_info;
+
+/* A whole ridge × time grid from one factorization (for selection: one
+ * Cholesky per candidate kernel prices every ridge and time). For ridge r
+ * (ridges[r] ≥ 0: absolute, or × mean(diag Θ) if p->reg_scale is relative)
+ * and time t (p->times, all finite, with p->lr and p->time_scale as in
+ * ntk_solve; p->reg and p->method are ignored), block r·n_times + t of coef
+ * (n×k, row-major; the caller allocates n_ridges·n_times·n·k doubles)
+ * receives C = g_s(Θ + λ_r I)·Y and, if train_pred is not NULL, the same
+ * block of train_pred receives Θ·C — the training fits, from which held-out
+ * rows' predictions follow by Θ(rows, X)·C. It is the Krylov path of
+ * ntk_solve with the space's shift invariance: one Cholesky of Θ + σI, the
+ * steps stop when every (ridge, time) pair meets p->krylov_tol. theta (n×n,
+ * row-major, symmetric) is factored in place and restored on return; memory
+ * beyond it and the outputs: 8n·dim. */
+NTK_API ntk_status ntk_solve_grid(double *theta, size_t n, const double *Y, size_t k,
+                          const double *ridges, size_t n_ridges, const ntk_solve_params *p,
+                          double *coef, double *train_pred, ntk_grid_info *info, ntk_error *err);
 
 /* The coefficient g(a) = (1 − e^{−s a})/a for s = η c t, with its limit s at
  * a = 0 and 1/a at s = ∞; exported for tests and other modules. */

@@ -39,6 +39,7 @@ const struct option cli_model_options[] = {
     {"class-weight", required_argument, NULL, OPT_CLASS_WEIGHT},
     {"svm-eps", required_argument, NULL, OPT_SVM_EPS},
     /* ---- end of hinge loss options ---- */
+    {"solver-path", required_argument, NULL, OPT_SOLVER_PATH},
     {NULL, 0, NULL, 0},
 };
 
@@ -107,7 +108,10 @@ const char cli_model_help[] =
     "  --class-weight balanced|LABEL:W,...  hinge: C x W for the rows of each class\n"
     "                       (balanced: n / (classes x class count); default all 1)\n"
     "  --svm-eps E          hinge: stopping tolerance on the KKT gap (default 1e-3,\n"
-    "                       LIBSVM's; 1e-8 or so for exact duals)\n";
+    "                       LIBSVM's; 1e-8 or so for exact duals)\n"
+    "  --solver-path auto|cholesky|eigen|chebyshev|krylov  force a solver path (default\n"
+    "                       auto: cost model in docs/performance.md); krylov: one\n"
+    "                       Cholesky of kernel + shift serves every finite time\n";
 
 const char cli_data_help[] =
     "Data options:\n"
@@ -221,6 +225,8 @@ int cli_opts_handle(const char *cmd, int id, const char *arg, cli_model_opts *o)
     static const char *const missing[] = {"impute", "error", NULL};
     static const char *const standardize[] = {"zscore", "none", NULL};
     static const char *const precisions[] = {"double", "float", NULL};
+    /* In ntk_solve_method order. */
+    static const char *const paths[] = {"auto", "cholesky", "eigen", "chebyshev", "krylov", NULL};
     long l;
     int c;
     ntk_error err = {0};
@@ -349,6 +355,11 @@ int cli_opts_handle(const char *cmd, int id, const char *arg, cli_model_opts *o)
         if (!parse_choice(cmd, "--precision", arg, precisions, &c))
             return -1;
         o->train.precision = c ? NTK_PRECISION_FLOAT : NTK_PRECISION_DOUBLE;
+        return 1;
+    case OPT_SOLVER_PATH:
+        if (!parse_choice(cmd, "--solver-path", arg, paths, &c))
+            return -1;
+        o->train.solve.method = (ntk_solve_method)c;
         return 1;
     case OPT_TARGET:
         o->enc.target = arg;

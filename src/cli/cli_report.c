@@ -318,11 +318,15 @@ static void write_table(FILE *f, const cli_report *r, const cli_uncertainty *u)
                    "central 50/90/95%% intervals;%s\n",
                 u->var_floor,
                 u->noise_var > 0 ? " observation noise included" : " no observation noise");
+    char kry[96];
+    snprintf(kry, sizeof kry, "shift-and-invert Krylov (estimated error %.1e)",
+             m->krylov_estimate);
     const char *path = m->loss == NTK_LOSS_HINGE ? "SMO"
                        : m->nystrom ? (m->used_eigen ? "Nystrom, MxM eigendecomposition"
                                                      : "Nystrom, MxM Cholesky")
                        : m->used_eigen     ? "eigendecomposition"
                        : m->used_chebyshev ? "Chebyshev expansion"
+                       : m->used_krylov    ? kry
                                            : "Cholesky";
     char how[192];
     if (float_refined(m))

@@ -18,3 +18,12 @@ expect_err_match() { grep -Eq -- "$1" "$ERR" || { fail "stderr does not match /$
 expect_out_match() { grep -Eq -- "$1" "$OUT" || { fail "stdout does not match /$1/"; }; }
 expect_no_stdout() { [ ! -s "$OUT" ] || fail "stdout not empty on failure"; }
 finish() { [ "$failures" -eq 0 ]; exit $?; }
+# maxrel A B: largest |a - b| / max|b| over every value column of two prediction files.
+maxrel() {
+    paste -d, "$1" "$2" | awk -F, 'NR > 1 { h = NF / 2; for (c = 1; c <= h; c++) {
+            d = $c - $(c + h); if (d < 0) d = -d; if (d > m) m = d
+            a = $(c + h); if (a < 0) a = -a; if (a > s) s = a } }
+        END { printf "%.3g\n", (s > 0 ? m / s : 0) }'
+}
+# le X LIMIT: X <= LIMIT as numbers.
+le() { awk -v x="$1" -v l="$2" 'BEGIN { exit !(x + 0 <= l + 0) }'; }

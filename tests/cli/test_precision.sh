@@ -6,16 +6,6 @@
 . tests/cli/lib.sh
 B="--train data/bostonhousing.csv --target medv --test-frac 0.25 --seed 0 --depth 3 --reg 1e-3 --reg-scale relative"
 
-# maxrel A B: largest |a - b| / max|b| over every value column of two prediction files.
-maxrel() {
-    paste -d, "$1" "$2" | awk -F, 'NR > 1 { h = NF / 2; for (c = 1; c <= h; c++) {
-            d = $c - $(c + h); if (d < 0) d = -d; if (d > m) m = d
-            a = $(c + h); if (a < 0) a = -a; if (a > s) s = a } }
-        END { printf "%.3g\n", (s > 0 ? m / s : 0) }'
-}
-# le X LIMIT: X <= LIMIT as numbers.
-le() { awk -v x="$1" -v l="$2" 'BEGIN { exit !(x + 0 <= l + 0) }'; }
-
 # t = inf: float refined agrees with double to 1e-9 (measured ~4e-14).
 expect_exit 0 $NTK eval $B --precision double --predictions $TMPD/d.csv --quiet
 expect_exit 0 $NTK eval $B --precision float --predictions $TMPD/f.csv --format json --quiet

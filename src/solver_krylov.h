@@ -1,0 +1,52 @@
+/* Private to the solver: the shift-and-invert block Krylov path for finite
+ * training times (see ntk/solver.h, NTK_SOLVE_KRYLOV).
+ *
+ * One Cholesky of A + σI, then block steps W = (A + σI)⁻¹ Q_j (two
+ * triangular solves on n×k), fully reorthogonalized into an orthonormal
+ * basis Q. The projection T = Qᵀ(A + σI)⁻¹Q is built column block by
+ * column block (block tridiagonal: the last two blocks' rows), its
+ * eigenpairs (θ, U) give Ritz values ã = 1/θ − σ of A, and for every
+ * scale s
+ *   C_s ≈ Q U g_s(ã) Uᵀ QᵀY,   Θ C_s ≈ Q U [(1 − e^{−sã}) − λ g_s(ã)] Uᵀ QᵀY.
+ * The space does not depend on s, so one basis serves every time. */
+#ifndef NTK_SOLVER_KRYLOV_H
+#define NTK_SOLVER_KRYLOV_H
+
+#include <stddef.h>
+
+#include "ntk/common.h"
+
+typedef struct {
+    double shift;    /* σ actually factored with (after any retries) */
+    size_t steps;    /* block steps (each: one n×k pair of triangular solves) */
+    size_t dim;      /* basis dimension at the end */
+    double estimate; /* a posteriori relative error estimate, max over times */
+    int converged;   /* 1: estimate ≤ tolerance, or the space became invariant */
+    double seconds_factor; /* wall time: the Cholesky of A + σI */
+    double seconds_steps;  /* the triangular solves, projection and Gram–Schmidt */
+    double seconds_small;  /* the small eigenproblems */
+} krylov_info;
+
+/* Default relative tolerance on the successive-iterate estimate. */
+#define KRYLOV_TOL 1e-10
+
+/* The shift used when the caller gives none: see solver_krylov.c. */
+double krylov_default_shift(const double *s, size_t nf, double mean_diag);
+
+/* A: n×n symmetric, column-major (= row-major), diagonal already holding λ
+ * (reg_abs); it is factored in place and restored before returning (its
+ * strict upper triangle is never written). Ycm: column-major n×k. For each
+ * of the nf cases f — scale s[f] (finite, ≥ 0) and, if off is not NULL, an
+ * extra ridge δ = off[f] ≥ 0 (A_f = A + δI: the space is shift-invariant) —
+ * coef[f] ← g_s(A_f)Y and, if fit is not NULL, fit[f] ← (A_f − (λ + δ)I)
+ * g_s(A_f)Y = Θ g_s(A_f)Y, both row-major n×k (as ntk_solution holds
+ * them: written in place, no copies). shift ≤ 0: the
+ * default. tol ≤ 0: KRYLOV_TOL. At most max_dim basis columns (the result
+ * is then returned with converged = 0 and its estimate). */
+ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const double *s,
+                        const double *off, size_t nf, double reg_abs, double mean_diag,
+                        double shift, double tol, size_t max_dim, double **coef,
+                        double **fit, krylov_info *info, const ntk_progress *progress,
+                        ntk_error *err);
+
+#endif
