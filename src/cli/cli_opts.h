@@ -26,6 +26,7 @@ typedef struct {
     uint64_t seed;
     const char *format;     /* table|csv|json (subcommands check what they allow) */
     int help;
+    int model_given;        /* a model option (architecture, ridge, times) was given */
 } cli_model_opts;
 
 /* Defaults (DESIGN.md): depth 1 ... see cli_opts.c; times = {inf}. */

@@ -133,6 +133,7 @@ int ntk_cmd_eval(int argc, char **argv)
         cli_usage(cmd, "--noise needs --uncertainty");
         goto out;
     }
+    cli_select_default(&sel, &o);
     const char *msg = ntk_train_params_check(&o.train);
     if (msg && !sel.enabled) {
         cli_usage(cmd, "%s", msg);
