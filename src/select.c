@@ -579,6 +579,9 @@ ntk_status ntk_select(const double *X, size_t n, size_t d, const double *y, ntk_
         st = order_rows(&c, train, nt, err);
     if (st != NTK_OK)
         goto done;
+    /* A row cap scores on the first max_rows rows of the stratified order. */
+    if (p->max_rows >= 3 && nt > p->max_rows)
+        nt = p->max_rows;
     /* K-fold is the exact option: every kernel on all rows. */
     int halving = p->halving_rows > 0 && !(p->folds >= 2 && !p->split);
     size_t m = halving && p->halving_rows < nt ? p->halving_rows : nt;

@@ -56,6 +56,9 @@ typedef struct {
                                       0: every kernel on all rows */
     double halving_keep;           /* fraction of kernels kept per stage (default 1/3;
                                       at least 2 survive) */
+    size_t max_rows;               /* 0 (default): the last stage has all training rows;
+                                      else at most this many (a stratified subsample;
+                                      relative ridge and time carry over) */
     uint64_t seed;
     ntk_tie_break tie_break;
     int threads;

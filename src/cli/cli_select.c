@@ -171,11 +171,16 @@ int cli_select_handle(const char *cmd, int id, const char *arg, cli_select_opts 
     return 0;
 }
 
+/* The default's last stage: at most this many rows (about 10 s of
+ * eigendecompositions here); the exact refit still uses every row. */
+#define DEFAULT_MAX_ROWS 3000
+
 void cli_select_default(cli_select_opts *s, const cli_model_opts *o)
 {
     if (!s->enabled && !o->model_given) {
         s->enabled = 1;
         s->automatic = 1;
+        s->params.max_rows = DEFAULT_MAX_ROWS;
     }
 }
 
@@ -209,6 +214,14 @@ int cli_select_run(const char *cmd, cli_select_opts *s, cli_model_opts *o,
                    const ntk_dataset *train, const ntk_encoder *enc)
 {
     ntk_select_params *p = &s->params;
+    /* The default model on data whose kernel cannot be held: leave the
+     * refusal (naming the size) to the fit rather than search first. */
+    size_t avail = ntk_memory_available();
+    if (s->automatic && avail && (double)train->n * (double)train->n * 8.0 > (double)avail) {
+        s->enabled = 0;
+        s->automatic = 0;
+        return 0;
+    }
     p->w_std = o->train.arch.w_std;
     p->seed = o->seed;
     p->threads = o->threads;
