@@ -494,25 +494,19 @@ static void fill_result(ctx *c, ntk_select_result *out)
     for (size_t i = 0; i < c->n_cands; i++)
         idx[i] = i;
     rank(c, idx, c->n_cands, 0);
-    const cand *w = &c->cands[idx[0]];
+    for (size_t i = 0; i < c->n_cands && out->n_top < NTK_SELECT_TOP; i++) {
+        const cand *x = &c->cands[idx[i]];
+        out->top[out->n_top++] = (ntk_select_entry){x->arch, x->kind, x->reg_rel, x->tau,
+                                                     x->score, x->mse, x->rows};
+    }
+    const ntk_select_entry *w = &out->top[0];
     out->arch = w->arch;
     out->kind = w->kind;
     out->reg_rel = w->reg_rel;
     out->tau = w->tau;
     out->score = w->score;
     out->mse = w->mse;
-    out->time = isinf(w->tau) ? INFINITY : w->tau / w->md;
-    for (size_t i = 0; i < c->n_cands && out->n_top < NTK_SELECT_TOP; i++) {
-        const cand *x = &c->cands[idx[i]];
-        ntk_select_entry *e = &out->top[out->n_top++];
-        e->arch = x->arch;
-        e->kind = x->kind;
-        e->reg_rel = x->reg_rel;
-        e->tau = x->tau;
-        e->score = x->score;
-        e->mse = x->mse;
-        e->rows = x->rows;
-    }
+    out->time = isinf(w->tau) ? INFINITY : w->tau / c->cands[idx[0]].md;
     free(idx);
 }
 
