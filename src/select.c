@@ -297,10 +297,6 @@ static ntk_status score_batch(ctx *c, const stage *s, cand **cs, size_t nb, ntk_
      * scales poorly across threads. Results do not depend on the order. */
     int threads = p->threads > 0 ? p->threads : omp_get_max_threads();
     int par = njobs > 1 && threads > 1;
-    /* Single-threaded BLAS even for one job: scores then do not depend on
-     * the thread count (a threaded reduction would round differently). */
-    int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (par)
     for (size_t job = 0; job < njobs; job++) {
         ntk_status js;
@@ -323,7 +319,6 @@ static ntk_status score_batch(ctx *c, const stage *s, cand **cs, size_t nb, ntk_
             }
         }
     }
-    openblas_set_num_threads(blas_threads);
     for (size_t i = 0; i < nb && st == NTK_OK; i++) {
         select_tally *sum = t + i * nf * nc;
         for (size_t f = 1; f < nf; f++)
@@ -596,6 +591,11 @@ ntk_status ntk_select(const double *X, size_t n, size_t d, const double *y, ntk_
         st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
         goto done;
     }
+    /* Single-threaded BLAS for the whole search, set once (switching the
+     * pool per batch cost seconds on small sets): the decompositions run one
+     * per thread, and the scores do not depend on the thread count. */
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
     for (;;) {
         st = stage_make(&c, &s, train, m, val, nv, err);
         if (st == NTK_OK)
@@ -617,6 +617,7 @@ ntk_status ntk_select(const double *X, size_t n, size_t d, const double *y, ntk_
             c.cands[idx[i]].alive = 0;
         m = next_rows(m, nt);
     }
+    openblas_set_num_threads(blas_threads);
     free(idx);
     if (st == NTK_OK) {
         ntk_progress_report(&p->progress, c.stage, c.work_total, c.work_total);
