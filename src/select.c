@@ -1,16 +1,17 @@
-/* Hyperparameter selection by validation (see ntk/select.h). */
+/* Hyperparameter selection by validation (see ntk/select.h): candidates,
+ * halving stages and ranking. The scores come from select_score.c. */
 #include "ntk/select.h"
 
 #include <cblas.h>
-#include <lapacke.h>
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "blas_threads.h"
 #include "ntk/rng.h"
-#include "ntk/solver.h"
+#include "select_internal.h"
 
 static const double default_b_stds[] = {0.0, 0.1, 0.5};
 static const double default_regs[] = {0.0, 1e-4, 1e-3, 1e-2, 1e-1, 1.0};
@@ -32,358 +33,271 @@ void ntk_select_params_init(ntk_select_params *p)
     p->n_regs = sizeof default_regs / sizeof default_regs[0];
     p->taus = default_taus;
     p->n_taus = sizeof default_taus / sizeof default_taus[0];
-    p->folds = 5;
+    p->folds = 0;
+    p->halving_rows = 256;
+    p->halving_keep = 1.0 / 3.0;
     p->tie_break = NTK_TIE_MSE;
 }
 
-/* One validation fold: index lists, targets as the solver sees them
- * (column-major n_tr×k), and the truth for scoring. */
-typedef struct {
-    size_t n_tr, n_va;
-    size_t *tr, *va;
-    double *Y;        /* n_tr × k, column-major */
-    double *truth;    /* n_va: class index or standardized value */
-} fold;
+/* How a candidate is scored. Every back-end prices the (ridge, time) grid of
+ * one kernel matrix; new ones (e.g. a hinge loss) add an entry here. */
+typedef enum { BACKEND_FLOW = 0 } backend;
 
-/* Accumulated validation results of one candidate over the folds. */
+/* One candidate kernel: parameters, back-end and the result of the last
+ * stage it was scored in. */
 typedef struct {
-    size_t correct, count;
-    double sse;       /* squared error of the outputs against the targets */
-    double sse_value; /* regression: squared error of the value */
-} tally;
+    ntk_arch arch;
+    ntk_kernel_kind kind;
+    backend be;
+    size_t group;   /* kernels of one (activation, σ_b, fixed layers) recursion */
+    int alive;
+    size_t rows;    /* training rows of the last score (0: never scored) */
+    double score, mse, reg_rel, tau, md;
+} cand;
 
 typedef struct {
     const ntk_select_params *p;
-    ntk_task task;
-    size_t k, n;
-    fold *folds;
-    size_t n_folds;
-    ntk_select_result *best;
-    int have_best;
-    double best_mean_diag;
-    double *work;     /* scratch */
+    select_grid grid;
+    size_t n, d;
+    const double *X, *y;
+    size_t n_classes;
+    cand *cands;
+    size_t n_cands;
+    size_t work_done, work_total;
+    char stage[96];
 } ctx;
 
-static void fold_free(fold *f)
+/* a ranks before b (validation results only). */
+static int better(const ctx *c, double sa, double ma, double sb, double mb)
 {
-    free(f->tr);
-    free(f->va);
-    free(f->Y);
-    free(f->truth);
+    if (!isfinite(ma))
+        return 0;
+    if (!isfinite(mb))
+        return 1;
+    if (c->grid.task == NTK_TASK_CLASSIFICATION)
+        return sa > sb || (sa == sb && c->p->tie_break == NTK_TIE_MSE && ma < mb * (1 - 1e-12));
+    return ma < mb * (1 - 1e-12);
 }
 
-static ntk_status make_folds(ctx *c, const double *y, size_t n_classes, ntk_error *err)
+/* One kernel's tallies compete: most regularized first, earliest time first,
+ * a later pair must be strictly better. */
+static void pick_pair(const ctx *c, const select_tally *t, cand *cd, size_t rows, double md)
 {
     const ntk_select_params *p = c->p;
-    size_t n = c->n;
-    size_t *assign = malloc(n * sizeof *assign);
-    if (!assign)
-        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
-    if (p->split) {
-        c->n_folds = 1;
-        for (size_t i = 0; i < n; i++)
-            assign[i] = p->split[i] ? 0 : 1; /* fold 0 = validation rows */
-    } else {
-        c->n_folds = p->folds;
-        if (p->folds < 2 || p->folds > n) {
-            free(assign);
-            return ntk_error_set(err, NTK_EINPUT, "cannot make %zu folds of %zu rows", p->folds,
-                                 n);
+    int have = 0;
+    for (size_t ri = p->n_regs; ri-- > 0;)
+        for (size_t ti = 0; ti < p->n_taus; ti++) {
+            const select_tally *x = &t[ri * p->n_taus + ti];
+            double mse = x->count ? x->sse / (double)x->count : NAN;
+            double score = c->grid.task == NTK_TASK_CLASSIFICATION
+                               ? (double)x->correct / (double)x->count
+                               : sqrt(mse);
+            if (have ? !better(c, score, mse, cd->score, cd->mse) : !isfinite(mse))
+                continue;
+            have = 1;
+            cd->score = score;
+            cd->mse = mse;
+            cd->reg_rel = p->regs[ri];
+            cd->tau = p->taus[ti];
         }
-        ntk_status st = ntk_kfold_assign(n, c->task == NTK_TASK_CLASSIFICATION ? y : NULL,
-                                         n_classes, p->folds, p->seed, assign, err);
-        if (st != NTK_OK) {
-            free(assign);
-            return st;
-        }
+    if (!have) {
+        cd->score = c->grid.task == NTK_TASK_CLASSIFICATION ? 0 : INFINITY;
+        cd->mse = INFINITY;
+        cd->reg_rel = p->regs[0];
+        cd->tau = p->taus[0];
     }
-    c->folds = calloc(c->n_folds, sizeof *c->folds);
-    if (!c->folds) {
-        free(assign);
+    cd->rows = rows;
+    cd->md = md;
+}
+
+static ntk_status build_cands(ctx *c, ntk_error *err)
+{
+    const ntk_select_params *p = c->p;
+    size_t L = (size_t)p->max_depth, n_fixed = p->sweep_fixed ? L : 1;
+    size_t cap = p->n_acts * p->n_b_stds * n_fixed * 2 * L, g = 0;
+    c->cands = calloc(cap, sizeof *c->cands);
+    if (!c->cands)
         return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    /* Order of simplicity for ties: activation, σ_b, fixed layers, depth,
+     * NTK before NNGP (NNGP does not depend on fixed layers: F = 0 only). */
+    for (size_t ai = 0; ai < p->n_acts; ai++)
+        for (size_t bi = 0; bi < p->n_b_stds; bi++)
+            for (size_t F = 0; F < n_fixed; F++, g++)
+                for (size_t l = F + 1; l <= L; l++)
+                    for (int kind = 0; kind < 1 + (F == 0 && p->try_nngp); kind++) {
+                        cand *cd = &c->cands[c->n_cands++];
+                        ntk_arch_init(&cd->arch);
+                        cd->arch.act = p->acts[ai];
+                        cd->arch.w_std = p->w_std;
+                        cd->arch.b_std = p->b_stds[bi];
+                        cd->arch.depth = (int)l;
+                        cd->arch.fixed_layers = kind ? 0 : (int)F;
+                        cd->kind = kind ? NTK_KIND_NNGP : NTK_KIND_NTK;
+                        cd->be = BACKEND_FLOW;
+                        cd->group = g;
+                        cd->alive = 1;
+                    }
+    return NTK_OK;
+}
+
+/* The rows of one stage: N rows of Xs, the first m for training. K-fold and
+ * split stages carry their partitions; a leave-one-out stage has targets. */
+typedef struct {
+    size_t N, m;
+    double *Xs;
+    select_fold *folds;
+    size_t n_folds;
+    double *Y, *truth; /* leave-one-out: m×k and m */
+} stage;
+
+static void stage_free(stage *s)
+{
+    for (size_t f = 0; s->folds && f < s->n_folds; f++) {
+        free(s->folds[f].tr);
+        free(s->folds[f].va);
+        free(s->folds[f].Y);
+        free(s->folds[f].truth);
     }
-    for (size_t f = 0; f < c->n_folds; f++) {
-        fold *fd = &c->folds[f];
-        for (size_t i = 0; i < n; i++)
+    free(s->folds);
+    free(s->Xs);
+    free(s->Y);
+    free(s->truth);
+    memset(s, 0, sizeof *s);
+}
+
+/* Partitions from assign[i] (row i of the stage is validation in fold
+ * assign[i]; SIZE_MAX: training in every fold). ys: targets of the stage rows. */
+static ntk_status stage_folds(ctx *c, stage *s, const size_t *assign, size_t n_folds,
+                              const double *ys, ntk_error *err)
+{
+    s->n_folds = n_folds;
+    s->folds = calloc(n_folds, sizeof *s->folds);
+    if (!s->folds)
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    for (size_t f = 0; f < n_folds; f++) {
+        select_fold *fd = &s->folds[f];
+        for (size_t i = 0; i < s->N; i++)
             if (assign[i] == f)
                 fd->n_va++;
             else
                 fd->n_tr++;
-        if (fd->n_tr == 0 || fd->n_va == 0) {
-            free(assign);
+        if (fd->n_tr == 0 || fd->n_va == 0)
             return ntk_error_set(err, NTK_EINPUT, "validation fold %zu is empty", f + 1);
-        }
         fd->tr = malloc(fd->n_tr * sizeof *fd->tr);
         fd->va = malloc(fd->n_va * sizeof *fd->va);
-        fd->Y = malloc(fd->n_tr * c->k * sizeof *fd->Y);
+        fd->Y = malloc(fd->n_tr * c->grid.k * sizeof *fd->Y);
         fd->truth = malloc(fd->n_va * sizeof *fd->truth);
-        if (!fd->tr || !fd->va || !fd->Y || !fd->truth) {
-            free(assign);
+        if (!fd->tr || !fd->va || !fd->Y || !fd->truth)
             return ntk_error_set(err, NTK_ENOMEM, "out of memory");
-        }
         size_t a = 0, b = 0;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < s->N; i++) {
             if (assign[i] == f)
                 fd->va[b++] = i;
             else
                 fd->tr[a++] = i;
         }
-        if (c->task == NTK_TASK_CLASSIFICATION) {
-            for (size_t i = 0; i < fd->n_tr; i++)
-                for (size_t j = 0; j < c->k; j++)
-                    fd->Y[i + j * fd->n_tr] =
-                        ((size_t)y[fd->tr[i]] == j ? 1.0 : 0.0) - 1.0 / (double)c->k;
-            for (size_t i = 0; i < fd->n_va; i++)
-                fd->truth[i] = y[fd->va[i]];
-        } else {
-            /* Targets standardized on the fold's training rows, as a final fit would. */
-            double mean = 0, var = 0;
-            for (size_t i = 0; i < fd->n_tr; i++)
-                mean += y[fd->tr[i]];
-            mean /= (double)fd->n_tr;
-            for (size_t i = 0; i < fd->n_tr; i++)
-                var += (y[fd->tr[i]] - mean) * (y[fd->tr[i]] - mean);
-            double sd = sqrt(var / (double)fd->n_tr);
-            if (!(sd > 0))
-                sd = 1;
-            for (size_t i = 0; i < fd->n_tr; i++)
-                fd->Y[i] = (y[fd->tr[i]] - mean) / sd;
-            for (size_t i = 0; i < fd->n_va; i++)
-                fd->truth[i] = (y[fd->va[i]] - mean) / sd;
-        }
+        select_targets(&c->grid, ys, fd->tr, fd->n_tr, fd->Y, fd->va, fd->n_va, fd->truth);
     }
-    free(assign);
     return NTK_OK;
 }
 
-/* The fold's training block as A = Q·Z·diag(w)·Zᵀ·Qᵀ: Q from the tridiagonal
- * reduction (Householder reflectors left in A), Z the eigenvectors of the
- * tridiagonal matrix (MRRR, O(n²); divide and conquer if MRRR declines). The
- * eigenvectors V = Q·Z of A are never formed: only the few columns that the
- * candidates need are multiplied by Q, which saves the 2n³ back-transformation
- * and the extra work of a full dsyevd — about 3× here. */
-typedef struct {
-    size_t n;
-    double *A;    /* reflectors (lower part), n×n column-major */
-    double *tau;  /* n */
-    double *Z;    /* n×n eigenvectors of the tridiagonal matrix */
-} spectral;
-
-static ntk_status spectral_decompose(spectral *sp, double *w, ntk_error *err)
+/* Build stage rows: train[0..m) then the validation rows val[0..nv). */
+static ntk_status stage_make(ctx *c, stage *s, const size_t *train, size_t m, const size_t *val,
+                             size_t nv, ntk_error *err)
 {
-    size_t n = sp->n;
-    lapack_int N = (lapack_int)n, m = 0;
-    double *d = malloc(n * sizeof *d), *e = malloc(n * sizeof *e);
-    double *d2 = malloc(n * sizeof *d2), *e2 = malloc(n * sizeof *e2);
-    lapack_int *isuppz = malloc(2 * n * sizeof *isuppz);
+    const ntk_select_params *p = c->p;
+    size_t d = c->d;
+    memset(s, 0, sizeof *s);
+    s->N = m + nv;
+    s->m = m;
+    size_t *rows = malloc(s->N * sizeof *rows), *assign = malloc(s->N * sizeof *assign);
+    double *ys = malloc(s->N * sizeof *ys);
+    s->Xs = malloc(s->N * d * sizeof *s->Xs);
     ntk_status st = NTK_OK;
-    if (!d || !e || !d2 || !e2 || !isuppz) {
-        st = ntk_error_set(err, NTK_ENOMEM, "out of memory during selection");
+    if (!rows || !assign || !ys || !s->Xs) {
+        st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
         goto done;
     }
-    lapack_int info = LAPACKE_dsytrd(LAPACK_COL_MAJOR, 'L', N, sp->A, N, d, e, sp->tau);
-    if (info == 0) {
-        e[n - 1] = 0;
-        memcpy(d2, d, n * sizeof *d);
-        memcpy(e2, e, n * sizeof *e);
-        lapack_logical tryrac = 1;
-        info = LAPACKE_dstemr(LAPACK_COL_MAJOR, 'V', 'A', N, d, e, 0, 0, 0, 0, &m, w, sp->Z, N,
-                              N, isuppz, &tryrac);
-        if (info != 0 || (size_t)m != n) {
-            memcpy(w, d2, n * sizeof *w);
-            info = LAPACKE_dstedc(LAPACK_COL_MAJOR, 'I', N, w, e2, sp->Z, N);
-        }
+    for (size_t i = 0; i < s->N; i++) {
+        rows[i] = i < m ? train[i] : val[i - m];
+        memcpy(s->Xs + i * d, c->X + rows[i] * d, d * sizeof *s->Xs);
+        ys[i] = c->y[rows[i]];
+        assign[i] = i < m ? SIZE_MAX : 0;
     }
-    if (info != 0)
-        st = ntk_error_set(err, NTK_ENUMERIC, "eigendecomposition failed during selection "
-                           "(info %d)", (int)info);
+    if (p->split) {
+        st = stage_folds(c, s, assign, 1, ys, err);
+    } else if (p->folds >= 2) {
+        st = ntk_kfold_assign(s->N, c->grid.task == NTK_TASK_CLASSIFICATION ? ys : NULL,
+                              c->n_classes, p->folds, p->seed, assign, err);
+        if (st == NTK_OK)
+            st = stage_folds(c, s, assign, p->folds, ys, err);
+    } else {
+        size_t k = c->grid.k;
+        s->Y = malloc(m * k * sizeof *s->Y);
+        s->truth = malloc(m * sizeof *s->truth);
+        if (!s->Y || !s->truth) {
+            st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < m; i++)
+            rows[i] = i;
+        select_targets(&c->grid, ys, rows, m, s->Y, rows, m, s->truth);
+    }
 done:
-    free(d);
-    free(e);
-    free(d2);
-    free(e2);
-    free(isuppz);
+    free(rows);
+    free(assign);
+    free(ys);
     return st;
 }
 
-/* out = Vᵀ·X = Zᵀ·(Qᵀ·X) for an n×cols block X (column-major; X is overwritten). */
-static void spectral_apply_t(const spectral *sp, double *X, size_t cols, double *out)
+/* Work units of one decomposition of m rows (progress only). */
+static size_t work_of(size_t m)
 {
-    lapack_int N = (lapack_int)sp->n;
-    LAPACKE_dormtr(LAPACK_COL_MAJOR, 'L', 'L', 'T', N, (lapack_int)cols, sp->A, N, sp->tau, X, N);
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)sp->n, (int)cols, (int)sp->n, 1.0,
-                sp->Z, (int)sp->n, X, (int)sp->n, 0.0, out, (int)sp->n);
+    double x = (double)m / 64.0;
+    return 1 + (size_t)(x * x * x);
 }
 
-/* out = V·X = Q·(Z·X) for an n×cols block. */
-static void spectral_apply(const spectral *sp, const double *X, size_t cols, double *out)
-{
-    lapack_int N = (lapack_int)sp->n;
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)sp->n, (int)cols, (int)sp->n, 1.0,
-                sp->Z, (int)sp->n, X, (int)sp->n, 0.0, out, (int)sp->n);
-    LAPACKE_dormtr(LAPACK_COL_MAJOR, 'L', 'L', 'N', N, (lapack_int)cols, sp->A, N, sp->tau, out,
-                   N);
-}
-
-/* Score every (ridge, time) pair of one kernel on one fold. M is the n×n
- * kernel of all training rows. After one decomposition A = V diag(w) Vᵀ of
- * the fold's training block, every candidate's coefficients are
- * V·(g ⊙ VᵀY): all candidates go through the same few products at once. */
-static ntk_status score_fold(const ctx *c, const double *M, const fold *fd, tally *tallies,
-                             ntk_error *err)
+/* Score the alive candidates in cs[0..nb) (one recursion group) on stage s. */
+static ntk_status score_batch(ctx *c, const stage *s, cand **cs, size_t nb, ntk_error *err)
 {
     const ntk_select_params *p = c->p;
-    size_t n = c->n, nt = fd->n_tr, nv = fd->n_va, k = c->k;
-    size_t nc = p->n_regs * p->n_taus, cols = nc * k;
-    double *A = malloc(nt * nt * sizeof *A);
-    double *B0 = malloc(nv * nt * sizeof *B0);
-    double *w = malloc(nt * sizeof *w);
-    double *P = malloc(nt * k * sizeof *P);
-    double *G = malloc(nt * cols * sizeof *G);
-    double *C = malloc(nt * cols * sizeof *C);
-    double *F = malloc(nv * cols * sizeof *F);
-    double *Z = malloc(nt * nt * sizeof *Z), *tau_h = malloc(nt * sizeof *tau_h);
-    double *Yw = malloc(nt * k * sizeof *Yw);
-    spectral sp = {nt, A, tau_h, Z};
+    size_t N = s->N, L = 0, nc = p->n_regs * p->n_taus;
+    size_t nf = s->folds ? s->n_folds : 1, njobs = nb * nf;
+    for (size_t i = 0; i < nb; i++)
+        if ((size_t)cs[i]->arch.depth > L)
+            L = (size_t)cs[i]->arch.depth;
+    double **ntk = calloc(L + 1, sizeof *ntk), **nngp = calloc(L + 1, sizeof *nngp);
+    double **mats = calloc(nb, sizeof *mats);
+    select_tally *t = calloc(njobs * nc, sizeof *t);
     ntk_status st = NTK_OK;
-    if (!A || !B0 || !w || !P || !G || !C || !F || !Z || !tau_h || !Yw) {
-        st = ntk_error_set(err, NTK_ENOMEM, "out of memory during selection");
+    if (!ntk || !nngp || !mats || !t) {
+        st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
         goto done;
     }
-    double md = 0;
-    for (size_t j = 0; j < nt; j++) {
-        const double *row = M + fd->tr[j] * n;
-        for (size_t i = 0; i < nt; i++)
-            A[i + j * nt] = row[fd->tr[i]];
-        md += A[j + j * nt];
+    for (size_t i = 0; i < nb && st == NTK_OK; i++) {
+        double **slot = cs[i]->kind == NTK_KIND_NTK ? &ntk[cs[i]->arch.depth]
+                                                    : &nngp[cs[i]->arch.depth];
+        if (!*slot && !(*slot = ntk_alloc_checked(N * N * sizeof(double), "selection kernel",
+                                                  err)))
+            st = NTK_ENOMEM;
+        mats[i] = *slot;
     }
-    md /= (double)nt;
-    if (!(md > 0))
-        md = 1;
-    for (size_t j = 0; j < nt; j++)
-        for (size_t i = 0; i < nv; i++)
-            B0[i + j * nv] = M[fd->va[i] * n + fd->tr[j]];
-    st = spectral_decompose(&sp, w, err);
+    ntk_arch a = cs[0]->arch;
+    a.depth = (int)L;
+    a.fixed_layers = 0;
+    for (size_t i = 0; i < nb; i++)
+        if (cs[i]->kind == NTK_KIND_NTK)
+            a.fixed_layers = cs[i]->arch.fixed_layers;
+    ntk_kernel_options kopt = {p->threads, {NULL, NULL}};
+    if (st == NTK_OK)
+        st = ntk_kernel_eval_depths(&a, s->Xs, N, NULL, 0, c->d, ntk, nngp, &kopt, err);
     if (st != NTK_OK)
         goto done;
-    memcpy(Yw, fd->Y, nt * k * sizeof *Yw);
-    spectral_apply_t(&sp, Yw, k, P);
-    double wmax = w[nt - 1] > 0 ? w[nt - 1] : 1;
-    double floor_ = (double)nt * 2.2e-16 * wmax;
-    for (size_t r = 0; r < p->n_regs; r++) {
-        double lam = p->regs[r] * md;
-        for (size_t ti = 0; ti < p->n_taus; ti++) {
-            double tau = p->taus[ti];
-            double s = isinf(tau) ? INFINITY : tau / (md * (double)nt * (double)k);
-            double *Gc = G + (r * p->n_taus + ti) * k * nt;
-            for (size_t i = 0; i < nt; i++) {
-                double a = (w[i] > 0 ? w[i] : 0) + lam;
-                if (isinf(s) && a < floor_)
-                    a = floor_;
-                double g = ntk_flow_coefficient(a, s);
-                for (size_t j = 0; j < k; j++)
-                    Gc[i + j * nt] = g * P[i + j * nt];
-            }
-        }
-    }
-    spectral_apply(&sp, G, cols, C);
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)nv, (int)cols, (int)nt, 1.0, B0,
-                (int)nv, C, (int)nt, 0.0, F, (int)nv);
-    for (size_t cand = 0; cand < nc; cand++) {
-        const double *Fc = F + cand * k * nv;
-        tally *t = &tallies[cand];
-        for (size_t i = 0; i < nv; i++) {
-            if (c->task == NTK_TASK_CLASSIFICATION) {
-                size_t best = 0, truth = (size_t)fd->truth[i];
-                double sse = 0;
-                for (size_t j = 0; j < k; j++) {
-                    double target = (truth == j ? 1.0 : 0.0) - 1.0 / (double)k;
-                    double e = Fc[i + j * nv] - target;
-                    sse += e * e;
-                    if (Fc[i + j * nv] > Fc[i + best * nv])
-                        best = j;
-                }
-                t->correct += best == truth;
-                t->sse += sse;
-            } else {
-                double e = Fc[i] - fd->truth[i];
-                t->sse += e * e;
-            }
-            t->count++;
-        }
-    }
-done:
-    free(A);
-    free(B0);
-    free(w);
-    free(P);
-    free(G);
-    free(C);
-    free(F);
-    free(Z);
-    free(tau_h);
-    free(Yw);
-    return st;
-}
-
-/* Let one kernel's candidates (tallies summed over the folds) compete. */
-static void compete(ctx *c, const tally *tallies, const double *M, const ntk_arch *arch,
-                    ntk_kernel_kind kind)
-{
-    const ntk_select_params *p = c->p;
-    double md = 0;
-    for (size_t i = 0; i < c->n; i++)
-        md += M[i * c->n + i];
-    md /= (double)c->n;
-    /* Candidates in order of simplicity: most regularized first, earliest time first. */
-    for (size_t ri = p->n_regs; ri-- > 0;) {
-        for (size_t ti = 0; ti < p->n_taus; ti++) {
-            const tally *t = &tallies[ri * p->n_taus + ti];
-            double score, mse = t->sse / (double)t->count;
-            int better;
-            if (c->task == NTK_TASK_CLASSIFICATION) {
-                score = (double)t->correct / (double)t->count;
-                better = !c->have_best || score > c->best->score ||
-                         (score == c->best->score && p->tie_break == NTK_TIE_MSE &&
-                          mse < c->best->mse * (1 - 1e-12));
-            } else {
-                score = sqrt(mse);
-                better = !c->have_best || score < c->best->score * (1 - 1e-12);
-            }
-            c->best->n_candidates++;
-            if (!better || !isfinite(mse))
-                continue;
-            c->have_best = 1;
-            c->best->arch = *arch;
-            c->best->kind = kind;
-            c->best->reg_rel = p->regs[ri];
-            c->best->tau = p->taus[ti];
-            c->best->score = score;
-            c->best->mse = mse;
-            c->best_mean_diag = md > 0 ? md : 1;
-        }
-    }
-}
-
-/* Score nk kernels over every fold. The (kernel, fold) eigendecompositions
- * run concurrently, one per thread with single-threaded BLAS: LAPACK's
- * tridiagonal reduction is memory-bound and scales poorly across threads, so
- * independent problems side by side use the cores better. Candidates then
- * compete sequentially, in a fixed order, so the result does not depend on
- * the thread count. */
-static ntk_status score_kernels(ctx *c, double *const *mats, const ntk_arch *archs,
-                                const ntk_kernel_kind *kinds, size_t nk, ntk_error *err)
-{
-    const ntk_select_params *p = c->p;
-    size_t nc = p->n_regs * p->n_taus, nf = c->n_folds, njobs = nk * nf;
-    tally *t = calloc(njobs * nc, sizeof *t);
-    if (!t)
-        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    /* Independent decompositions side by side, one per thread with
+     * single-threaded BLAS: the tridiagonal reduction is memory-bound and
+     * scales poorly across threads. Results do not depend on the order. */
     int threads = p->threads > 0 ? p->threads : omp_get_max_threads();
     int par = njobs > 1 && threads > 1;
-    if (par)
-        ntk_blas_threads_push(1); /* the caller's count comes back at the pop below */
-    ntk_status st = NTK_OK;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (par)
     for (size_t job = 0; job < njobs; job++) {
         ntk_status js;
@@ -392,7 +306,11 @@ static ntk_status score_kernels(ctx *c, double *const *mats, const ntk_arch *arc
         if (js != NTK_OK)
             continue;
         ntk_error local = {0};
-        js = score_fold(c, mats[job / nf], &c->folds[job % nf], t + job * nc, &local);
+        const double *M = mats[job / nf];
+        if (s->folds)
+            js = select_score_fold(&c->grid, M, N, &s->folds[job % nf], t + job * nc, &local);
+        else
+            js = select_score_loo(&c->grid, M, N, s->Y, s->truth, t + job * nc, &local);
         if (js != NTK_OK) {
 #pragma omp critical(select_error)
             if (st == NTK_OK) {
@@ -402,84 +320,194 @@ static ntk_status score_kernels(ctx *c, double *const *mats, const ntk_arch *arc
             }
         }
     }
-    if (par)
-        ntk_blas_threads_pop();
-    for (size_t kk = 0; kk < nk && st == NTK_OK; kk++) {
-        tally *sum = t + kk * nf * nc;
+    for (size_t i = 0; i < nb && st == NTK_OK; i++) {
+        select_tally *sum = t + i * nf * nc;
         for (size_t f = 1; f < nf; f++)
-            for (size_t i = 0; i < nc; i++) {
-                const tally *x = t + (kk * nf + f) * nc + i;
-                sum[i].correct += x->correct;
-                sum[i].count += x->count;
-                sum[i].sse += x->sse;
+            for (size_t j = 0; j < nc; j++) {
+                const select_tally *x = t + (i * nf + f) * nc + j;
+                sum[j].correct += x->correct;
+                sum[j].count += x->count;
+                sum[j].sse += x->sse;
             }
-        compete(c, sum, mats[kk], &archs[kk], kinds[kk]);
+        /* Mean diagonal over all rows of the stage (the final fit's rows). */
+        double md = 0;
+        for (size_t r = 0; r < N; r++)
+            md += mats[i][r * N + r];
+        md /= (double)N;
+        pick_pair(c, sum, cs[i], s->m, md > 0 ? md : 1);
     }
+done:
+    for (size_t l = 0; ntk && l <= L; l++) {
+        free(ntk[l]);
+        free(nngp[l]);
+    }
+    free(ntk);
+    free(nngp);
+    free(mats);
     free(t);
     return st;
 }
 
-/* Evaluate the kernels of depths lo..hi in one recursion and score each. */
-static ntk_status eval_and_score(ctx *c, const ntk_arch *arch, const double *X, size_t d,
-                                 size_t lo, size_t hi, int with_nngp, double **ntk, double **nngp,
-                                 const ntk_kernel_options *kopt, size_t *n_kernels,
-                                 ntk_error *err)
+/* Score every alive candidate on stage s, a recursion group at a time (one
+ * kernel at a time when the group's matrices would not fit in half the free
+ * memory). */
+static ntk_status score_stage(ctx *c, const stage *s, size_t *n_kernels, ntk_error *err)
 {
-    size_t n = c->n, L = (size_t)c->p->max_depth;
-    memset(ntk, 0, (L + 1) * sizeof *ntk);
-    memset(nngp, 0, (L + 1) * sizeof *nngp);
+    size_t nf = s->folds ? s->n_folds : 1;
+    size_t fold_rows = s->folds ? s->folds[0].n_tr : s->m;
+    cand **cs = malloc(c->n_cands * sizeof *cs);
+    if (!cs)
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
     ntk_status st = NTK_OK;
-    for (size_t l = lo; l <= hi && st == NTK_OK; l++) {
-        ntk[l] = ntk_alloc_checked(n * n * sizeof(double), "selection kernel", err);
-        if (with_nngp && ntk[l])
-            nngp[l] = ntk_alloc_checked(n * n * sizeof(double), "selection kernel", err);
-        if (!ntk[l] || (with_nngp && !nngp[l]))
-            st = NTK_ENOMEM;
-    }
-    ntk_arch a = *arch;
-    a.depth = (int)hi;
-    if (st == NTK_OK)
-        st = ntk_kernel_eval_depths(&a, X, n, NULL, 0, d, ntk, nngp, kopt, err);
-    /* Score in the order depth by depth, NTK before NNGP. */
-    size_t nk = 0, cap = 2 * (hi - lo + 1);
-    double **mats = malloc(cap * sizeof *mats);
-    ntk_arch *archs = malloc(cap * sizeof *archs);
-    ntk_kernel_kind *kinds = malloc(cap * sizeof *kinds);
-    if (st == NTK_OK && (!mats || !archs || !kinds))
-        st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
-    for (size_t l = lo; l <= hi && st == NTK_OK; l++) {
-        archs[nk] = *arch;
-        archs[nk].depth = (int)l;
-        kinds[nk] = NTK_KIND_NTK;
-        mats[nk++] = ntk[l];
-        if (with_nngp) {
-            archs[nk] = archs[nk - 1];
-            archs[nk].fixed_layers = 0;
-            kinds[nk] = NTK_KIND_NNGP;
-            mats[nk++] = nngp[l];
+    size_t alive = 0;
+    for (size_t i = 0; i < c->n_cands; i++)
+        alive += c->cands[i].alive;
+    snprintf(c->stage, sizeof c->stage, "select: %zu kernels on %zu rows", alive, s->m);
+    for (size_t i = 0; i < c->n_cands && st == NTK_OK;) {
+        size_t g = c->cands[i].group, nb = 0, j = i;
+        for (; j < c->n_cands && c->cands[j].group == g; j++)
+            if (c->cands[j].alive)
+                cs[nb++] = &c->cands[j];
+        i = j;
+        if (nb == 0)
+            continue;
+        size_t avail = ntk_memory_available();
+        int at_once = !avail ||
+                      (double)nb * (double)s->N * (double)s->N * 8.0 < 0.5 * (double)avail;
+        for (size_t b = 0; b < nb && st == NTK_OK; b += at_once ? nb : 1) {
+            if (ntk_progress_report(&c->p->progress, c->stage, c->work_done, c->work_total)) {
+                st = ntk_error_set(err, NTK_EFAILED, "interrupted");
+                break;
+            }
+            size_t cnt = at_once ? nb : 1;
+            st = score_batch(c, s, cs + b, cnt, err);
+            *n_kernels += cnt;
+            c->work_done += cnt * nf * work_of(fold_rows);
         }
     }
-    if (st == NTK_OK) {
-        *n_kernels += nk;
-        st = score_kernels(c, mats, archs, kinds, nk, err);
-    }
-    free(mats);
-    free(archs);
-    free(kinds);
-    for (size_t l = lo; l <= hi; l++) {
-        free(ntk[l]);
-        free(nngp[l]);
-        ntk[l] = nngp[l] = NULL;
-    }
+    free(cs);
     return st;
 }
 
-ntk_status ntk_select(const double *X, size_t n, size_t d, const double *y, ntk_task task,
-                      size_t n_classes, const ntk_select_params *p, ntk_select_result *out,
-                      ntk_error *err)
+/* Rank: rows reached, then the score. by_mse: halving eliminations rank by
+ * the validation MSE alone — on small subsamples accuracy moves in steps of
+ * one row and ranks noisily, the squared error of the outputs does not. */
+static int cand_cmp(const ctx *c, const cand *a, const cand *b, int by_mse)
 {
-    memset(out, 0, sizeof *out);
-    double t0 = omp_get_wtime();
+    if (a->rows != b->rows)
+        return a->rows > b->rows ? -1 : 1;
+    if (by_mse) {
+        if (a->mse != b->mse && (isfinite(a->mse) || isfinite(b->mse)))
+            return !isfinite(b->mse) || a->mse < b->mse ? -1 : 1;
+    } else if (better(c, a->score, a->mse, b->score, b->mse))
+        return -1;
+    else if (better(c, b->score, b->mse, a->score, a->mse))
+        return 1;
+    return a < b ? -1 : (a > b); /* enumeration order: simpler first */
+}
+
+/* Sort an index array of candidates by rank (insertion sort: a few hundred). */
+static void rank(const ctx *c, size_t *idx, size_t n, int by_mse)
+{
+    for (size_t i = 1; i < n; i++) {
+        size_t v = idx[i], j = i;
+        while (j > 0 && cand_cmp(c, &c->cands[v], &c->cands[idx[j - 1]], by_mse) < 0) {
+            idx[j] = idx[j - 1];
+            j--;
+        }
+        idx[j] = v;
+    }
+}
+
+/* Kernels kept after a stage with `alive` kernels. */
+static size_t survivors(const ntk_select_params *p, size_t alive)
+{
+    size_t keep = (size_t)ceil(p->halving_keep * (double)alive);
+    if (keep < 2)
+        keep = 2;
+    return keep < alive ? keep : alive;
+}
+
+/* Rows of the stage after one with m of n_train rows. */
+static size_t next_rows(size_t m, size_t n_train)
+{
+    size_t next = 2 * m;
+    return (double)next * 1.5 > (double)n_train ? n_train : next;
+}
+
+typedef struct {
+    double key;
+    size_t row;
+} keyed_row;
+
+static int keyed_cmp(const void *a, const void *b)
+{
+    const keyed_row *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->row < y->row ? -1 : (x->row > y->row);
+}
+
+/* The training rows in a seeded order whose every prefix is stratified by
+ * class: row r of class c gets key (rank of r within c + u)/count(c). */
+static ntk_status order_rows(ctx *c, size_t *rows, size_t nt, ntk_error *err)
+{
+    ntk_rng r;
+    ntk_rng_seed(&r, c->p->seed ^ 0x5e1ec7ULL);
+    ntk_rng_shuffle(&r, rows, nt);
+    if (c->grid.task != NTK_TASK_CLASSIFICATION)
+        return NTK_OK;
+    size_t k = c->grid.k;
+    size_t *count = calloc(k, sizeof *count), *seen = calloc(k, sizeof *seen);
+    keyed_row *kr = malloc(nt * sizeof *kr);
+    ntk_status st = NTK_OK;
+    if (!count || !seen || !kr) {
+        st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < nt; i++)
+        count[(size_t)c->y[rows[i]]]++;
+    for (size_t i = 0; i < nt; i++) {
+        size_t cl = (size_t)c->y[rows[i]];
+        kr[i].key = ((double)seen[cl]++ + ntk_rng_uniform(&r)) / (double)count[cl];
+        kr[i].row = rows[i];
+    }
+    qsort(kr, nt, sizeof *kr, keyed_cmp);
+    for (size_t i = 0; i < nt; i++)
+        rows[i] = kr[i].row;
+done:
+    free(count);
+    free(seen);
+    free(kr);
+    return st;
+}
+
+static void fill_result(ctx *c, ntk_select_result *out)
+{
+    size_t *idx = malloc(c->n_cands * sizeof *idx);
+    if (!idx)
+        return;
+    for (size_t i = 0; i < c->n_cands; i++)
+        idx[i] = i;
+    rank(c, idx, c->n_cands, 0);
+    for (size_t i = 0; i < c->n_cands && out->n_top < NTK_SELECT_TOP; i++) {
+        const cand *x = &c->cands[idx[i]];
+        out->top[out->n_top++] = (ntk_select_entry){x->arch, x->kind, x->reg_rel, x->tau,
+                                                     x->score, x->mse, x->rows};
+    }
+    const ntk_select_entry *w = &out->top[0];
+    out->arch = w->arch;
+    out->kind = w->kind;
+    out->reg_rel = w->reg_rel;
+    out->tau = w->tau;
+    out->score = w->score;
+    out->mse = w->mse;
+    out->time = isinf(w->tau) ? INFINITY : w->tau / c->cands[idx[0]].md;
+    free(idx);
+}
+
+static ntk_status check_params(const ntk_select_params *p, size_t n, ntk_error *err)
+{
     if (p->max_depth < 1 || p->n_acts == 0 || p->n_b_stds == 0 || p->n_regs == 0 ||
         p->n_taus == 0)
         return ntk_error_set(err, NTK_EINPUT, "the selection grid is empty");
@@ -489,67 +517,117 @@ ntk_status ntk_select(const double *X, size_t n, size_t d, const double *y, ntk_
     for (size_t i = 0; i < p->n_taus; i++)
         if (!(p->taus[i] > 0))
             return ntk_error_set(err, NTK_EINPUT, "selection times must be > 0");
-    if (n < 2)
-        return ntk_error_set(err, NTK_EINPUT, "selection needs at least 2 training rows");
+    if (!(p->halving_keep > 0 && p->halving_keep <= 1))
+        return ntk_error_set(err, NTK_EINPUT, "halving_keep must be in (0, 1]");
+    if (n < 3)
+        return ntk_error_set(err, NTK_EINPUT, "selection needs at least 3 training rows");
+    if (!p->split && p->folds == 1)
+        return ntk_error_set(err, NTK_EINPUT, "cannot make 1 fold: use 0 (leave-one-out) or "
+                             ">= 2");
+    if (!p->split && p->folds > n)
+        return ntk_error_set(err, NTK_EINPUT, "cannot make %zu folds of %zu rows", p->folds, n);
+    return NTK_OK;
+}
+
+ntk_status ntk_select(const double *X, size_t n, size_t d, const double *y, ntk_task task,
+                      size_t n_classes, const ntk_select_params *p, ntk_select_result *out,
+                      ntk_error *err)
+{
+    memset(out, 0, sizeof *out);
+    double t0 = omp_get_wtime();
+    ntk_status st = check_params(p, n, err);
+    if (st != NTK_OK)
+        return st;
     ctx c = {0};
     c.p = p;
-    c.task = task;
-    c.k = task == NTK_TASK_CLASSIFICATION ? n_classes : 1;
+    c.grid = (select_grid){p->regs, p->n_regs, p->taus, p->n_taus, task,
+                           task == NTK_TASK_CLASSIFICATION ? n_classes : 1};
     c.n = n;
-    c.best = out;
-    size_t L = (size_t)p->max_depth;
-    double **ntk = calloc(L + 1, sizeof *ntk), **nngp = calloc(L + 1, sizeof *nngp);
-    ntk_status st = NTK_OK;
-    if (!ntk || !nngp) {
+    c.d = d;
+    c.X = X;
+    c.y = y;
+    c.n_classes = n_classes;
+    size_t *train = malloc(n * sizeof *train), *val = malloc(n * sizeof *val), nt = 0, nv = 0;
+    stage s = {0};
+    if (!train || !val) {
         st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
         goto done;
     }
-    st = make_folds(&c, y, n_classes, err);
+    for (size_t i = 0; i < n; i++) {
+        if (p->split && p->split[i])
+            val[nv++] = i;
+        else
+            train[nt++] = i;
+    }
+    if (p->split && (nt < 2 || nv == 0)) {
+        st = ntk_error_set(err, NTK_EINPUT, "the validation split needs training and "
+                           "validation rows");
+        goto done;
+    }
+    st = build_cands(&c, err);
+    if (st == NTK_OK)
+        st = order_rows(&c, train, nt, err);
     if (st != NTK_OK)
         goto done;
-
-    size_t n_fixed = p->sweep_fixed ? L : 1;
-    size_t total = p->n_acts * p->n_b_stds * n_fixed, done_ = 0;
-    ntk_kernel_options kopt = {p->threads, {NULL, NULL}};
-    for (size_t ai = 0; ai < p->n_acts && st == NTK_OK; ai++) {
-        for (size_t bi = 0; bi < p->n_b_stds && st == NTK_OK; bi++) {
-            for (size_t F = 0; F < n_fixed && st == NTK_OK; F++) {
-                if (ntk_progress_report(&p->progress, "select: kernels", done_, total)) {
-                    st = ntk_error_set(err, NTK_EFAILED, "interrupted");
-                    break;
-                }
-                ntk_arch arch;
-                ntk_arch_init(&arch);
-                arch.act = p->acts[ai];
-                arch.w_std = p->w_std;
-                arch.b_std = p->b_stds[bi];
-                arch.fixed_layers = (int)F;
-                /* Depths F+1..L of one recursion; NNGP (independent of F) with F = 0.
-                 * All depths at once when they fit in half the free memory, else
-                 * one depth per recursion. */
-                int with_nngp = F == 0 && p->try_nngp;
-                size_t mats = (L - F) * (size_t)(1 + with_nngp);
-                size_t avail = ntk_memory_available();
-                int at_once = !avail || (double)mats * (double)n * (double)n * 8.0 < 0.5 * (double)avail;
-                for (size_t lo = F + 1; lo <= L && st == NTK_OK; lo = at_once ? L + 1 : lo + 1) {
-                    size_t hi = at_once ? L : lo;
-                    st = eval_and_score(&c, &arch, X, d, lo, hi, with_nngp, ntk, nngp, &kopt,
-                                        &out->n_kernels, err);
-                }
-                done_++;
-            }
-        }
+    /* A row cap scores on the first max_rows rows of the stratified order. */
+    if (p->max_rows >= 3 && nt > p->max_rows)
+        nt = p->max_rows;
+    /* K-fold is the exact option: every kernel on all rows. */
+    int halving = p->halving_rows > 0 && !(p->folds >= 2 && !p->split);
+    size_t m = halving && p->halving_rows < nt ? p->halving_rows : nt;
+    if (m < nt && (double)m * 1.5 > (double)nt)
+        m = nt;
+    /* The plan, for progress in work units. */
+    size_t nf = p->split ? 1 : (p->folds >= 2 ? p->folds : 1);
+    for (size_t mm = m, alive = c.n_cands;; mm = next_rows(mm, nt)) {
+        size_t fr = p->folds >= 2 && !p->split ? mm - mm / p->folds : mm;
+        c.work_total += alive * nf * work_of(fr);
+        out->n_stages++;
+        if (mm >= nt)
+            break;
+        alive = survivors(p, alive);
     }
-    ntk_progress_report(&p->progress, "select: kernels", total, total);
+    size_t *idx = malloc(c.n_cands * sizeof *idx);
+    if (!idx) {
+        st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* Single-threaded BLAS for the whole search, set once (switching the
+     * pool per batch cost seconds on small sets): the decompositions run one
+     * per thread, and the scores do not depend on the thread count. */
+    ntk_blas_threads_push(1); /* the caller's count comes back at the pop below */
+    for (;;) {
+        st = stage_make(&c, &s, train, m, val, nv, err);
+        if (st == NTK_OK)
+            st = score_stage(&c, &s, &out->n_kernels, err);
+        stage_free(&s);
+        if (st != NTK_OK)
+            break;
+        size_t alive = 0;
+        for (size_t i = 0; i < c.n_cands; i++)
+            if (c.cands[i].alive)
+                idx[alive++] = i;
+        out->n_candidates += alive * p->n_regs * p->n_taus;
+        if (m >= nt) {
+            out->final_kernels = alive;
+            break;
+        }
+        rank(&c, idx, alive, 1);
+        for (size_t i = survivors(p, alive); i < alive; i++)
+            c.cands[idx[i]].alive = 0;
+        m = next_rows(m, nt);
+    }
+    ntk_blas_threads_pop();
+    free(idx);
     if (st == NTK_OK) {
-        out->time = isinf(out->tau) ? INFINITY : out->tau / c.best_mean_diag;
+        ntk_progress_report(&p->progress, c.stage, c.work_total, c.work_total);
+        fill_result(&c, out);
         out->seconds = omp_get_wtime() - t0;
     }
 done:
-    for (size_t f = 0; c.folds && f < c.n_folds; f++)
-        fold_free(&c.folds[f]);
-    free(c.folds);
-    free(ntk);
-    free(nngp);
+    stage_free(&s);
+    free(c.cands);
+    free(train);
+    free(val);
     return st;
 }

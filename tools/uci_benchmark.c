@@ -7,6 +7,12 @@
  *
  * usage: uci-benchmark DIR [--datasets a,b,c] [--format table|json] [--quiet]
  *        [--max-depth L] [--threads N] [--tie-break mse|simpler] [--no-nngp]
+ *        [--halving N]
+ *
+ * The selection on the split is ntk_select's hold-out mode: successive
+ * halving over the kernels on growing stratified subsets of the train part
+ * (first stage --halving rows, default 256; 0 = every kernel on the whole
+ * train part), each scored exactly on the whole validation part.
  */
 #include <cblas.h>
 #include <dirent.h>
@@ -272,9 +278,12 @@ int main(int argc, char **argv)
             base.tie_break = strcmp(argv[++i], "simpler") == 0 ? NTK_TIE_SIMPLER : NTK_TIE_MSE;
         else if (strcmp(a, "--no-nngp") == 0)
             base.try_nngp = 0;
+        else if (strcmp(a, "--halving") == 0 && i + 1 < argc)
+            base.halving_rows = (size_t)atol(argv[++i]);
         else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             printf("usage: uci-benchmark DIR [--datasets a,b,c] [--format table|json] [--quiet]\n"
-                   "       [--max-depth L] [--threads N] [--tie-break mse|simpler] [--no-nngp]\n");
+                   "       [--max-depth L] [--threads N] [--tie-break mse|simpler] [--no-nngp]\n"
+                   "       [--halving N]   first-stage rows of the selection (default 256, 0 = off)\n");
             return 0;
         } else if (a[0] != '-' && !dir)
             dir = a;

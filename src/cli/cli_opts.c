@@ -260,6 +260,16 @@ int cli_opts_handle(const char *cmd, int id, const char *arg, cli_model_opts *o)
     int svm = cli_svm_opts_handle(cmd, id, arg, o); /* hinge loss options (#20) */
     if (svm)
         return svm;
+    /* Any of these fixes the model; with none, eval/fit select it. */
+    switch (id) {
+    case OPT_DEPTH: case OPT_ACT: case OPT_W_STD: case OPT_B_STD: case OPT_KIND:
+    case OPT_FIXED_LAYERS: case OPT_REG: case OPT_REG_SCALE: case OPT_LR: case OPT_TIMES:
+    case OPT_TIME_SCALE:
+        o->model_given = 1;
+        break;
+    default:
+        break;
+    }
     switch (id) {
     case OPT_DEPTH:
         if (!cli_parse_int(cmd, "--depth", arg, 0, 1000, &l))

@@ -41,6 +41,7 @@ typedef struct {
     const char *class_weight_spec;
     double *class_weights;  /* owned; train.svm.class_weight points here */
     int svm_C_given;
+    int model_given;        /* a model option (architecture, ridge, times) was given */
 } cli_model_opts;
 
 /* Defaults (DESIGN.md): depth 1 ... see cli_opts.c; times = {inf}. */

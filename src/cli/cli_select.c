@@ -2,6 +2,7 @@
 #include "cli_select.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,21 +23,31 @@ const struct option cli_select_options[] = {
     {"time-grid", required_argument, NULL, OPT_TIME_GRID},
     {"no-nngp", no_argument, NULL, OPT_NO_NNGP},
     {"tie-break", required_argument, NULL, OPT_TIE_BREAK},
+    {"halving", required_argument, NULL, OPT_HALVING},
     {NULL, 0, NULL, 0},
 };
 
 const char cli_select_help[] =
-    "Model selection (--select): stratified K-fold cross-validation on the training rows\n"
-    "over depth, fixed bottom layers, activation, sigma_b, kernel kind, ridge and time:\n"
+    "Model selection. With none of the model options above, eval and fit select the\n"
+    "model (the same search as --select); any model option fixes the model instead.\n"
+    "The search: depth x fixed bottom layers x activation x sigma_b x kernel kind, each\n"
+    "kernel with its whole ridge x time grid priced by one eigendecomposition. Scores\n"
+    "are closed-form leave-one-out on the training rows (exact for t = inf; the\n"
+    "self-consistent approximation for finite t), by successive halving: all kernels\n"
+    "on a stratified 256-row subsample, the best third on twice as many rows, ...,\n"
+    "the finalists on all rows; the winner is then refitted exactly.\n"
     "  --select             choose the hyperparameters, then fit with the winners\n"
-    "  --folds K            folds (default 5)\n"
+    "  --folds K            exact stratified K-fold CV instead (every kernel, every\n"
+    "                       fold, all rows; K >= 2; slower)\n"
+    "  --halving N          first-stage rows (default 256; 0 = every kernel on all rows)\n"
     "  --max-depth L        depths 1..L (default 5)\n"
     "  --acts LIST          activations to try (default relu)\n"
     "  --b-grid LIST        sigma_b values (default 0,0.1,0.5)\n"
     "  --reg-grid LIST      ridges relative to mean(diag) (default 0,1e-4,1e-3,1e-2,0.1,1)\n"
     "  --time-grid LIST     times x mean(diag), 'mean' time scale (default 1,10,...,1e4,inf)\n"
     "  --no-nngp            do not consider NNGP kernels\n"
-    "  --tie-break mse|simpler   equal accuracy: lower validation MSE (default) or simpler\n";
+    "  --tie-break mse|simpler   equal accuracy: lower validation MSE (default) or simpler\n"
+    "  Progress (stages, time left) goes to stderr on a terminal or with --progress.\n";
 
 void cli_select_init(cli_select_opts *s)
 {
@@ -145,6 +156,11 @@ int cli_select_handle(const char *cmd, int id, const char *arg, cli_select_opts 
     case OPT_NO_NNGP:
         s->params.try_nngp = 0;
         return 1;
+    case OPT_HALVING:
+        if (!cli_parse_int(cmd, "--halving", arg, 0, 1000000000, &l))
+            return -1;
+        s->params.halving_rows = (size_t)l;
+        return 1;
     case OPT_TIE_BREAK:
         if (strcmp(arg, "mse") == 0)
             s->params.tie_break = NTK_TIE_MSE;
@@ -159,14 +175,66 @@ int cli_select_handle(const char *cmd, int id, const char *arg, cli_select_opts 
     return 0;
 }
 
+/* The default's last stage: at most this many rows (about 10 s of
+ * eigendecompositions here); the exact refit still uses every row. */
+#define DEFAULT_MAX_ROWS 3000
+
+void cli_select_default(cli_select_opts *s, const cli_model_opts *o)
+{
+    if (!s->enabled && !o->model_given) {
+        s->enabled = 1;
+        s->automatic = 1;
+        s->params.max_rows = DEFAULT_MAX_ROWS;
+    }
+}
+
+/* Progress with an estimate of the time left (work units are ~ n³ per
+ * decomposition, so the estimate holds across stages of growing size). */
+typedef struct {
+    double t0;
+    int open;
+} select_progress;
+
+static int progress_eta(void *ctx, const char *stage, size_t done, size_t total)
+{
+    select_progress *sp = ctx;
+    double el = omp_get_wtime() - sp->t0;
+    if (total && done > 0 && done < total)
+        fprintf(stderr, "\r[%s] %3.0f%%, ~%.0f s left    ", stage,
+                100.0 * (double)done / (double)total,
+                el * (double)(total - done) / (double)done);
+    else
+        fprintf(stderr, "\r[%s] %3.0f%%    ", stage,
+                total ? 100.0 * (double)done / (double)total : 0.0);
+    sp->open = 1;
+    if (total && done >= total) {
+        fputc('\n', stderr);
+        sp->open = 0;
+    }
+    return 0;
+}
+
 int cli_select_run(const char *cmd, cli_select_opts *s, cli_model_opts *o,
                    const ntk_dataset *train, const ntk_encoder *enc)
 {
     ntk_select_params *p = &s->params;
+    /* The default model on data whose kernel cannot be held: leave the
+     * refusal (naming the size) to the fit rather than search first. */
+    size_t avail = ntk_memory_available();
+    if (s->automatic && avail && (double)train->n * (double)train->n * 8.0 > (double)avail) {
+        s->enabled = 0;
+        s->automatic = 0;
+        return 0;
+    }
     p->w_std = o->train.arch.w_std;
     p->seed = o->seed;
     p->threads = o->threads;
+    select_progress sp = {omp_get_wtime(), 0};
     p->progress = cli_progress();
+    if (p->progress.fn) {
+        p->progress.fn = progress_eta;
+        p->progress.ctx = &sp;
+    }
     ntk_error err = {0};
     /* ---- scalable path (#21): where the fit will be a Nystrom one, select on a
      * seeded subsample (dense cross-validation of every candidate on all rows
@@ -207,7 +275,8 @@ int cli_select_run(const char *cmd, cli_select_opts *s, cli_model_opts *o,
     ntk_status st = ntk_select(X, n, train->d, y, enc->task, enc->n_classes, p, &s->result, &err);
     free(Xs);
     free(ys);
-    cli_progress_done();
+    if (sp.open)
+        fputc('\n', stderr);
     if (st != NTK_OK)
         return cli_fail(cmd, &err);
     const ntk_select_result *r = &s->result;
@@ -222,40 +291,89 @@ int cli_select_run(const char *cmd, cli_select_opts *s, cli_model_opts *o,
     return 0;
 }
 
+static const char *method_name(const cli_select_opts *s, char *buf, size_t size)
+{
+    if (s->params.split)
+        snprintf(buf, size, "hold-out");
+    else if (s->params.folds >= 2)
+        snprintf(buf, size, "%zu-fold CV", s->params.folds);
+    else
+        snprintf(buf, size, "leave-one-out");
+    return buf;
+}
+
+static void json_tau(FILE *f, double tau)
+{
+    if (isinf(tau))
+        fputs("\"inf\"", f);
+    else
+        cli_json_num(f, tau);
+}
+
 void cli_select_json(FILE *f, const cli_select_opts *s)
 {
     const ntk_select_result *r = &s->result;
-    fputs("\"selection\": {\"folds\": ", f);
-    fprintf(f, "%zu", s->params.split ? (size_t)1 : s->params.folds);
+    char m[32];
+    fprintf(f, "\"selection\": {\"method\": \"%s\", \"automatic\": %s, \"folds\": %zu",
+            method_name(s, m, sizeof m), s->automatic ? "true" : "false",
+            s->params.split ? (size_t)1 : s->params.folds);
     fputs(", \"cv_score\": ", f);
     cli_json_num(f, r->score);
     fputs(", \"cv_mse\": ", f);
     cli_json_num(f, r->mse);
     fputs(", \"tau\": ", f);
-    if (isinf(r->tau))
-        fputs("\"inf\"", f);
-    else
-        cli_json_num(f, r->tau);
-    fprintf(f, ", \"candidates\": %zu, \"kernels\": %zu, \"seconds\": ", r->n_candidates,
-            r->n_kernels);
+    json_tau(f, r->tau);
+    fprintf(f, ", \"candidates\": %zu, \"kernels\": %zu, \"stages\": %zu, "
+               "\"final_kernels\": %zu, \"seconds\": ",
+            r->n_candidates, r->n_kernels, r->n_stages, r->final_kernels);
     cli_json_num(f, r->seconds);
     fputs(", \"candidates_per_second\": ", f);
     cli_json_num(f, r->seconds > 0 ? (double)r->n_candidates / r->seconds : NAN);
-    fputs("}", f);
+    fputs(", \"ranking\": [", f);
+    for (size_t i = 0; i < r->n_top; i++) {
+        const ntk_select_entry *e = &r->top[i];
+        char act[64];
+        ntk_activation_format(&e->arch.act, act, sizeof act);
+        fprintf(f, "%s{\"kind\": \"%s\", \"depth\": %d, \"fixed_layers\": %d, \"act\": \"%s\", "
+                   "\"b_std\": ",
+                i ? ", " : "", e->kind == NTK_KIND_NTK ? "ntk" : "nngp", e->arch.depth,
+                e->arch.fixed_layers, act);
+        cli_json_num(f, e->arch.b_std);
+        fputs(", \"reg\": ", f);
+        cli_json_num(f, e->reg_rel);
+        fputs(", \"tau\": ", f);
+        json_tau(f, e->tau);
+        fputs(", \"score\": ", f);
+        cli_json_num(f, e->score);
+        fputs(", \"mse\": ", f);
+        cli_json_num(f, e->mse);
+        fprintf(f, ", \"rows\": %zu}", e->rows);
+    }
+    fputs("]}", f);
 }
 
 void cli_select_text(FILE *f, const cli_select_opts *s)
 {
     const ntk_select_result *r = &s->result;
-    char act[64], tb[40];
+    char act[64], tb[40], m[32];
     ntk_activation_format(&r->arch.act, act, sizeof act);
     cli_fmt_num(tb, sizeof tb, r->tau);
-    fprintf(f, "selection: %zu-fold CV chose %s depth %d, %s, b_std %g, fixed layers %d, reg %g "
-               "(relative), t = %s/mean(diag) (time scale mean); CV %s %.4g; %zu candidates "
-               "from %zu kernels in %.2fs (%.0f candidates/s)\n",
-            s->params.split ? (size_t)1 : s->params.folds,
+    fprintf(f, "selection%s: %s chose %s depth %d, %s, b_std %g, fixed layers %d, reg %g "
+               "(relative), t = %s/mean(diag) (time scale mean); score %.4g; %zu candidates "
+               "from %zu kernels in %zu stages, %.2fs (%.0f candidates/s)\n",
+            s->automatic ? " (default: no model option given)" : "", method_name(s, m, sizeof m),
             r->kind == NTK_KIND_NTK ? "NTK" : "NNGP", r->arch.depth, act, r->arch.b_std,
-            r->arch.fixed_layers, r->reg_rel, tb, isnan(r->mse) ? "score" : "score", r->score,
-            r->n_candidates, r->n_kernels, r->seconds,
+            r->arch.fixed_layers, r->reg_rel, tb, r->score, r->n_candidates, r->n_kernels,
+            r->n_stages, r->seconds,
             r->seconds > 0 ? (double)r->n_candidates / r->seconds : 0.0);
+    fprintf(f, "  %4s  %-4s %5s %5s %-12s %6s %8s %9s %10s %10s %6s\n", "rank", "kind", "depth",
+            "fixed", "act", "b_std", "reg", "t", "score", "mse", "rows");
+    for (size_t i = 0; i < r->n_top; i++) {
+        const ntk_select_entry *e = &r->top[i];
+        ntk_activation_format(&e->arch.act, act, sizeof act);
+        cli_fmt_num(tb, sizeof tb, e->tau);
+        fprintf(f, "  %4zu  %-4s %5d %5d %-12s %6g %8g %9s %10.4g %10.4g %6zu\n", i + 1,
+                e->kind == NTK_KIND_NTK ? "ntk" : "nngp", e->arch.depth, e->arch.fixed_layers, act,
+                e->arch.b_std, e->reg_rel, tb, e->score, e->mse, e->rows);
+    }
 }

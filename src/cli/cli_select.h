@@ -10,11 +10,12 @@
 
 enum {
     OPT_SELECT = 1500, OPT_FOLDS, OPT_MAX_DEPTH, OPT_ACTS, OPT_B_GRID, OPT_REG_GRID,
-    OPT_TIME_GRID, OPT_NO_NNGP, OPT_TIE_BREAK
+    OPT_TIME_GRID, OPT_NO_NNGP, OPT_TIE_BREAK, OPT_HALVING
 };
 
 typedef struct {
     int enabled;
+    int automatic;          /* no model option given: selection is the default model */
     ntk_select_params params;
     ntk_activation acts[16];
     double *b_grid, *reg_grid, *time_grid; /* owned when set */
@@ -29,6 +30,10 @@ void cli_select_free(cli_select_opts *s);
 
 /* Handle one option: 1 handled, 0 not ours, -1 bad value (message printed). */
 int cli_select_handle(const char *cmd, int id, const char *arg, cli_select_opts *s);
+
+/* The default model: when none of the model options was given (and no
+ * --select), turn the selection on. Call after parsing. */
+void cli_select_default(cli_select_opts *s, const cli_model_opts *o);
 
 /* Run the selection on the encoded training data and write the chosen
  * hyperparameters into o (relative ridge, 'mean' time scale, one time).

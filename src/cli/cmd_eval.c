@@ -198,6 +198,8 @@ int ntk_cmd_eval(int argc, char **argv)
         help();
         rc = CLI_EXIT_OK;
     }
+    if (parsed == CLI_ARGS_OK)
+        cli_select_default(&sel, &o);
     if (parsed != CLI_ARGS_OK || !eval_check(cmd, &a, &o, &sel))
         goto out;
     cli_opts_apply_threads(&o);

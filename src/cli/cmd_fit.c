@@ -78,6 +78,7 @@ int ntk_cmd_fit(int argc, char **argv)
         cli_usage(cmd, "--train FILE and -o MODEL are required");
         goto out;
     }
+    cli_select_default(&sel, &o);
     const char *msg = ntk_train_params_check(&o.train);
     if (msg && !sel.enabled) {
         cli_usage(cmd, "%s", msg);

@@ -15,6 +15,17 @@ awk -v a="$acc" 'BEGIN { exit !(a > 0.85) }' || fail "iris accuracy after select
 expect_exit 0 $NTK fit --train data/servo.csv --select --max-depth 2 --acts relu,erf --folds 3 -o $TMPD/s.ntk --quiet
 expect_out_match 'selection: 3-fold CV chose'
 expect_exit 0 $NTK predict --model $TMPD/s.ntk --data data/servo.csv
+# No model option: the default selects (leave-one-out, halving) and says so;
+# any model option fixes the model.
+expect_exit 0 $NTK eval --train data/servo.csv --test-frac 0.25 --seed 1 --format json --quiet
+for k in '"method": "leave-one-out"' '"automatic": true' '"ranking": \[{"kind"' '"rows": '; do
+    expect_out_match "$k"
+done
+expect_exit 0 $NTK eval --train data/servo.csv --test-frac 0.25 --seed 1 --depth 1 --format json --quiet
+grep -q '"selection"' "$OUT" && fail "a model option must switch the default selection off"
+expect_exit 0 $NTK eval --train data/iris.csv --test-frac 0.3 --seed 1 --quiet
+expect_out_match 'selection \(default: no model option given\): leave-one-out chose'
+expect_out_match '  rank  kind depth'
 # Bad selection options.
 expect_exit 2 $NTK eval --train data/iris.csv --test-frac 0.3 --select --folds 1 && expect_err_match 'folds'
 expect_exit 2 $NTK eval --train data/iris.csv --test-frac 0.3 --select --acts relu,bogus && expect_err_match 'bogus'
