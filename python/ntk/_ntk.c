@@ -687,8 +687,8 @@ static int parse_select(PyObject *d, ntk_select_params *p, select_keep *k)
         !dict_int(d, "nngp", &nngp) || !dict_int(d, "sweep_fixed", &sweep) ||
         !dict_choice(d, "tie_break", ties, &tie))
         return 0;
-    if (max_depth < 1 || max_depth > 50 || folds < 2 || folds > 100) {
-        PyErr_SetString(PyExc_ValueError, "select: max_depth must be in 1..50, folds in 2..100");
+    if (max_depth < 1 || max_depth > 50 || folds == 1 || folds < 0 || folds > 100) {
+        PyErr_SetString(PyExc_ValueError, "select: max_depth must be in 1..50, folds 0 (leave-one-out) or 2..100");
         return 0;
     }
     p->max_depth = (int)max_depth;
