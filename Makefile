@@ -300,7 +300,7 @@ bench-blas: $(BUILD)/tools/bench_blas
 # under valgrind (memcheck; definite leaks are errors; suppressions for the
 # OpenMP/OpenBLAS thread pools in tests/valgrind.supp). Neither is part of
 # `make check`; see docs/hardening.md.
-FUZZ_CLI_SRCS := src/cli/cli_opts.c src/cli/cli_select.c src/cli/cli_util.c src/cli/cli_format.c \
+FUZZ_CLI_SRCS := src/cli/cli_opts.c src/cli/cli_select.c src/cli/cli_util.c src/cli/cli_format.c src/cli/cli_svm.c \
                  src/cli/cli_args.c
 $(FUZZ_DIR)/fuzz_opts: fuzz/fuzz_opts.c $(FUZZ_CLI_SRCS) $(LIB_SRCS) $(wildcard include/ntk/*.h src/*.h src/cli/*.h)
 	mkdir -p $(FUZZ_DIR)
