@@ -154,7 +154,7 @@ class _NTKBase(BaseEstimator):
                  fixed_layers=0, reg=0.0, reg_scale="absolute", lr=1.0, times=(INF,),
                  time_scale="sum", standardize="zscore", target_scaling=True, missing="impute",
                  categorical=None, drop=None, precision="double", threads=None, seed=0,
-                 select=False, select_options=None):
+                 select="auto", select_options=None):
         self.depth = depth
         self.act = act
         self.w_std = w_std
@@ -196,11 +196,36 @@ class _NTKBase(BaseEstimator):
                     missing=str(self.missing), categorical=_params_list(self.categorical),
                     drop=_params_list(self.drop))
 
+    # The model options and their defaults: with select="auto" (the default),
+    # an estimator that sets none of them selects its model, as `ntk fit`
+    # with no model option does (the last stage capped at 3000 rows).
+    _MODEL_DEFAULTS = dict(depth=1, act="relu", w_std=math.sqrt(2.0), b_std=0.0, kind="ntk",
+                           fixed_layers=0, reg=0.0, reg_scale="absolute", lr=1.0,
+                           times=(INF,), time_scale="sum")
+
+    def _auto_select(self):
+        for key, default in self._MODEL_DEFAULTS.items():
+            value = getattr(self, key)
+            if key == "times":
+                if tuple(_times_tuple(value)) != default:
+                    return False
+            elif value != default:
+                return False
+        return True
+
     def _select_params(self):
-        if not self.select:
+        if isinstance(self.select, str):
+            if self.select != "auto":
+                raise ValueError(f"select must be True, False or 'auto', not {self.select!r}")
+            if not self._auto_select():
+                return None
+            opts = {"max_rows": 3000}
+            opts.update(self.select_options or {})
+        elif not self.select:
             return None
-        opts = dict(self.select_options or {})
-        known = {"folds", "max_depth", "acts", "b_grid", "reg_grid", "time_grid", "nngp",
+        else:
+            opts = dict(self.select_options or {})
+        known = {"folds", "max_rows", "max_depth", "acts", "b_grid", "reg_grid", "time_grid", "nngp",
                  "sweep_fixed", "tie_break"}
         unknown = set(opts) - known
         if unknown:
@@ -326,8 +351,13 @@ class NTKRegressor(RegressorMixin, _NTKBase):
     learning rate 1, ``times`` = (inf,) with ``time_scale`` 'sum' or 'mean',
     features z-scored, targets standardized (``target_scaling``). ``select``
     chooses depth, fixed layers, σ_b, kernel kind, ridge and time by the
-    library's cross-validation (``ntk fit --select``); ``select_options`` may
-    set folds, max_depth, acts, b_grid, reg_grid, time_grid, nngp,
+    library's selection (``ntk fit --select``: closed-form leave-one-out with
+    successive halving, or K-fold with ``folds``). The default,
+    ``select='auto'``, selects when none of the model options above is set
+    (as ``ntk fit`` with no model option does: a sound model, not an
+    interpolation of noise; the last halving stage capped at 3000 rows);
+    ``select=False`` fits exactly the options given. ``select_options`` may
+    set folds, max_rows, max_depth, acts, b_grid, reg_grid, time_grid, nngp,
     sweep_fixed, tie_break. ``threads`` (None: all cores) sets the kernel
     and BLAS threads for each call and restores them afterwards.
 

@@ -682,8 +682,10 @@ static int parse_select(PyObject *d, ntk_select_params *p, select_keep *k)
     ntk_select_params_init(p);
     memset(k, 0, sizeof *k);
     long max_depth = p->max_depth, folds = (long)p->folds, nngp = 1, sweep = 1;
+    long max_rows = (long)p->max_rows;
     int tie = 0;
     if (!dict_int(d, "max_depth", &max_depth) || !dict_int(d, "folds", &folds) ||
+        !dict_int(d, "max_rows", &max_rows) ||
         !dict_int(d, "nngp", &nngp) || !dict_int(d, "sweep_fixed", &sweep) ||
         !dict_choice(d, "tie_break", ties, &tie))
         return 0;
@@ -691,8 +693,13 @@ static int parse_select(PyObject *d, ntk_select_params *p, select_keep *k)
         PyErr_SetString(PyExc_ValueError, "select: max_depth must be in 1..50, folds 0 (leave-one-out) or 2..100");
         return 0;
     }
+    if (max_rows < 0) {
+        PyErr_SetString(PyExc_ValueError, "select: max_rows must be >= 0 (0: every row)");
+        return 0;
+    }
     p->max_depth = (int)max_depth;
     p->folds = (size_t)folds;
+    p->max_rows = (size_t)max_rows;
     p->try_nngp = nngp != 0;
     p->sweep_fixed = sweep != 0;
     p->tie_break = (ntk_tie_break)tie;

@@ -169,3 +169,24 @@ def test_select_equals_ntk_fit_select(ntk_bin, tmp_path):
     assert est.model_info_["b_std"] == cli.b_std and est.model_info_["reg"] == cli.reg
     X = te.drop(columns="species")
     rel_close(est.decision_function(X), cli.decision_function(X))
+
+
+def test_default_selects_like_ntk_fit(ntk_bin, tmp_path):
+    """No model option: the estimator selects, as `ntk fit` with no model
+    option does (same winner, same predictions); a model option set to another
+    value than its default turns it off (scikit-learn cannot tell a default
+    passed explicitly from one left alone)."""
+    train, test = split_csv(tmp_path, "servo.csv")
+    model = tmp_path / "default.ntk"
+    run_ntk("fit", "--train", train, "-o", model, "--quiet")
+    cli = ntk.load(model)
+    tr, te = read_csv(train), read_csv(test)
+    est = ntk.NTKRegressor().fit(tr.drop(columns="Class"), tr["Class"])
+    assert est.selection_ is not None
+    assert est.selection_["depth"] == cli.depth and est.selection_["kind"] == cli.kind
+    X = te.drop(columns="Class")
+    rel_close(est.predict(X), cli.predict(X))
+    fixed = ntk.NTKRegressor(depth=2).fit(tr.drop(columns="Class"), tr["Class"])
+    assert fixed.selection_ is None
+    # the selected default predicts servo better than interpolating (depth 2, ridge 0)
+    assert est.score(X, te["Class"]) > fixed.score(X, te["Class"]) + 0.02
