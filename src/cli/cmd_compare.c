@@ -257,6 +257,51 @@ static void warn_result(const char *cmd, const ntk_compare_result *r)
         }
 }
 
+/* Usage checks and the defaults that depend on what was given; 0 after a
+ * usage message. */
+static int compare_check(const char *cmd, compare_args *a, cli_model_opts *o)
+{
+    if (!a->train) {
+        cli_usage(cmd, "--train FILE is required");
+        return 0;
+    }
+    if (a->test && a->test_frac > 0) {
+        cli_usage(cmd, "give either --test or --test-frac, not both");
+        return 0;
+    }
+    if (!a->test && a->test_frac == 0) {
+        cli_usage(cmd, "test data is required (--test FILE or --test-frac F)");
+        return 0;
+    }
+    if (!a->widths && !parse_widths(cmd, DEFAULT_WIDTHS, &a->widths, &a->n_widths))
+        return 0;
+    if (!a->times_given) {
+        double *t;
+        size_t nt;
+        if (!cli_parse_times(cmd, DEFAULT_TIMES, &t, &nt))
+            return 0;
+        free(o->times);
+        o->times = t;
+        o->train.solve.times = t;
+        o->train.solve.n_times = nt;
+    }
+    for (size_t i = 0; i < o->train.solve.n_times; i++) {
+        double t = o->train.solve.times[i];
+        if (!isfinite(t) || t != floor(t) || t > NTK_COMPARE_MAX_STEPS) {
+            cli_usage(cmd, "--times counts gradient-descent steps: expected integers in "
+                           "0..%.0f, got %g",
+                      NTK_COMPARE_MAX_STEPS, t);
+            return 0;
+        }
+    }
+    const char *msg = ntk_train_params_check(&o->train);
+    if (msg) {
+        cli_usage(cmd, "%s", msg);
+        return 0;
+    }
+    return 1;
+}
+
 int ntk_cmd_compare(int argc, char **argv)
 {
     const char *cmd = "compare";
@@ -272,46 +317,8 @@ int ntk_cmd_compare(int argc, char **argv)
         help();
         rc = CLI_EXIT_OK;
     }
-    if (parsed != CLI_ARGS_OK)
+    if (parsed != CLI_ARGS_OK || !compare_check(cmd, &a, &o))
         goto out;
-    if (!a.train) {
-        cli_usage(cmd, "--train FILE is required");
-        goto out;
-    }
-    if (a.test && a.test_frac > 0) {
-        cli_usage(cmd, "give either --test or --test-frac, not both");
-        goto out;
-    }
-    if (!a.test && a.test_frac == 0) {
-        cli_usage(cmd, "test data is required (--test FILE or --test-frac F)");
-        goto out;
-    }
-    if (!a.widths && !parse_widths(cmd, DEFAULT_WIDTHS, &a.widths, &a.n_widths))
-        goto out;
-    if (!a.times_given) {
-        double *t;
-        size_t nt;
-        if (!cli_parse_times(cmd, DEFAULT_TIMES, &t, &nt))
-            goto out;
-        free(o.times);
-        o.times = t;
-        o.train.solve.times = t;
-        o.train.solve.n_times = nt;
-    }
-    for (size_t i = 0; i < o.train.solve.n_times; i++) {
-        double t = o.train.solve.times[i];
-        if (!isfinite(t) || t != floor(t) || t > NTK_COMPARE_MAX_STEPS) {
-            cli_usage(cmd, "--times counts gradient-descent steps: expected integers in "
-                           "0..%.0f, got %g",
-                      NTK_COMPARE_MAX_STEPS, t);
-            goto out;
-        }
-    }
-    const char *msg = ntk_train_params_check(&o.train);
-    if (msg) {
-        cli_usage(cmd, "%s", msg);
-        goto out;
-    }
     if (o.train.solve.reg > 0)
         cli_warn(cmd, "warning: --reg adds a ridge to the NTK predictor only; the networks are "
                       "trained without one");
