@@ -18,6 +18,7 @@ int ntk_cmd_kernel(int argc, char **argv);
 int ntk_cmd_eval(int argc, char **argv);
 int ntk_cmd_compare(int argc, char **argv);
 int ntk_cmd_fit(int argc, char **argv);
+int ntk_cmd_select(int argc, char **argv);
 int ntk_cmd_predict(int argc, char **argv);
 int ntk_cmd_info(int argc, char **argv);
 int ntk_cmd_demo(int argc, char **argv);

@@ -55,9 +55,24 @@ static int fit_option(const char *cmd, int id, const char *arg, void *ctx)
     return 0;
 }
 
-int ntk_cmd_fit(int argc, char **argv)
+static void select_help(void)
 {
-    const char *cmd = "fit";
+    printf("usage: ntk select --train A.csv -o MODEL [selection options]\n\n"
+           "Run only the model search on A (as 'ntk fit --select') and save the winner, refit\n"
+           "exactly on every row, as a model file for 'ntk predict'. The report shows the\n"
+           "ranked candidates with their validation scores.\n\n"
+           "  --train FILE (or --data FILE)   training data (CSV with a header row)\n"
+           "  -o, --output MODEL   model file to write (written atomically)\n"
+           "  --format table|csv|json   report format (default table)\n"
+           "  --quiet, --progress\n\n%s\n%s\n"
+           "Example:\n"
+           "  ntk select --train data/iris.csv -o iris.ntk\n",
+           cli_select_help, cli_data_help);
+}
+
+/* ntk fit, and ntk select (the search always on). */
+static int fit_run(const char *cmd, int search, int argc, char **argv)
+{
     const struct option *tables[] = {fit_options, cli_model_options, cli_data_options,
                                      cli_general_options, cli_select_options, NULL};
     cli_model_opts o;
@@ -68,11 +83,16 @@ int ntk_cmd_fit(int argc, char **argv)
     int rc = CLI_EXIT_USAGE;
     int parsed = cli_args_parse(cmd, argc, argv, tables, "ho:", fit_option, &a, &o, &sel);
     if (parsed == CLI_ARGS_HELP) {
-        help();
+        if (search)
+            select_help();
+        else
+            help();
         rc = CLI_EXIT_OK;
     }
     if (parsed != CLI_ARGS_OK)
         goto out;
+    if (search)
+        sel.enabled = 1;
     const char *train = a.train, *model_path = a.model_path;
     if (!train || !model_path) {
         cli_usage(cmd, "--train FILE and -o MODEL are required");
@@ -137,4 +157,14 @@ out:
     cli_select_free(&sel);
     cli_opts_free(&o);
     return rc;
+}
+
+int ntk_cmd_fit(int argc, char **argv)
+{
+    return fit_run("fit", 0, argc, argv);
+}
+
+int ntk_cmd_select(int argc, char **argv)
+{
+    return fit_run("select", 1, argc, argv);
 }

@@ -18,6 +18,7 @@ static const command commands[] = {
     {"eval", ntk_cmd_eval, "fit on training data, report errors at each training time"},
     {"compare", ntk_cmd_compare, "train finite-width networks and compare them with the NTK"},
     {"fit", ntk_cmd_fit, "fit a model and save it to a file"},
+    {"select", ntk_cmd_select, "search the model options, save the winner as a model file"},
     {"predict", ntk_cmd_predict, "predict new rows with a saved model"},
     {"demo", ntk_cmd_demo, "classroom demonstrations with pictures (ntk demo list)"},
     {"info", ntk_cmd_info, "show version, BLAS library, core type and threads"},

@@ -26,6 +26,14 @@ grep -q '"selection"' "$OUT" && fail "a model option must switch the default sel
 expect_exit 0 $NTK eval --train data/iris.csv --test-frac 0.3 --seed 1 --quiet
 expect_out_match 'selection \(default: no model option given\): leave-one-out chose'
 expect_out_match '  rank  kind depth'
+# ntk select: only the search, the winner saved; the same model as fit --select.
+expect_exit 0 $NTK select --train data/servo.csv --max-depth 2 -o $TMPD/sel.ntk --quiet
+expect_out_match '  rank  kind depth'
+expect_exit 0 $NTK predict --model $TMPD/sel.ntk --data data/servo.csv -o $TMPD/sel.csv
+expect_exit 0 $NTK fit --train data/servo.csv --select --max-depth 2 -o $TMPD/fs.ntk --quiet
+expect_exit 0 $NTK predict --model $TMPD/fs.ntk --data data/servo.csv -o $TMPD/fs.csv
+cmp -s $TMPD/sel.csv $TMPD/fs.csv || fail "ntk select and ntk fit --select predict differently"
+expect_exit 2 $NTK select --train data/servo.csv && expect_err_match '-o MODEL' && expect_no_stdout
 # Bad selection options.
 expect_exit 2 $NTK eval --train data/iris.csv --test-frac 0.3 --select --folds 1 && expect_err_match 'folds'
 expect_exit 2 $NTK eval --train data/iris.csv --test-frac 0.3 --select --acts relu,bogus && expect_err_match 'bogus'
