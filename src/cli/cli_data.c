@@ -54,6 +54,24 @@ void cli_model_warn(const char *cmd, const ntk_model *m)
                       "(most negative %.3g)", m->n_clamped, m->most_negative);
 }
 
+int cli_data_check_args(const char *cmd, const char *train_path, const char *test_path,
+                        double test_frac, int need_test)
+{
+    if (!train_path) {
+        cli_usage(cmd, "--train FILE is required");
+        return 0;
+    }
+    if (test_path && test_frac > 0) {
+        cli_usage(cmd, "give either --test or --test-frac, not both");
+        return 0;
+    }
+    if (need_test && !test_path && test_frac == 0) {
+        cli_usage(cmd, "test data is required (--test FILE or --test-frac F)");
+        return 0;
+    }
+    return 1;
+}
+
 int cli_data_load(const char *cmd, const cli_model_opts *o, const char *train_path,
                   const char *test_path, double test_frac, cli_data *d)
 {

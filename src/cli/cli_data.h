@@ -19,6 +19,12 @@ typedef struct {
 int cli_data_load(const char *cmd, const cli_model_opts *o, const char *train_path,
                   const char *test_path, double test_frac, cli_data *d);
 
+/* The usage rules of --train/--test/--test-frac shared by eval and compare:
+ * --train is required, --test and --test-frac exclude each other, and with
+ * need_test one of them must be given. 0 after a usage message, else 1. */
+int cli_data_check_args(const char *cmd, const char *train_path, const char *test_path,
+                        double test_frac, int need_test);
+
 void cli_data_free(cli_data *d);
 
 /* Warn about encoding events in a data set (unseen levels, skipped rows). */

@@ -261,18 +261,8 @@ static void warn_result(const char *cmd, const ntk_compare_result *r)
  * usage message. */
 static int compare_check(const char *cmd, compare_args *a, cli_model_opts *o)
 {
-    if (!a->train) {
-        cli_usage(cmd, "--train FILE is required");
+    if (!cli_data_check_args(cmd, a->train, a->test, a->test_frac, 1))
         return 0;
-    }
-    if (a->test && a->test_frac > 0) {
-        cli_usage(cmd, "give either --test or --test-frac, not both");
-        return 0;
-    }
-    if (!a->test && a->test_frac == 0) {
-        cli_usage(cmd, "test data is required (--test FILE or --test-frac F)");
-        return 0;
-    }
     if (!a->widths && !parse_widths(cmd, DEFAULT_WIDTHS, &a->widths, &a->n_widths))
         return 0;
     if (!a->times_given) {

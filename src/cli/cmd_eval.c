@@ -94,14 +94,8 @@ static int eval_check(const char *cmd, const eval_args *a, const cli_model_opts 
                       const cli_select_opts *sel)
 {
     int has_test = a->test || a->test_frac > 0;
-    if (!a->train) {
-        cli_usage(cmd, "--train FILE is required");
+    if (!cli_data_check_args(cmd, a->train, a->test, a->test_frac, 0))
         return 0;
-    }
-    if (a->test && a->test_frac > 0) {
-        cli_usage(cmd, "give either --test or --test-frac, not both");
-        return 0;
-    }
     if (a->pred_path && !has_test) {
         cli_usage(cmd, "--predictions needs test data (--test or --test-frac)");
         return 0;
