@@ -1,6 +1,8 @@
 /* Error reports, progress and checked allocation (see ntk/common.h). */
 #include "ntk/common.h"
 
+#include "alloc_large.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,8 +82,21 @@ static void format_bytes(size_t bytes, char *buf, size_t n)
         snprintf(buf, n, "%zu bytes", bytes);
 }
 
-/* Allocations from this size on get huge pages (see ntk_alloc_checked). */
-#define HUGE_ALLOC_MIN ((size_t)32 << 20)
+/* From this size on, blocks get huge pages (see alloc_large.h). */
+#define HUGE_ALLOC_MIN ((size_t)4 << 20)
+
+void *ntk_alloc_large(size_t bytes)
+{
+    if (bytes < HUGE_ALLOC_MIN)
+        return malloc(bytes ? bytes : 1);
+    void *p = NULL;
+    if (posix_memalign(&p, (size_t)2 << 20, bytes) != 0)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    return p;
+}
 
 void *ntk_alloc_checked(size_t bytes, const char *what, ntk_error *err)
 {
@@ -96,20 +111,7 @@ void *ntk_alloc_checked(size_t bytes, const char *what, ntk_error *err)
                       what ? what : "allocation", need, have);
         return NULL;
     }
-    void *p = NULL;
-    if (bytes >= HUGE_ALLOC_MIN) {
-        /* Kernel-sized blocks: 2 MiB-aligned and marked for transparent huge
-         * pages, so first touch faults 512× fewer pages (on these VMs the
-         * 4 KiB faults of a fresh 1.8 GB kernel cost seconds). Freed by free(). */
-        if (posix_memalign(&p, (size_t)2 << 20, bytes) != 0)
-            p = NULL;
-#ifdef MADV_HUGEPAGE
-        if (p)
-            (void)madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-    } else {
-        p = malloc(bytes);
-    }
+    void *p = ntk_alloc_large(bytes);
     if (!p) {
         format_bytes(bytes, need, sizeof need);
         ntk_error_set(err, NTK_ENOMEM, "could not allocate %s for %s", need,

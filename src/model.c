@@ -306,6 +306,7 @@ ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,
     m->jitter = sol->jitter;
     m->most_negative = sol->most_negative;
     m->n_clamped = sol->n_clamped;
+    m->n_null = sol->n_null;
     m->mean_diag = sol->mean_diag;
     m->used_eigen = sol->used_eigen;
     m->used_chebyshev = sol->used_chebyshev;

@@ -263,6 +263,10 @@ static ntk_status score_batch(ctx *c, const stage *s, cand **cs, size_t nb, ntk_
     const ntk_select_params *p = c->p;
     size_t N = s->N, L = 0, nc = p->n_regs * p->n_taus;
     size_t nf = s->folds ? s->n_folds : 1, njobs = nb * nf;
+    /* A hold-out split trains on the first m rows only: the kernel of every
+     * row against those (N×m) is all it reads — at 256 training rows against
+     * thousands of validation rows, a tenth of the square. */
+    size_t ncol = p->split ? s->m : N;
     for (size_t i = 0; i < nb; i++)
         if ((size_t)cs[i]->arch.depth > L)
             L = (size_t)cs[i]->arch.depth;
@@ -277,8 +281,8 @@ static ntk_status score_batch(ctx *c, const stage *s, cand **cs, size_t nb, ntk_
     for (size_t i = 0; i < nb && st == NTK_OK; i++) {
         double **slot = cs[i]->kind == NTK_KIND_NTK ? &ntk[cs[i]->arch.depth]
                                                     : &nngp[cs[i]->arch.depth];
-        if (!*slot && !(*slot = ntk_alloc_checked(N * N * sizeof(double), "selection kernel",
-                                                  err)))
+        if (!*slot && !(*slot = ntk_alloc_checked(N * ncol * sizeof(double),
+                                                  "selection kernel", err)))
             st = NTK_ENOMEM;
         mats[i] = *slot;
     }
@@ -290,7 +294,8 @@ static ntk_status score_batch(ctx *c, const stage *s, cand **cs, size_t nb, ntk_
             a.fixed_layers = cs[i]->arch.fixed_layers;
     ntk_kernel_options kopt = {p->threads, {NULL, NULL}};
     if (st == NTK_OK)
-        st = ntk_kernel_eval_depths(&a, s->Xs, N, NULL, 0, c->d, ntk, nngp, &kopt, err);
+        st = ntk_kernel_eval_depths(&a, s->Xs, N, p->split ? s->Xs : NULL,
+                                    p->split ? ncol : 0, c->d, ntk, nngp, &kopt, err);
     if (st != NTK_OK)
         goto done;
     /* Independent decompositions side by side, one per thread with
@@ -308,7 +313,8 @@ static ntk_status score_batch(ctx *c, const stage *s, cand **cs, size_t nb, ntk_
         ntk_error local = {0};
         const double *M = mats[job / nf];
         if (s->folds)
-            js = select_score_fold(&c->grid, M, N, &s->folds[job % nf], t + job * nc, &local);
+            js = select_score_fold(&c->grid, M, ncol, &s->folds[job % nf], t + job * nc,
+                                   &local);
         else
             js = select_score_loo(&c->grid, M, N, s->Y, s->truth, t + job * nc, &local);
         if (js != NTK_OK) {
@@ -329,11 +335,13 @@ static ntk_status score_batch(ctx *c, const stage *s, cand **cs, size_t nb, ntk_
                 sum[j].count += x->count;
                 sum[j].sse += x->sse;
             }
-        /* Mean diagonal over all rows of the stage (the final fit's rows). */
+        /* Mean diagonal over the rows of the final fit: all rows of the
+         * stage, or a split's training rows. */
+        size_t nd = p->split ? s->m : N;
         double md = 0;
-        for (size_t r = 0; r < N; r++)
-            md += mats[i][r * N + r];
-        md /= (double)N;
+        for (size_t r = 0; r < nd; r++)
+            md += mats[i][r * ncol + r];
+        md /= (double)nd;
         pick_pair(c, sum, cs[i], s->m, md > 0 ? md : 1);
     }
 done:
@@ -373,7 +381,8 @@ static ntk_status score_stage(ctx *c, const stage *s, size_t *n_kernels, ntk_err
             continue;
         size_t avail = ntk_memory_available();
         int at_once = !avail ||
-                      (double)nb * (double)s->N * (double)s->N * 8.0 < 0.5 * (double)avail;
+                      (double)nb * (double)s->N * (double)(c->p->split ? s->m : s->N) * 8.0 <
+                          0.5 * (double)avail;
         for (size_t b = 0; b < nb && st == NTK_OK; b += at_once ? nb : 1) {
             if (ntk_progress_report(&c->p->progress, c->stage, c->work_done, c->work_total)) {
                 st = ntk_error_set(err, NTK_EFAILED, "interrupted");

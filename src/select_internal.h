@@ -40,8 +40,9 @@ void select_targets(const select_grid *g, const double *y, const size_t *idx, si
                     double *Y, const size_t *eval, size_t n_eval, double *truth);
 
 /* Exact hold-out scores: train on fd->tr, predict fd->va, for every pair.
- * M is n×n row-major (symmetric). */
-ntk_status select_score_fold(const select_grid *g, const double *M, size_t n,
+ * M is row-major with row stride ld; only its entries (tr, tr) and (va, tr)
+ * are read (a square kernel, or the rectangular rows × training-rows one). */
+ntk_status select_score_fold(const select_grid *g, const double *M, size_t ld,
                              const select_fold *fd, select_tally *t, ntk_error *err);
 
 /* Closed-form leave-one-out scores of every pair on all n rows of M: the

@@ -122,6 +122,65 @@ static void restore_lower(double *A, size_t n, const double *diag, double shift)
     }
 }
 
+/* A factorization that succeeded on a numerically singular matrix (exact
+ * duplicate rows at ridge 0) has pivots at rounding level, and its inverse
+ * is rounding noise amplified — not the interpolant: such pivots count as a
+ * failure (the eigen path's floor n·ε·max). */
+static int pivots_singular(const double *L, size_t n, const double *diag)
+{
+    double dmax = 0, pmin = INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (diag[i] > dmax)
+            dmax = diag[i];
+        double p = L[i + i * n] * L[i + i * n];
+        if (p < pmin)
+            pmin = p;
+    }
+    return pmin < (double)n * 2.2e-16 * dmax;
+}
+
+static ntk_status solve_eigen(double *A, size_t n, const double *Y, size_t k,
+                              const ntk_solve_params *p, ntk_solution *s, ntk_error *err);
+
+/* Singular A from duplicate rows (the common case: repeated inputs of a
+ * table): the t = ∞ blocks from the distinct rows (solver_dedupe.c), the
+ * eigendecomposition's answer at the cost of a Cholesky. *done = 0 if A is
+ * singular beyond its duplicates. */
+static ntk_status solve_duplicates(const double *A, size_t n, const double *Y, size_t k,
+                                   ntk_solution *s, int *done, ntk_error *err)
+{
+    *done = 0;
+    size_t *group = malloc(n * sizeof *group);
+    if (!group)
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    size_t u = solver_duplicate_groups(A, n, group);
+    ntk_status st = NTK_OK;
+    int ok = 0;
+    size_t first = SIZE_MAX;
+    for (size_t t = 0; t < s->n_times && u > 0 && u < n && st == NTK_OK; t++) {
+        if (!isinf(s->times[t]))
+            continue;
+        size_t len = n * k;
+        if (first == SIZE_MAX) {
+            st = solver_dedupe_solve(A, n, Y, k, group, u, s->coef + t * len,
+                                     s->train_pred ? s->train_pred + t * len : NULL, &ok, err);
+            if (!ok)
+                break;
+            first = t;
+            continue;
+        }
+        memcpy(s->coef + t * len, s->coef + first * len, len * sizeof(double));
+        if (s->train_pred)
+            memcpy(s->train_pred + t * len, s->train_pred + first * len, len * sizeof(double));
+    }
+    if (st == NTK_OK && ok) {
+        s->n_null = n - u;
+        *done = 1;
+    }
+    free(group);
+    return st;
+}
+
 static ntk_status solve_cholesky(double *A, size_t n, const double *Y, size_t k,
                                  const ntk_solve_params *p, ntk_solution *s, ntk_error *err)
 {
@@ -136,27 +195,29 @@ static ntk_status solve_cholesky(double *A, size_t n, const double *Y, size_t k,
         diag[i] = A[i + i * n]; /* already includes λ */
 
     double jitter = 0.0;
-    int exp10 = JITTER_FIRST_EXP;
     ntk_status st = NTK_OK;
     ntk_progress_report(&p->progress, "cholesky", 0, 1);
-    for (;;) {
-        lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)n);
-        if (info == 0)
-            break;
-        if (info < 0) {
-            st = ntk_error_set(err, NTK_EFAILED, "dpotrf: illegal argument %d", (int)-info);
-            break;
-        }
-        if ((st = solver_jitter_next(s->mean_diag, &exp10, &jitter, err)) != NTK_OK)
-            break;
-        restore_lower(A, n, diag, jitter);
-    }
+    lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)n);
     ntk_progress_report(&p->progress, "cholesky", 1, 1);
+    if (info < 0)
+        st = ntk_error_set(err, NTK_EFAILED, "dpotrf: illegal argument %d", (int)-info);
+    else if (info > 0 || pivots_singular(A, n, diag)) {
+        /* Singular (duplicate rows, ridge 0): the flow's t = ∞ limit is the
+         * minimum-norm interpolant — directions of zero eigenvalue never
+         * move — which the eigendecomposition gives exactly; a jittered
+         * inverse would amplify rounding in those directions by 1/jitter. */
+        restore_lower(A, n, diag, 0.0);
+        free(diag);
+        free(B);
+        int done = 0;
+        st = solve_duplicates(A, n, Y, k, s, &done, err);
+        return st != NTK_OK || done ? st : solve_eigen(A, n, Y, k, p, s, err);
+    }
     if (st == NTK_OK) {
         s->jitter = jitter;
         solver_to_col_major(Y, n, k, B);
-        lapack_int info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)n, (lapack_int)k, A,
-                                         (lapack_int)n, B, (lapack_int)n);
+        info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)n, (lapack_int)k, A,
+                             (lapack_int)n, B, (lapack_int)n);
         if (info != 0) {
             st = ntk_error_set(err, NTK_EFAILED, "dpotrs failed (info %d)", (int)info);
         } else {
@@ -284,19 +345,15 @@ static ntk_status solve_eigen(double *A, size_t n, const double *Y, size_t k,
     s->eig_max = w[n - 1];
     solver_clamp_eigenvalues(w, n, &s->most_negative, &s->n_clamped);
 
-    /* t = ∞ needs A invertible: the same jitter ladder as the Cholesky path,
-     * applied only if the smallest eigenvalue is at rounding level. */
-    double jitter = 0.0;
-    int any_inf = 0;
+    /* t = ∞ on a singular A: the minimum-norm interpolant (the flow's
+     * limit), i.e. eigenvalues at rounding level (n·ε·max) are left out. */
+    double floor_ = (double)n * 2.2e-16 * (w[n - 1] > 0 ? w[n - 1] : 1.0);
     for (size_t t = 0; t < s->n_times; t++)
-        any_inf |= isinf(s->times[t]);
-    if (any_inf && solver_eigen_jitter(w, n, s->mean_diag, &jitter) != 0) {
-        st = ntk_error_set(err, NTK_ENUMERIC,
-                           "the training kernel is singular even with jitter %.3g; use --reg",
-                           jitter);
-        goto done;
-    }
-    s->jitter = jitter;
+        if (isinf(s->times[t])) {
+            for (size_t i = 0; i < n && w[i] <= floor_; i++)
+                s->n_null++;
+            break;
+        }
 
     solver_to_col_major(Y, n, k, Ycm);
     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)n, (int)k, (int)n, 1.0, A, (int)n,
@@ -306,8 +363,7 @@ static ntk_status solve_eigen(double *A, size_t n, const double *Y, size_t k,
         double tt = s->times[t];
         double scale_t = isinf(tt) ? INFINITY : p->lr * c * tt;
         for (size_t i = 0; i < n; i++) {
-            double a = isinf(tt) ? w[i] + jitter : w[i];
-            double g = ntk_flow_coefficient(a, scale_t);
+            double g = isinf(tt) && w[i] <= floor_ ? 0.0 : ntk_flow_coefficient(w[i], scale_t);
             for (size_t col = 0; col < k; col++)
                 G[i + col * n] = g * P[i + col * n];
         }

@@ -63,4 +63,18 @@ void solver_record_chebyshev(ntk_solution *s, const cheb_plan *plan);
 ntk_status solver_check_problem(size_t n, const double *Y, size_t k, const ntk_solve_params *p,
                                 ntk_error *err);
 
+/* Rows of A (n×n symmetric PSD, col-major) whose feature vectors coincide
+ * to rounding — duplicate training inputs — share a group: group[i] ∈
+ * [0, u); returns u (0 if out of memory). O(n log n) plus the rows of
+ * equal diagonal. */
+size_t solver_duplicate_groups(const double *A, size_t n, size_t *group);
+
+/* t = ∞, no ridge, duplicate rows: the minimum-norm interpolant (the flow's
+ * limit) from one Cholesky of the u distinct rows with their mean targets.
+ * Y, C and F (training fits, may be NULL) are n×k row-major. *ok = 0 (and
+ * C untouched) if the distinct rows are singular too. */
+ntk_status solver_dedupe_solve(const double *A, size_t n, const double *Y, size_t k,
+                               const size_t *group, size_t u, double *C, double *F, int *ok,
+                               ntk_error *err);
+
 #endif

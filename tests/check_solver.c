@@ -4,6 +4,9 @@
 #include <math.h>
 #include <string.h>
 
+#include <lapacke.h>
+
+#include "ntk/kernel.h"
 #include "ntk/rng.h"
 #include "ntk/solver.h"
 #include "testutil.h"
@@ -230,51 +233,117 @@ START_TEST(test_t0_zero_and_training_error_monotone)
 }
 END_TEST
 
-START_TEST(test_singular_kernel_gets_jitter)
+START_TEST(test_singular_kernel_min_norm)
 {
-    /* Duplicate rows: rank-deficient Gram matrix. */
+    /* Duplicate rows: a rank-3 Gram matrix of 20 rows, ridge 0, t = ∞: the
+     * minimum-norm interpolant, whatever path factors it. Its training fit
+     * is the projection of y onto the range of K, and its coefficients lie
+     * in that range (K⁺y) — so K·c = P y and c = K⁺ y, checked through the
+     * normal equations K(Kc − y) = 0 and c ⟂ null(K) via K K⁺. */
     size_t n = 20, d = 3;
-    double *K = malloc(n * n * sizeof *K);
+    double *K = malloc(n * n * sizeof *K), *A = malloc(n * n * sizeof *A);
     random_kernel(K, n, d, 5, 0.0);
     double Y[20];
     for (size_t i = 0; i < n; i++)
         Y[i] = (double)i / 10.0;
+    double inf[] = {INFINITY};
+    ntk_solve_method methods[] = {NTK_SOLVE_AUTO, NTK_SOLVE_EIGEN};
+    for (size_t m = 0; m < 2; m++) {
+        ntk_solve_params p;
+        ntk_solve_params_init(&p);
+        p.times = inf;
+        p.n_times = 1;
+        p.method = methods[m];
+        ntk_solution *s = NULL;
+        ntk_error err = {0};
+        memcpy(A, K, n * n * sizeof *A);
+        ck_assert_msg(ntk_solve(A, n, Y, 1, &p, &s, &err) == NTK_OK, "%s", err.msg);
+        double kmax = 0, r[20], cmax = 0;
+        for (size_t i = 0; i < n * n; i++)
+            kmax = fmax(kmax, fabs(K[i]));
+        for (size_t i = 0; i < n; i++) {
+            ck_assert(isfinite(s->coef[i]));
+            cmax = fmax(cmax, fabs(s->coef[i]));
+            r[i] = -Y[i];
+            for (size_t j = 0; j < n; j++)
+                r[i] += K[i * n + j] * s->coef[j];
+        }
+        /* min-norm coefficients are O(|y| / λ_min⁺), not 1/rounding */
+        ck_assert_msg(cmax < 1e6, "coefficients %g: rounding noise amplified", cmax);
+        for (size_t i = 0; i < n; i++) {
+            double g = 0;
+            for (size_t j = 0; j < n; j++)
+                g += K[i * n + j] * r[j];
+            ck_assert_msg(fabs(g) < 1e-9 * kmax * (double)n, "normal equations %g", g);
+        }
+        ntk_solution_free(s);
+    }
+    free(A);
+    free(K);
+}
+END_TEST
+
+/* Exact duplicate rows with conflicting targets at ridge 0, t = ∞: the flow's
+ * limit is the minimum-norm interpolant, which on duplicates predicts with
+ * the distinct rows and their mean targets. A Cholesky that "succeeds" on
+ * rounding-level pivots must not pass its amplified noise on instead. */
+START_TEST(test_duplicates_predict_as_min_norm)
+{
+    enum { U = 6, REP = 40, D = 3, NT = 4 };
+    size_t n = U * REP;
+    double Xu[U * D], Xt[NT * D], ybar[U] = {0};
+    ntk_rng r;
+    ntk_rng_seed(&r, (uint64_t)_i + 11);
+    for (size_t i = 0; i < U * D; i++)
+        Xu[i] = ntk_rng_normal(&r);
+    for (size_t i = 0; i < NT * D; i++)
+        Xt[i] = ntk_rng_normal(&r);
+    double *X = malloc(n * D * sizeof *X), *Y = malloc(n * sizeof *Y);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(X + i * D, Xu + (i % U) * D, D * sizeof *X);
+        Y[i] = ntk_rng_normal(&r);
+        ybar[i % U] += Y[i] / REP;
+    }
+    ntk_arch a;
+    ntk_arch_init(&a);
+    a.depth = 3;
+    a.b_std = 0.5;
+    double *K = malloc(n * n * sizeof *K), *Kt = malloc(NT * n * sizeof *Kt);
+    double Kuu[U * U], Ktu[NT * U];
+    ntk_error err = {0};
+    ck_assert(ntk_kernel_eval(&a, NTK_KIND_NTK, X, n, NULL, 0, D, K, NULL, &err) == NTK_OK);
+    ck_assert(ntk_kernel_eval(&a, NTK_KIND_NTK, Xt, NT, X, n, D, Kt, NULL, &err) == NTK_OK);
+    ck_assert(ntk_kernel_eval(&a, NTK_KIND_NTK, Xu, U, NULL, 0, D, Kuu, NULL, &err) == NTK_OK);
+    ck_assert(ntk_kernel_eval(&a, NTK_KIND_NTK, Xt, NT, Xu, U, D, Ktu, NULL, &err) == NTK_OK);
+    lapack_int ipiv[U];
+    ck_assert(LAPACKE_dgesv(LAPACK_ROW_MAJOR, U, 1, Kuu, U, ipiv, ybar, 1) == 0);
     double inf[] = {INFINITY};
     ntk_solve_params p;
     ntk_solve_params_init(&p);
     p.times = inf;
     p.n_times = 1;
     ntk_solution *s = NULL;
-    ntk_error err = {0};
-    double *A = malloc(n * n * sizeof *A);
-    memcpy(A, K, n * n * sizeof *A);
-    ck_assert_msg(ntk_solve(A, n, Y, 1, &p, &s, &err) == NTK_OK, "%s", err.msg);
-    ck_assert(s->jitter > 0.0);
-    for (size_t i = 0; i < n; i++)
-        ck_assert(isfinite(s->coef[i]));
-    /* The coefficients solve (K + jitter I) c = y up to a backward error at
-     * rounding level (the system is ill-conditioned by construction). */
-    double cmax = 0, kmax = 0;
-    for (size_t i = 0; i < n; i++)
-        cmax = fmax(cmax, fabs(s->coef[i]));
-    for (size_t i = 0; i < n * n; i++)
-        kmax = fmax(kmax, fabs(K[i]));
-    for (size_t i = 0; i < n; i++) {
-        double r = s->jitter * s->coef[i] - Y[i];
-        for (size_t j = 0; j < n; j++)
-            r += K[i * n + j] * s->coef[j];
-        ck_assert_msg(fabs(r) < 1e-10 * (double)n * kmax * cmax, "residual %g", r);
+    ck_assert_msg(ntk_solve(K, n, Y, 1, &p, &s, &err) == NTK_OK, "%s", err.msg);
+    /* the distinct rows' Cholesky, not the eigendecomposition */
+    ck_assert_msg(s->n_null == n - U && !s->used_eigen, "n_null %zu, eigen %d", s->n_null,
+                  s->used_eigen);
+    for (size_t t = 0; t < NT; t++) {
+        double want = 0, got = 0, scale = 0;
+        for (size_t j = 0; j < U; j++)
+            want += Ktu[t * U + j] * ybar[j];
+        for (size_t j = 0; j < n; j++) {
+            got += Kt[t * n + j] * s->coef[j];
+            scale += fabs(Kt[t * n + j] * s->coef[j]);
+        }
+        ck_assert_msg(fabs(got - want) < 1e-6 * (1 + fabs(want)),
+                      "test row %zu: %.10g, min-norm interpolant %.10g (sum |terms| %g)", t,
+                      got, want, scale);
     }
     ntk_solution_free(s);
-    /* Eigen path at t = inf on the same matrix also stays finite. */
-    memcpy(A, K, n * n * sizeof *A);
-    p.method = NTK_SOLVE_EIGEN;
-    ck_assert(ntk_solve(A, n, Y, 1, &p, &s, &err) == NTK_OK);
-    for (size_t i = 0; i < n; i++)
-        ck_assert(isfinite(s->coef[i]));
-    ntk_solution_free(s);
-    free(A);
+    free(X);
+    free(Y);
     free(K);
+    free(Kt);
 }
 END_TEST
 
@@ -319,7 +388,8 @@ static Suite *solver_suite(void)
     tcase_add_test(tc, test_reference_predictions);
     tcase_add_test(tc, test_eigen_large_t_equals_cholesky);
     tcase_add_test(tc, test_t0_zero_and_training_error_monotone);
-    tcase_add_test(tc, test_singular_kernel_gets_jitter);
+    tcase_add_test(tc, test_singular_kernel_min_norm);
+    tcase_add_loop_test(tc, test_duplicates_predict_as_min_norm, 0, 8);
     tcase_add_test(tc, test_flow_coefficient);
     tcase_add_test(tc, test_bad_params);
     suite_add_tcase(s, tc);

@@ -76,7 +76,7 @@ static double fit_accuracy(const double *K, size_t n, const double *y, size_t k,
                            const size_t *tr, size_t ntr, const size_t *te, size_t nte,
                            double reg_rel, double tau, ntk_error *err, int *ok)
 {
-    double *A = malloc(ntr * ntr * sizeof *A), *Y = malloc(ntr * k * sizeof *Y);
+    double *A = ntk_alloc_checked(ntr * ntr * sizeof *A, "kernel", NULL), *Y = malloc(ntr * k * sizeof *Y);
     double md = 0;
     for (size_t i = 0; i < ntr; i++) {
         for (size_t j = 0; j < ntr; j++)
@@ -201,7 +201,7 @@ static void run_set(const char *dir, const char *name, const ntk_select_params *
     }
     r->val_acc = r->sel.score;
     /* Kernel of all rows with the chosen architecture; each pair uses blocks. */
-    K = malloc(ds->n * ds->n * sizeof *K);
+    K = ntk_alloc_checked(ds->n * ds->n * sizeof *K, "kernel", NULL);
     ntk_kernel_options ko = {p.threads, {NULL, NULL}};
     if (ntk_kernel_eval(&r->sel.arch, r->sel.kind, ds->X, ds->n, NULL, 0, d, K, &ko, &err) !=
         NTK_OK) {

@@ -121,6 +121,7 @@ typedef struct {
     /* What the solver had to do (also saved, for the record). */
     double jitter, most_negative, mean_diag;
     size_t n_clamped;
+    size_t n_null;            /* t = ∞: null directions left out (not saved) */
     int used_eigen;
     int used_chebyshev;       /* finite times by the Chebyshev expansion (large n) */
     int used_krylov;          /* finite times by the shift-and-invert Krylov space */

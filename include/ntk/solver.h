@@ -30,8 +30,11 @@
  * 1e-3…1e8 and ridges 0…1 in tests/check_solver_krylov.c (singular kernels
  * included; where the eigen path itself is that sensitive).
  *
- * t = ∞ alone: Cholesky (dpotrf/dpotrs) of A, retried with escalating
- * diagonal jitter if A is numerically singular. Any finite t: one symmetric
+ * t = ∞ alone: Cholesky (dpotrf/dpotrs) of A. If A is numerically singular
+ * (a failed factorization, or pivots below n·ε·max diag: duplicate rows at
+ * ridge 0), the eigendecomposition instead, and t = ∞ is the flow's own
+ * limit there — the minimum-norm interpolant, eigenvalues ≤ n·ε·λ_max left
+ * out (counted in n_null) — not a jittered inverse. Any finite t: one symmetric
  * eigendecomposition A = V diag(a) Vᵀ serves every time (and t = ∞) at once,
  * with coefficient (1 − e^{−η c t a})/a computed through expm1 (limit η c t
  * as a → 0); negative eigenvalues are clamped to 0 and reported.
@@ -102,7 +105,10 @@ typedef struct {
     double *train_pred;      /* n_times blocks of n×k: f_t at training inputs, or NULL */
     double reg_abs;          /* the absolute λ that was added to the diagonal */
     double mean_diag;        /* mean(diag Θ) before regularization */
-    double jitter;           /* extra diagonal added for t = ∞ to make A factorizable */
+    double jitter;           /* extra diagonal added for t = ∞ to make A factorizable
+                                (0 in double precision: see n_null) */
+    size_t n_null;           /* t = ∞ on a singular A: null directions left out
+                                (minimum-norm interpolant); 0 otherwise */
     double most_negative;    /* most negative eigenvalue of A clamped to 0 (0: none) */
     size_t n_clamped;        /* number of eigenvalues clamped */
     double eig_min, eig_max; /* extreme eigenvalues of A (eigen path; NAN otherwise) */

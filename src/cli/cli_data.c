@@ -39,6 +39,10 @@ void cli_model_warn(const char *cmd, const ntk_model *m)
     else if (m->jitter > 0)
         cli_warn(cmd, "warning: the training kernel is numerically singular; added jitter %.3g "
                       "to its diagonal for t = inf (use --reg to choose it)", m->jitter);
+    if (m->n_null)
+        cli_warn(cmd, "note: the training kernel is singular (%zu null directions: duplicate "
+                      "rows?); t = inf is the minimum-norm interpolant, the limit of the flow "
+                      "(use --reg for a ridge)", m->n_null);
     if (single && !m->refine_converged)
         cli_warn(cmd, "warning: single precision: iterative refinement did not converge for "
                       "t = inf (relative residual %.3g after %zu steps, %.3g before refinement); "

@@ -10,10 +10,11 @@ finite_csv() { awk -F, 'NR > 1 { for (i = ($1 == "inf" ? 2 : 1); i <= NF; i++) i
 
 awk 'BEGIN { print "x1,x2,y"; for (i = 1; i <= 8; i++) printf "%g,%g,%g\n", i, (i * 7) % 5 + 1, i * 0.5 }' > $T/norm.csv
 
-# Duplicate training rows: Θ is singular; jitter is reported, predictions are finite.
+# Duplicate training rows: Θ is singular; the minimum-norm interpolant is reported,
+# predictions are finite.
 printf 'x1,x2,y\n1,2,3\n1,2,3\n1,2,3\n4,5,6\n2,2,2\n' > $T/dup.csv
 expect_exit 0 $NTK eval --train $T/dup.csv --test $T/dup.csv --times 1,inf --predictions $T/p.csv --format csv &&
-    expect_err_match "numerically singular; added jitter" &&
+    expect_err_match "singular .*null directions.*minimum-norm interpolant" &&
     { finite_csv $T/p.csv && finite_csv $OUT || fail "duplicate rows: non-finite output"; }
 
 # A single training row: every feature is constant -> clear error, exit 2.
