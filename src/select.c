@@ -437,6 +437,24 @@ static size_t survivors(const ntk_select_params *p, size_t alive)
     return keep < alive ? keep : alive;
 }
 
+/* Keep the first `keep` of the ranked idx[0..alive), and the best of each
+ * kernel kind if none of that kind is among them: NNGP and NTK kernels rank
+ * differently on small subsamples (on letter at 256–512 rows every NNGP fell
+ * behind NTKs that lose to it by leave-one-out on all rows). */
+static void keep_survivors(ctx *c, const size_t *idx, size_t alive, size_t keep)
+{
+    int kept[2] = {0, 0};
+    for (size_t i = 0; i < keep; i++)
+        kept[c->cands[idx[i]].kind == NTK_KIND_NNGP] = 1;
+    for (size_t i = keep; i < alive; i++) {
+        cand *x = &c->cands[idx[i]];
+        int k = x->kind == NTK_KIND_NNGP;
+        if (kept[k])
+            x->alive = 0;
+        kept[k] = 1;
+    }
+}
+
 /* Rows of the stage after one with m of n_train rows. */
 static size_t next_rows(size_t m, size_t n_train)
 {
@@ -622,8 +640,7 @@ ntk_status ntk_select(const double *X, size_t n, size_t d, const double *y, ntk_
             break;
         }
         rank(&c, idx, alive, 1);
-        for (size_t i = survivors(p, alive); i < alive; i++)
-            c.cands[idx[i]].alive = 0;
+        keep_survivors(&c, idx, alive, survivors(p, alive));
         m = next_rows(m, nt);
     }
     ntk_blas_threads_pop();

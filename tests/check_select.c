@@ -334,7 +334,8 @@ START_TEST(test_halving_agrees_with_exact)
         ck_assert(ntk_select(X, n, d, y, task, 3, &p, &fast, &err) == NTK_OK);
         ck_assert_uint_eq(exact.n_stages, 1);
         ck_assert_uint_eq(fast.n_stages, 3); /* 64, 128, 300 rows */
-        ck_assert_msg(fast.n_kernels < exact.n_kernels + exact.n_kernels / 2, "%zu vs %zu",
+        /* 27 + 9 + 3 kernels, plus the best NNGP kept alive (if not among them) */
+        ck_assert_msg(fast.n_kernels <= exact.n_kernels + exact.n_kernels / 2 + 2, "%zu vs %zu",
                       fast.n_kernels, exact.n_kernels);
         ck_assert_uint_eq(fast.top[0].rows, n);
         printf("halving seed %d: exact score %.4f, halving %.4f\n", (int)seed, exact.score,
