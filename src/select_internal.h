@@ -7,6 +7,8 @@
 
 #include "ntk/common.h"
 #include "ntk/dataset.h"
+#include "ntk/select.h"
+#include "ntk/svm.h"
 
 /* Validation results of one (ridge, time) pair, summed over folds. */
 typedef struct {
@@ -55,5 +57,20 @@ ntk_status select_score_loo(const select_grid *g, const double *M, size_t n, con
 /* The leave-one-out residuals themselves for one pair (tests): R is n×k. */
 ntk_status select_loo_residuals(const double *M, size_t n, const double *Y, size_t k,
                                 double reg_rel, double tau, double *R, ntk_error *err);
+
+/* ---- hinge-loss back-end (select_hinge.c, #20) */
+
+/* C for the SVM on a kernel from a C grid value (ntk/select.h's c_scale):
+ * mean_diag of the kernel's rows, d input features, the candidate's depth. */
+double select_hinge_C(ntk_c_scale scale, double C, double mean_diag, size_t d, int depth);
+
+/* Hinge scores of one kernel: for each C[c] (already on M's scale), C-SVMs
+ * trained on every fold's training rows of M (n×n) and validated on its
+ * validation rows; correct[c] sums the right labels over the folds, *count
+ * the validation rows. labels: class of each row of M. */
+ntk_status select_score_hinge(const double *M, size_t n, const select_fold *folds,
+                              size_t n_folds, const size_t *labels, size_t k, const double *C,
+                              size_t n_C, const ntk_svm_params *sp, size_t *correct,
+                              size_t *count, ntk_error *err);
 
 #endif
