@@ -305,7 +305,7 @@ static ntk_status score_hinge(ctx *c, const stage *s, cand *cd, const double *M,
     }
     double md = mean_diag(M, s->N);
     for (size_t i = 0; i < n_C; i++)
-        C[i] = select_hinge_C(p->c_scale, p->C_grid[i], md, c->d, cd->arch.depth);
+        C[i] = ntk_select_hinge_C(p->c_scale, p->C_grid[i], md, c->d, cd->arch.depth);
     ntk_svm_params sp = p->svm;
     sp.threads = p->threads;
     ntk_status st = select_score_hinge(M, s->N, s->folds, s->n_folds, s->labels, c->grid.k, C,
@@ -620,7 +620,7 @@ static ntk_status fill_result(ctx *c, ntk_select_result *out, ntk_error *err)
         out->reg_rel = 0;
         out->tau = out->time = INFINITY;
         out->C_rel = w->C;
-        out->C = select_hinge_C(c->p->c_scale, w->C, w->md, c->d, w->arch.depth);
+        out->C = ntk_select_hinge_C(c->p->c_scale, w->C, w->md, c->d, w->arch.depth);
     } else {
         out->reg_rel = w->reg_rel;
         out->tau = w->tau;

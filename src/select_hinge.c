@@ -6,7 +6,7 @@
 
 #include "select_internal.h"
 
-double select_hinge_C(ntk_c_scale scale, double C, double mean_diag, size_t d, int depth)
+double ntk_select_hinge_C(ntk_c_scale scale, double C, double mean_diag, size_t d, int depth)
 {
     switch (scale) {
     case NTK_C_ABSOLUTE:

@@ -60,10 +60,6 @@ ntk_status select_loo_residuals(const double *M, size_t n, const double *Y, size
 
 /* ---- hinge-loss back-end (select_hinge.c, #20) */
 
-/* C for the SVM on a kernel from a C grid value (ntk/select.h's c_scale):
- * mean_diag of the kernel's rows, d input features, the candidate's depth. */
-double select_hinge_C(ntk_c_scale scale, double C, double mean_diag, size_t d, int depth);
-
 /* Hinge scores of one kernel: for each C[c] (already on M's scale), C-SVMs
  * trained on every fold's training rows of M (n×n) and validated on its
  * validation rows; correct[c] sums the right labels over the folds, *count

@@ -156,6 +156,12 @@ NTK_API ntk_status ntk_select(const double *X, size_t n, size_t d, const double 
                       size_t n_classes, const ntk_select_params *p, ntk_select_result *out,
                       ntk_error *err);
 
+/* The SVM's C on a kernel from a C grid value under `scale`: mean_diag is
+ * the mean diagonal of the kernel's training rows (NTK_C_RELATIVE), d the
+ * input features and depth the candidate's (NTK_C_PUBLISHED). */
+NTK_API double ntk_select_hinge_C(ntk_c_scale scale, double C, double mean_diag, size_t d,
+                                  int depth);
+
 #ifdef __cplusplus
 }
 #endif
