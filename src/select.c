@@ -45,7 +45,7 @@ void ntk_select_params_init(ntk_select_params *p)
     p->c_scale = NTK_C_RELATIVE;
     p->hinge_kernels = 3;
     p->hinge_folds = 3;
-    p->hinge_rows = 2000;
+    p->hinge_rows = 1500;
     ntk_svm_params_init(&p->svm);
 }
 

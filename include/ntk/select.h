@@ -96,7 +96,7 @@ typedef struct {
     size_t hinge_kernels;          /* AUTO: the best N kernels of the square-loss search
                                       get hinge candidates (default 3; 0: every kernel) */
     size_t hinge_folds;            /* leave-one-out: folds of the comparison (default 3) */
-    size_t hinge_rows;             /* leave-one-out: rows of the comparison (default 2000;
+    size_t hinge_rows;             /* leave-one-out: rows of the comparison (default 1500;
                                       0: all the search's rows) */
     ntk_svm_params svm;            /* eps, shrinking, class weights (C is ignored) */
 } ntk_select_params;

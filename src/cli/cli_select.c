@@ -54,7 +54,7 @@ const char cli_select_help[] =
     "C-SVM (every kernel; --C fixes C); with --loss square, over the gradient flow only;\n"
     "with no --loss, both: the SVM on the square-loss search's best kernels, the two\n"
     "losses scored on the same validation rows (the split or folds; under leave-one-out\n"
-    "3 stratified folds of at most 2000 rows, where the square-loss finalists are\n"
+    "3 stratified folds of at most 1500 rows, where the square-loss finalists are\n"
     "re-scored), ties going to the square loss.\n"
     "  --C-grid LIST        C values relative to the kernel's mean diagonal, C/mean(diag)\n"
     "                       (default 0.01,0.1,1,10,100,1e3,1e4)\n"
