@@ -255,10 +255,13 @@ static void step(smo *s, size_t i, size_t j)
     size_t ni = SIZE_MAX;
     if (s->n_act == pb->l && !s->col) {
         /* Nothing shrunk, rows read directly (see select_pair): contiguous
-         * arrays, the update vectorizes; the same operations in the same order. */
+         * arrays, so the update runs two rows at a time (SIMD); the same
+         * operations per element, so the same results. */
         double *G = s->G;
         const double *y = pb->y;
         size_t l = pb->l;
+        /* -O2's cost model leaves a loop of unknown length scalar. */
+#pragma omp simd
         for (size_t t = 0; t < l; t++)
             G[t] += y[t] * (ci * Ki[t] + cj * Kj[t]);
         for (size_t t = 0; t < l; t++)
