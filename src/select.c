@@ -17,6 +17,8 @@ static const double default_b_stds[] = {0.0, 0.1, 0.5};
 static const double default_regs[] = {0.0, 1e-4, 1e-3, 1e-2, 1e-1, 1.0};
 static const double default_taus[] = {1.0, 10.0, 100.0, 1e3, 1e4, INFINITY};
 static const ntk_activation default_act = {.kind = NTK_ACT_RELU};
+/* Arora et al.'s C_LIST (their code: 10^-2 … 10^4). */
+static const double default_C[] = {1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3, 1e4};
 
 void ntk_select_params_init(ntk_select_params *p)
 {
@@ -37,11 +39,19 @@ void ntk_select_params_init(ntk_select_params *p)
     p->halving_rows = 256;
     p->halving_keep = 1.0 / 3.0;
     p->tie_break = NTK_TIE_MSE;
+    p->loss = NTK_SELECT_SQUARE;
+    p->C_grid = default_C;
+    p->n_C = sizeof default_C / sizeof default_C[0];
+    p->c_scale = NTK_C_RELATIVE;
+    p->hinge_kernels = 3;
+    p->hinge_folds = 3;
+    p->hinge_rows = 1500;
+    ntk_svm_params_init(&p->svm);
 }
 
-/* How a candidate is scored. Every back-end prices the (ridge, time) grid of
- * one kernel matrix; new ones (e.g. a hinge loss) add an entry here. */
-typedef enum { BACKEND_FLOW = 0 } backend;
+/* How a candidate is scored. FLOW prices the (ridge, time) grid of one kernel
+ * matrix (select_score.c), HINGE its C grid (select_hinge.c). */
+typedef enum { BACKEND_FLOW = 0, BACKEND_HINGE = 1 } backend;
 
 /* One candidate kernel: parameters, back-end and the result of the last
  * stage it was scored in. */
@@ -53,6 +63,9 @@ typedef struct {
     int alive;
     size_t rows;    /* training rows of the last score (0: never scored) */
     double score, mse, reg_rel, tau, md;
+    double C;       /* hinge: the chosen C grid value */
+    int compare;    /* a square-loss copy re-scored on the losses' common folds */
+    size_t vfolds;  /* folds of the score (0: leave-one-out, 1: hold-out) */
 } cand;
 
 typedef struct {
@@ -64,6 +77,7 @@ typedef struct {
     cand *cands;
     size_t n_cands;
     size_t work_done, work_total;
+    size_t svm_fits;
     char stage[96];
 } ctx;
 
@@ -114,7 +128,8 @@ static ntk_status build_cands(ctx *c, ntk_error *err)
 {
     const ntk_select_params *p = c->p;
     size_t L = (size_t)p->max_depth, n_fixed = p->sweep_fixed ? L : 1;
-    size_t cap = p->n_acts * p->n_b_stds * n_fixed * 2 * L, g = 0;
+    /* Room for a hinge copy and a re-scored square-loss copy of every kernel. */
+    size_t cap = 3 * p->n_acts * p->n_b_stds * n_fixed * 2 * L, g = 0;
     c->cands = calloc(cap, sizeof *c->cands);
     if (!c->cands)
         return ntk_error_set(err, NTK_ENOMEM, "out of memory");
@@ -148,6 +163,7 @@ typedef struct {
     select_fold *folds;
     size_t n_folds;
     double *Y, *truth; /* leave-one-out: m×k and m */
+    size_t *labels;    /* classification: the class of each of the N rows */
 } stage;
 
 static void stage_free(stage *s)
@@ -162,6 +178,7 @@ static void stage_free(stage *s)
     free(s->Xs);
     free(s->Y);
     free(s->truth);
+    free(s->labels);
     memset(s, 0, sizeof *s);
 }
 
@@ -201,9 +218,11 @@ static ntk_status stage_folds(ctx *c, stage *s, const size_t *assign, size_t n_f
     return NTK_OK;
 }
 
-/* Build stage rows: train[0..m) then the validation rows val[0..nv). */
+/* Build stage rows: train[0..m) then the validation rows val[0..nv);
+ * n_folds ≥ 2: stratified K-fold partitions, 0: leave-one-out targets (both
+ * unused with a split). */
 static ntk_status stage_make(ctx *c, stage *s, const size_t *train, size_t m, const size_t *val,
-                             size_t nv, ntk_error *err)
+                             size_t nv, size_t n_folds, ntk_error *err)
 {
     const ntk_select_params *p = c->p;
     size_t d = c->d;
@@ -213,8 +232,10 @@ static ntk_status stage_make(ctx *c, stage *s, const size_t *train, size_t m, co
     size_t *rows = malloc(s->N * sizeof *rows), *assign = malloc(s->N * sizeof *assign);
     double *ys = malloc(s->N * sizeof *ys);
     s->Xs = malloc(s->N * d * sizeof *s->Xs);
+    int cls = c->grid.task == NTK_TASK_CLASSIFICATION;
+    s->labels = cls ? malloc(s->N * sizeof *s->labels) : NULL;
     ntk_status st = NTK_OK;
-    if (!rows || !assign || !ys || !s->Xs) {
+    if (!rows || !assign || !ys || !s->Xs || (cls && !s->labels)) {
         st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
         goto done;
     }
@@ -222,15 +243,17 @@ static ntk_status stage_make(ctx *c, stage *s, const size_t *train, size_t m, co
         rows[i] = i < m ? train[i] : val[i - m];
         memcpy(s->Xs + i * d, c->X + rows[i] * d, d * sizeof *s->Xs);
         ys[i] = c->y[rows[i]];
+        if (cls)
+            s->labels[i] = (size_t)ys[i];
         assign[i] = i < m ? SIZE_MAX : 0;
     }
     if (p->split) {
         st = stage_folds(c, s, assign, 1, ys, err);
-    } else if (p->folds >= 2) {
+    } else if (n_folds >= 2) {
         st = ntk_kfold_assign(s->N, c->grid.task == NTK_TASK_CLASSIFICATION ? ys : NULL,
-                              c->n_classes, p->folds, p->seed, assign, err);
+                              c->n_classes, n_folds, p->seed, assign, err);
         if (st == NTK_OK)
-            st = stage_folds(c, s, assign, p->folds, ys, err);
+            st = stage_folds(c, s, assign, n_folds, ys, err);
     } else {
         size_t k = c->grid.k;
         s->Y = malloc(m * k * sizeof *s->Y);
@@ -255,6 +278,58 @@ static size_t work_of(size_t m)
 {
     double x = (double)m / 64.0;
     return 1 + (size_t)(x * x * x);
+}
+
+/* Mean diagonal (1 if not positive) over the rows of the final fit: all
+ * rows of the stage, or a split's training rows (M has row stride ld). */
+static double stage_mean_diag(const ctx *c, const stage *s, const double *M, size_t ld)
+{
+    size_t nd = c->p->split ? s->m : s->N;
+    double md = 0;
+    for (size_t r = 0; r < nd; r++)
+        md += M[r * ld + r];
+    md /= (double)nd;
+    return md > 0 ? md : 1;
+}
+
+/* A hinge candidate: its C grid on the stage's partitions, the first best C
+ * (the smallest: most regularized) kept. */
+static ntk_status score_hinge(ctx *c, const stage *s, cand *cd, const double *M, size_t ld,
+                              ntk_error *err)
+{
+    const ntk_select_params *p = c->p;
+    size_t n_C = p->n_C, count = 0;
+    double *C = malloc(n_C * sizeof *C);
+    size_t *correct = malloc(n_C * sizeof *correct);
+    if (!C || !correct) {
+        free(C);
+        free(correct);
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    }
+    double md = stage_mean_diag(c, s, M, ld);
+    for (size_t i = 0; i < n_C; i++)
+        C[i] = ntk_select_hinge_C(p->c_scale, p->C_grid[i], md, c->d, cd->arch.depth);
+    ntk_svm_params sp = p->svm;
+    sp.threads = p->threads;
+    ntk_status st = select_score_hinge(M, ld, s->folds, s->n_folds, s->labels, c->grid.k, C,
+                                       n_C, &sp, correct, &count, err);
+    if (st == NTK_OK) {
+        size_t b = 0;
+        for (size_t i = 1; i < n_C; i++)
+            if (correct[i] > correct[b])
+                b = i;
+        cd->score = count ? (double)correct[b] / (double)count : 0;
+        cd->mse = NAN;
+        cd->reg_rel = NAN;
+        cd->tau = INFINITY;
+        cd->C = p->C_grid[b];
+        cd->rows = s->m;
+        cd->md = md;
+        c->svm_fits += n_C * s->n_folds;
+    }
+    free(C);
+    free(correct);
+    return st;
 }
 
 /* Score the alive candidates in cs[0..nb) (one recursion group) on stage s. */
@@ -308,7 +383,7 @@ static ntk_status score_batch(ctx *c, const stage *s, cand **cs, size_t nb, ntk_
         ntk_status js;
 #pragma omp atomic read
         js = st;
-        if (js != NTK_OK)
+        if (js != NTK_OK || cs[job / nf]->be != BACKEND_FLOW)
             continue;
         ntk_error local = {0};
         const double *M = mats[job / nf];
@@ -326,7 +401,13 @@ static ntk_status score_batch(ctx *c, const stage *s, cand **cs, size_t nb, ntk_
             }
         }
     }
+    /* The SVMs run their C grid in parallel themselves. */
+    for (size_t i = 0; i < nb && st == NTK_OK; i++)
+        if (cs[i]->be == BACKEND_HINGE)
+            st = score_hinge(c, s, cs[i], mats[i], ncol, err);
     for (size_t i = 0; i < nb && st == NTK_OK; i++) {
+        if (cs[i]->be != BACKEND_FLOW)
+            continue;
         select_tally *sum = t + i * nf * nc;
         for (size_t f = 1; f < nf; f++)
             for (size_t j = 0; j < nc; j++) {
@@ -335,15 +416,10 @@ static ntk_status score_batch(ctx *c, const stage *s, cand **cs, size_t nb, ntk_
                 sum[j].count += x->count;
                 sum[j].sse += x->sse;
             }
-        /* Mean diagonal over the rows of the final fit: all rows of the
-         * stage, or a split's training rows. */
-        size_t nd = p->split ? s->m : N;
-        double md = 0;
-        for (size_t r = 0; r < nd; r++)
-            md += mats[i][r * ncol + r];
-        md /= (double)nd;
-        pick_pair(c, sum, cs[i], s->m, md > 0 ? md : 1);
+        pick_pair(c, sum, cs[i], s->m, stage_mean_diag(c, s, mats[i], ncol));
     }
+    for (size_t i = 0; i < nb; i++)
+        cs[i]->vfolds = s->folds ? s->n_folds : 0;
 done:
     for (size_t l = 0; ntk && l <= L; l++) {
         free(ntk[l]);
@@ -405,7 +481,13 @@ static int cand_cmp(const ctx *c, const cand *a, const cand *b, int by_mse)
 {
     if (a->rows != b->rows)
         return a->rows > b->rows ? -1 : 1;
-    if (by_mse) {
+    if (a->be == BACKEND_HINGE || b->be == BACKEND_HINGE) {
+        /* Accuracy alone; equal: the square loss, then the simpler. */
+        if (a->score != b->score)
+            return a->score > b->score ? -1 : 1;
+        if (a->be != b->be)
+            return a->be == BACKEND_FLOW ? -1 : 1;
+    } else if (by_mse) {
         if (a->mse != b->mse && (isfinite(a->mse) || isfinite(b->mse)))
             return !isfinite(b->mse) || a->mse < b->mse ? -1 : 1;
     } else if (better(c, a->score, a->mse, b->score, b->mse))
@@ -509,28 +591,133 @@ done:
     return st;
 }
 
-static void fill_result(ctx *c, ntk_select_result *out)
+static ntk_select_entry entry_of(const cand *x)
 {
-    size_t *idx = malloc(c->n_cands * sizeof *idx);
-    if (!idx)
-        return;
+    int h = x->be == BACKEND_HINGE;
+    return (ntk_select_entry){x->arch, x->kind, x->reg_rel, x->tau, x->score, x->mse, x->rows,
+                              h, h ? x->C : NAN, x->vfolds};
+}
+
+/* The scored candidates of one back-end (re-scored copies or not), best first. */
+static size_t ranked(const ctx *c, backend be, int compare, size_t *idx)
+{
+    size_t n = 0;
     for (size_t i = 0; i < c->n_cands; i++)
-        idx[i] = i;
-    rank(c, idx, c->n_cands, 0);
-    for (size_t i = 0; i < c->n_cands && out->n_top < NTK_SELECT_TOP; i++) {
-        const cand *x = &c->cands[idx[i]];
-        out->top[out->n_top++] = (ntk_select_entry){x->arch, x->kind, x->reg_rel, x->tau,
-                                                     x->score, x->mse, x->rows};
+        if (c->cands[i].be == be && c->cands[i].compare == compare && c->cands[i].rows > 0)
+            idx[n++] = i;
+    rank(c, idx, n, 0);
+    return n;
+}
+
+/* The winner and the ranking. With both losses, the loss is decided on the
+ * common rows (the re-scored square-loss copies under leave-one-out, else
+ * the search's own last stage; equal accuracy: square); the chosen loss's
+ * candidates lead the ranking, the other's best three follow. */
+static ntk_status fill_result(ctx *c, ntk_select_result *out, ntk_error *err)
+{
+    size_t *F = malloc(3 * c->n_cands * sizeof *F + 1), *H = F + c->n_cands,
+           *R = H + c->n_cands;
+    if (!F)
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    size_t nF = ranked(c, BACKEND_FLOW, 0, F), nH = ranked(c, BACKEND_HINGE, 0, H);
+    size_t nR = ranked(c, BACKEND_FLOW, 1, R);
+    double sq = nR ? c->cands[R[0]].score : nF ? c->cands[F[0]].score : -INFINITY;
+    int hinge = nH && (!nF || c->cands[H[0]].score > sq);
+    out->loss_score[0] = out->loss_score[1] = NAN;
+    if (nH && nF) {
+        out->loss_score[0] = sq;
+        out->loss_score[1] = c->cands[H[0]].score;
     }
-    const ntk_select_entry *w = &out->top[0];
+    const size_t *first = hinge ? H : F, *second = hinge ? F : H;
+    size_t n1 = hinge ? nH : nF, n2 = hinge ? nF : nH;
+    size_t keep2 = n2 < 3 ? n2 : 3, take1 = n1 < NTK_SELECT_TOP - keep2 ? n1 : NTK_SELECT_TOP - keep2;
+    for (size_t i = 0; i < take1; i++)
+        out->top[out->n_top++] = entry_of(&c->cands[first[i]]);
+    for (size_t i = 0; i < n2 && out->n_top < NTK_SELECT_TOP; i++)
+        out->top[out->n_top++] = entry_of(&c->cands[second[i]]);
+    for (size_t i = take1; i < n1 && out->n_top < NTK_SELECT_TOP; i++)
+        out->top[out->n_top++] = entry_of(&c->cands[first[i]]);
+    const cand *w = &c->cands[first[0]];
     out->arch = w->arch;
     out->kind = w->kind;
-    out->reg_rel = w->reg_rel;
-    out->tau = w->tau;
     out->score = w->score;
     out->mse = w->mse;
-    out->time = isinf(w->tau) ? INFINITY : w->tau / c->cands[idx[0]].md;
+    out->hinge = hinge;
+    if (hinge) {
+        out->reg_rel = 0;
+        out->tau = out->time = INFINITY;
+        out->C_rel = w->C;
+        out->C = ntk_select_hinge_C(c->p->c_scale, w->C, w->md, c->d, w->arch.depth);
+    } else {
+        out->reg_rel = w->reg_rel;
+        out->tau = w->tau;
+        out->time = isinf(w->tau) ? INFINITY : w->tau / w->md;
+        out->C = out->C_rel = NAN;
+    }
+    free(F);
+    return NTK_OK;
+}
+
+/* The losses' common stage: hinge copies of the chosen kernels (the best
+ * `hinge_kernels` of the square-loss search, or all) and, under
+ * leave-one-out, square-loss copies re-scored on the same folds. */
+static ntk_status compare_losses(ctx *c, int flow_run, const size_t *train, size_t nt,
+                                 const size_t *val, size_t nv, ntk_select_result *out,
+                                 ntk_error *err)
+{
+    const ntk_select_params *p = c->p;
+    size_t n0 = c->n_cands, nk = n0;
+    size_t *idx = malloc(n0 * sizeof *idx);
+    if (!idx)
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n0; i++)
+        idx[i] = i;
+    if (flow_run && p->loss == NTK_SELECT_AUTO && p->hinge_kernels > 0) {
+        nk = ranked(c, BACKEND_FLOW, 0, idx);
+        if (nk > p->hinge_kernels)
+            nk = p->hinge_kernels;
+        /* Back to enumeration order: a recursion group's kernels together. */
+        for (size_t i = 1; i < nk; i++)
+            for (size_t j = i; j > 0 && idx[j] < idx[j - 1]; j--) {
+                size_t t = idx[j];
+                idx[j] = idx[j - 1];
+                idx[j - 1] = t;
+            }
+    }
+    int loo = !p->split && p->folds < 2;
+    for (size_t i = 0; i < n0; i++)
+        c->cands[i].alive = 0;
+    for (size_t i = 0; i < nk; i++) {
+        cand *h = &c->cands[c->n_cands++];
+        *h = c->cands[idx[i]];
+        h->be = BACKEND_HINGE;
+        h->alive = 1;
+        h->rows = 0;
+        if (loo && flow_run) {
+            cand *f = &c->cands[c->n_cands++];
+            *f = c->cands[idx[i]];
+            f->compare = 1;
+            f->alive = 1;
+            f->rows = 0;
+        }
+    }
     free(idx);
+    size_t m = loo && p->hinge_rows >= 3 && p->hinge_rows < nt ? p->hinge_rows : nt;
+    size_t folds = loo ? p->hinge_folds : p->folds;
+    if (!p->split && folds > m)
+        return ntk_error_set(err, NTK_EINPUT, "cannot make %zu folds of %zu rows", folds, m);
+    out->compare_rows = m;
+    out->compare_folds = p->split ? 1 : folds;
+    size_t copies = c->n_cands - n0, fr = p->split ? m : m - m / folds;
+    c->work_total += copies * out->compare_folds * work_of(fr);
+    stage s;
+    ntk_status st = stage_make(c, &s, train, m, val, nv, folds, err);
+    if (st == NTK_OK)
+        st = score_stage(c, &s, &out->n_kernels, err);
+    stage_free(&s);
+    out->n_candidates += nk * p->n_C + (loo && flow_run ? nk * p->n_regs * p->n_taus : 0);
+    out->n_stages++;
+    return st;
 }
 
 static ntk_status check_params(const ntk_select_params *p, size_t n, ntk_error *err)
@@ -553,6 +740,20 @@ static ntk_status check_params(const ntk_select_params *p, size_t n, ntk_error *
                              ">= 2");
     if (!p->split && p->folds > n)
         return ntk_error_set(err, NTK_EINPUT, "cannot make %zu folds of %zu rows", p->folds, n);
+    if (p->loss == NTK_SELECT_SQUARE)
+        return NTK_OK;
+    if (p->loss != NTK_SELECT_HINGE && p->loss != NTK_SELECT_AUTO)
+        return ntk_error_set(err, NTK_EINPUT, "unknown selection loss %d", (int)p->loss);
+    if (p->n_C == 0 || !p->C_grid)
+        return ntk_error_set(err, NTK_EINPUT, "the C grid is empty");
+    for (size_t i = 0; i < p->n_C; i++)
+        if (!(p->C_grid[i] > 0) || !isfinite(p->C_grid[i]))
+            return ntk_error_set(err, NTK_EINPUT, "C grid values must be finite numbers > 0");
+    if (p->c_scale != NTK_C_RELATIVE && p->c_scale != NTK_C_ABSOLUTE &&
+        p->c_scale != NTK_C_PUBLISHED)
+        return ntk_error_set(err, NTK_EINPUT, "unknown C scale %d", (int)p->c_scale);
+    if (!p->split && p->folds < 2 && p->hinge_folds < 2)
+        return ntk_error_set(err, NTK_EINPUT, "hinge_folds must be >= 2");
     return NTK_OK;
 }
 
@@ -565,6 +766,17 @@ ntk_status ntk_select(const double *X, size_t n, size_t d, const double *y, ntk_
     ntk_status st = check_params(p, n, err);
     if (st != NTK_OK)
         return st;
+    int cls = task == NTK_TASK_CLASSIFICATION;
+    if (p->loss == NTK_SELECT_HINGE && !cls)
+        return ntk_error_set(err, NTK_EINPUT, "the hinge loss needs a classification target");
+    int hinge_on = p->loss != NTK_SELECT_SQUARE && cls, flow_on = p->loss != NTK_SELECT_HINGE;
+    if (hinge_on) {
+        ntk_svm_params q = p->svm;
+        q.C = 1;
+        const char *msg = ntk_svm_params_check(&q, n_classes);
+        if (msg)
+            return ntk_error_set(err, NTK_EINPUT, "%s", msg);
+    }
     ctx c = {0};
     c.p = p;
     c.grid = (select_grid){p->regs, p->n_regs, p->taus, p->n_taus, task,
@@ -606,7 +818,7 @@ ntk_status ntk_select(const double *X, size_t n, size_t d, const double *y, ntk_
         m = nt;
     /* The plan, for progress in work units. */
     size_t nf = p->split ? 1 : (p->folds >= 2 ? p->folds : 1);
-    for (size_t mm = m, alive = c.n_cands;; mm = next_rows(mm, nt)) {
+    for (size_t mm = m, alive = c.n_cands; flow_on; mm = next_rows(mm, nt)) {
         size_t fr = p->folds >= 2 && !p->split ? mm - mm / p->folds : mm;
         c.work_total += alive * nf * work_of(fr);
         out->n_stages++;
@@ -623,8 +835,8 @@ ntk_status ntk_select(const double *X, size_t n, size_t d, const double *y, ntk_
      * pool per batch cost seconds on small sets): the decompositions run one
      * per thread, and the scores do not depend on the thread count. */
     ntk_blas_threads_push(1); /* the caller's count comes back at the pop below */
-    for (;;) {
-        st = stage_make(&c, &s, train, m, val, nv, err);
+    while (flow_on) {
+        st = stage_make(&c, &s, train, m, val, nv, p->folds, err);
         if (st == NTK_OK)
             st = score_stage(&c, &s, &out->n_kernels, err);
         stage_free(&s);
@@ -643,11 +855,14 @@ ntk_status ntk_select(const double *X, size_t n, size_t d, const double *y, ntk_
         keep_survivors(&c, idx, alive, survivors(p, alive));
         m = next_rows(m, nt);
     }
+    if (st == NTK_OK && hinge_on)
+        st = compare_losses(&c, flow_on, train, nt, val, nv, out, err);
     ntk_blas_threads_pop();
     free(idx);
     if (st == NTK_OK) {
         ntk_progress_report(&p->progress, c.stage, c.work_total, c.work_total);
-        fill_result(&c, out);
+        st = fill_result(&c, out, err);
+        out->svm_fits = c.svm_fits;
         out->seconds = omp_get_wtime() - t0;
     }
 done:

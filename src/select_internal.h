@@ -7,6 +7,8 @@
 
 #include "ntk/common.h"
 #include "ntk/dataset.h"
+#include "ntk/select.h"
+#include "ntk/svm.h"
 
 /* Validation results of one (ridge, time) pair, summed over folds. */
 typedef struct {
@@ -56,5 +58,16 @@ ntk_status select_score_loo(const select_grid *g, const double *M, size_t n, con
 /* The leave-one-out residuals themselves for one pair (tests): R is n×k. */
 ntk_status select_loo_residuals(const double *M, size_t n, const double *Y, size_t k,
                                 double reg_rel, double tau, double *R, ntk_error *err);
+
+/* ---- hinge-loss back-end (select_hinge.c, #20) */
+
+/* Hinge scores of one kernel: for each C[c] (already on M's scale), C-SVMs
+ * trained on every fold's training rows of M (row-major, row stride ld; only
+ * columns of training rows are read) and validated on its validation rows; correct[c] sums the right labels over the folds, *count
+ * the validation rows. labels: class of each row of M. */
+ntk_status select_score_hinge(const double *M, size_t ld, const select_fold *folds,
+                              size_t n_folds, const size_t *labels, size_t k, const double *C,
+                              size_t n_C, const ntk_svm_params *sp, size_t *correct,
+                              size_t *count, ntk_error *err);
 
 #endif

@@ -196,8 +196,12 @@ static double select_pair(smo *s, size_t *pi, size_t *pj)
      * (both curvatures positive). */
     double M = INFINITY, bb = 0.0, bc = 1.0;
     size_t j = SIZE_MAX;
+    /* Nothing shrunk (most pairs of a one-vs-one SVM finish before the first
+     * shrinking pass) and rows read directly: index the arrays without act[],
+     * the same operations in the same order. */
+    int direct = s->n_act == pb->l && !s->col;
     for (size_t a = 0; a < s->n_act; a++) {
-        size_t t = s->act[a];
+        size_t t = direct ? a : s->act[a];
         if (!in_low(s, t))
             continue;
         double v = viol(s, t);
@@ -249,6 +253,30 @@ static void step(smo *s, size_t i, size_t j)
     double ci = pb->y[i] * (s->alpha[i] - ai), cj = pb->y[j] * (s->alpha[j] - aj);
     double m = -INFINITY;
     size_t ni = SIZE_MAX;
+    if (s->n_act == pb->l && !s->col) {
+        /* Nothing shrunk, rows read directly (see select_pair): contiguous
+         * arrays, so the update runs two rows at a time (SIMD); the same
+         * operations per element, so the same results. */
+        double *G = s->G;
+        const double *y = pb->y;
+        size_t l = pb->l;
+        /* -O2's cost model leaves a loop of unknown length scalar. */
+#pragma omp simd
+        for (size_t t = 0; t < l; t++)
+            G[t] += y[t] * (ci * Ki[t] + cj * Kj[t]);
+        for (size_t t = 0; t < l; t++)
+            if (s->flag[t] & FLAG_UP) {
+                double v = -y[t] * G[t];
+                if (v > m) {
+                    m = v;
+                    ni = t;
+                }
+            }
+        s->next_i = ni;
+        s->next_m = m;
+        s->next_ok = 1;
+        return;
+    }
     for (size_t a = 0; a < s->n_act; a++) {
         size_t t = s->act[a];
         double g = s->G[t] + pb->y[t] * (ci * KV(s, Ki, t) + cj * KV(s, Kj, t));

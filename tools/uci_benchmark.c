@@ -13,6 +13,13 @@
  * halving over the kernels on growing stratified subsets of the train part
  * (first stage --halving rows, default 256; 0 = every kernel on the whole
  * train part), each scored exactly on the whole validation part.
+ *
+ * --loss auto (#20): the same search, then C-SVMs on its best --hinge-kernels
+ * kernels (default 3; 0 = every kernel) over the C grid of Arora et al.
+ * (10^-2 … 10^4, in their kernel normalization by default: --c-scale
+ * published|relative), scored on the same validation part; per set the loss
+ * with the higher validation accuracy is chosen (ties: square) and its test
+ * accuracy reported. The default (--loss square) is unchanged.
  */
 #include <cblas.h>
 #include <dirent.h>
@@ -26,6 +33,7 @@
 #include "ntk/kernel.h"
 #include "ntk/select.h"
 #include "ntk/solver.h"
+#include "ntk/svm.h"
 
 typedef struct {
     char name[128];
@@ -122,6 +130,35 @@ static double fit_accuracy(const double *K, size_t n, const double *y, size_t k,
     return acc;
 }
 
+/* Accuracy of the C-SVM with C (a grid value under `scale`) trained on rows
+ * tr and tested on rows te of the full kernel K (n×n). */
+static double svm_accuracy(const double *K, size_t n, const double *y, size_t k,
+                           const size_t *tr, size_t ntr, const size_t *te, size_t nte,
+                           const ntk_select_params *sp, const ntk_select_result *sel, size_t d,
+                           ntk_error *err, int *ok)
+{
+    double md = 0;
+    for (size_t i = 0; i < ntr; i++)
+        md += K[tr[i] * n + tr[i]];
+    md /= (double)ntr;
+    size_t *lab = malloc(n * sizeof *lab), *ltr = malloc(ntr * sizeof *ltr);
+    for (size_t i = 0; i < n; i++)
+        lab[i] = (size_t)y[i];
+    for (size_t i = 0; i < ntr; i++)
+        ltr[i] = lab[tr[i]];
+    ntk_svm_params p = sp->svm;
+    p.C = ntk_select_hinge_C(sp->c_scale, sel->C_rel, md, d, sel->arch.depth);
+    p.threads = sp->threads;
+    ntk_svm_model *m = NULL;
+    double acc = NAN;
+    *ok = ntk_svm_train(K, n, tr, ntr, ltr, k, &p, &m, err) == NTK_OK &&
+          ntk_svm_accuracy(m, K, n, tr, lab, te, nte, &acc, err) == NTK_OK;
+    ntk_svm_model_free(m);
+    free(lab);
+    free(ltr);
+    return acc;
+}
+
 static void run_set(const char *dir, const char *name, const ntk_select_params *base, result *r)
 {
     double t0 = omp_get_wtime();
@@ -211,9 +248,13 @@ static void run_set(const char *dir, const char *name, const ntk_select_params *
     double sum = 0;
     for (int pair = 0; pair < 4; pair++) {
         int ok;
-        double acc = fit_accuracy(K, ds->n, ds->y, enc->n_classes, idx[2 + 2 * pair],
-                                  cnt[2 + 2 * pair], idx[3 + 2 * pair], cnt[3 + 2 * pair],
-                                  r->sel.reg_rel, r->sel.tau, &err, &ok);
+        double acc = r->sel.hinge
+                         ? svm_accuracy(K, ds->n, ds->y, enc->n_classes, idx[2 + 2 * pair],
+                                        cnt[2 + 2 * pair], idx[3 + 2 * pair], cnt[3 + 2 * pair],
+                                        &p, &r->sel, d, &err, &ok)
+                         : fit_accuracy(K, ds->n, ds->y, enc->n_classes, idx[2 + 2 * pair],
+                                        cnt[2 + 2 * pair], idx[3 + 2 * pair], cnt[3 + 2 * pair],
+                                        r->sel.reg_rel, r->sel.tau, &err, &ok);
         if (!ok) {
             snprintf(r->error, sizeof r->error, "fold %d: %s", pair + 1, err.msg);
             goto out;
@@ -249,9 +290,16 @@ static void json_params(FILE *f, const result *r)
             r->sel.kind == NTK_KIND_NTK ? "ntk" : "nngp", r->sel.arch.depth,
             r->sel.arch.fixed_layers, act, r->sel.arch.w_std, r->sel.arch.b_std, r->sel.reg_rel);
     if (isinf(r->sel.tau))
-        fputs("\"inf\"}", f);
+        fputs("\"inf\"", f);
     else
-        fprintf(f, "%.17g}", r->sel.tau);
+        fprintf(f, "%.17g", r->sel.tau);
+    fprintf(f, ", \"loss\": \"%s\"", r->sel.hinge ? "hinge" : "square");
+    if (r->sel.hinge)
+        fprintf(f, ", \"C\": %.17g", r->sel.C_rel);
+    if (isfinite(r->sel.loss_score[0]) && isfinite(r->sel.loss_score[1]))
+        fprintf(f, ", \"val_square\": %.17g, \"val_hinge\": %.17g", r->sel.loss_score[0],
+                r->sel.loss_score[1]);
+    fputs("}", f);
 }
 
 int main(int argc, char **argv)
@@ -260,6 +308,7 @@ int main(int argc, char **argv)
     int quiet = 0;
     ntk_select_params base;
     ntk_select_params_init(&base);
+    ntk_c_scale c_scale = NTK_C_PUBLISHED;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--datasets") == 0 && i + 1 < argc)
@@ -280,10 +329,29 @@ int main(int argc, char **argv)
             base.try_nngp = 0;
         else if (strcmp(a, "--halving") == 0 && i + 1 < argc)
             base.halving_rows = (size_t)atol(argv[++i]);
+        else if (strcmp(a, "--loss") == 0 && i + 1 < argc) {
+            const char *l = argv[++i];
+            if (strcmp(l, "auto") && strcmp(l, "square")) {
+                fprintf(stderr, "uci-benchmark: --loss expects square|hinge|auto, got '%s'\n", l);
+                return 2;
+            }
+            base.loss = strcmp(l, "auto") == 0 ? NTK_SELECT_AUTO : NTK_SELECT_SQUARE;
+        } else if (strcmp(a, "--c-scale") == 0 && i + 1 < argc) {
+            const char *c = argv[++i];
+            if (strcmp(c, "published") && strcmp(c, "relative")) {
+                fprintf(stderr, "uci-benchmark: --c-scale expects published|relative\n");
+                return 2;
+            }
+            c_scale = strcmp(c, "relative") == 0 ? NTK_C_RELATIVE : NTK_C_PUBLISHED;
+        } else if (strcmp(a, "--hinge-kernels") == 0 && i + 1 < argc)
+            base.hinge_kernels = (size_t)atol(argv[++i]);
         else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             printf("usage: uci-benchmark DIR [--datasets a,b,c] [--format table|json] [--quiet]\n"
                    "       [--max-depth L] [--threads N] [--tie-break mse|simpler] [--no-nngp]\n"
-                   "       [--halving N]   first-stage rows of the selection (default 256, 0 = off)\n");
+                   "       [--halving N]   first-stage rows of the selection (default 256, 0 = off)\n"
+                   "       [--loss square|hinge|auto] [--c-scale published|relative]\n"
+                   "       [--hinge-kernels N]  auto: the SVM on the N best kernels (default 3,\n"
+                   "                            0 = every kernel)\n");
             return 0;
         } else if (a[0] != '-' && !dir)
             dir = a;
@@ -292,6 +360,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    base.c_scale = c_scale;
     if (!dir || (strcmp(format, "table") && strcmp(format, "json"))) {
         fprintf(stderr, "usage: uci-benchmark DIR [--datasets a,b,c] [--format table|json]\n");
         return 2;
@@ -337,16 +406,18 @@ int main(int argc, char **argv)
             n_ok++;
         }
         if (!quiet)
-            fprintf(stderr, "[%zu/%zu] %-28s %s val %.4f test %.4f (%.1fs) mean so far %.4f\n",
-                    i + 1, n_names, names[i], res[i].ok ? "ok " : "ERR", res[i].val_acc,
-                    res[i].test_acc, res[i].seconds, n_ok ? sum / (double)n_ok : 0.0);
+            fprintf(stderr, "[%zu/%zu] %-28s %s %s val %.4f test %.4f (%.1fs) mean so far %.4f\n",
+                    i + 1, n_names, names[i], res[i].ok ? "ok " : "ERR",
+                    res[i].sel.hinge ? "hinge " : "square", res[i].val_acc, res[i].test_acc,
+                    res[i].seconds, n_ok ? sum / (double)n_ok : 0.0);
         if (!res[i].ok && !quiet)
             fprintf(stderr, "    %s\n", res[i].error);
     }
     double total = omp_get_wtime() - t0;
     double mean = n_ok ? sum / (double)n_ok : NAN;
     if (strcmp(format, "json") == 0) {
-        printf("{\"datasets\": [");
+        printf("{\"loss\": \"%s\", \"datasets\": [",
+               base.loss == NTK_SELECT_AUTO ? "auto" : "square");
         for (size_t i = 0; i < n_names; i++) {
             const result *r = &res[i];
             printf("%s{\"name\": \"%s\", \"n\": %zu, \"d\": %zu, \"classes\": %zu, \"params\": ",
@@ -374,15 +445,25 @@ int main(int argc, char **argv)
             char ch[64] = "-", act[32];
             if (r->ok) {
                 ntk_activation_format(&r->sel.arch.act, act, sizeof act);
-                snprintf(ch, sizeof ch, "%s L%d F%d b%g reg%g t%g", r->sel.kind ? "nngp" : "ntk",
-                         r->sel.arch.depth, r->sel.arch.fixed_layers, r->sel.arch.b_std,
-                         r->sel.reg_rel, r->sel.tau);
+                if (r->sel.hinge)
+                    snprintf(ch, sizeof ch, "svm %s L%d F%d b%g C%g",
+                             r->sel.kind ? "nngp" : "ntk", r->sel.arch.depth,
+                             r->sel.arch.fixed_layers, r->sel.arch.b_std, r->sel.C_rel);
+                else
+                    snprintf(ch, sizeof ch, "%s L%d F%d b%g reg%g t%g",
+                             r->sel.kind ? "nngp" : "ntk", r->sel.arch.depth,
+                             r->sel.arch.fixed_layers, r->sel.arch.b_std, r->sel.reg_rel,
+                             r->sel.tau);
             }
             printf("%-28.28s %5zu %4zu %3zu  %-34s %6.2f%% %6.2f%% %7.1f\n", r->name, r->n, r->d,
                    r->classes, ch, 100 * r->val_acc, 100 * r->test_acc, r->seconds);
         }
-        printf("mean test accuracy over %zu data sets: %.2f%% (%zu failed); %.1f s, %d threads\n",
-               n_ok, 100 * mean, n_names - n_ok, total, omp_get_max_threads());
+        size_t n_hinge = 0;
+        for (size_t i = 0; i < n_names; i++)
+            n_hinge += res[i].ok && res[i].sel.hinge;
+        printf("mean test accuracy over %zu data sets: %.2f%% (%zu failed; hinge chosen on %zu); "
+               "%.1f s, %d threads\n",
+               n_ok, 100 * mean, n_names - n_ok, n_hinge, total, omp_get_max_threads());
     }
     for (size_t i = 0; i < n_names; i++)
         free(names[i]);

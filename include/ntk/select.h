@@ -26,6 +26,7 @@
 #include "ntk/common.h"
 #include "ntk/dataset.h"
 #include "ntk/kernel.h"
+#include "ntk/svm.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,6 +36,24 @@ typedef enum {
     NTK_TIE_MSE = 0,     /* equal accuracy: lower validation MSE of the outputs wins */
     NTK_TIE_SIMPLER = 1  /* equal accuracy: the simpler (earlier enumerated) model wins */
 } ntk_tie_break;
+
+/* Which losses compete (classification; regression always selects the square loss). */
+typedef enum {
+    NTK_SELECT_SQUARE = 0, /* the gradient-flow predictor only (default) */
+    NTK_SELECT_HINGE = 1,  /* the C-SVM only: every kernel of the grid x the C grid */
+    NTK_SELECT_AUTO = 2    /* both: the square-loss search, then the SVM on its best
+                              `hinge_kernels` kernels, the two losses scored on the same
+                              validation rows (below) */
+} ntk_select_loss;
+
+/* What the C grid is relative to. */
+typedef enum {
+    NTK_C_RELATIVE = 0,  /* C / mean(diag Θ): the same SVM whatever the kernel's scale
+                            (the SVM on s·Θ with C/s is the SVM on Θ with C) */
+    NTK_C_ABSOLUTE = 1,  /* C on the kernel as computed */
+    NTK_C_PUBLISHED = 2  /* Arora et al.'s kernel normalization (their code, ReLU, σ_b 0):
+                            C · d / 2^(depth+1) on ntk's kernel */
+} ntk_c_scale;
 
 typedef struct {
     int max_depth;                 /* depths 1..max_depth (default 5) */
@@ -63,6 +82,23 @@ typedef struct {
     ntk_tie_break tie_break;
     int threads;
     ntk_progress progress;
+    /* ---- losses (#20). The validation rows both losses are scored on: the
+     * split, or the K folds, exactly as the square-loss search's last stage
+     * (its scores are reused); under leave-one-out (no closed form for the
+     * SVM) `hinge_folds` stratified folds of the first `hinge_rows` rows of
+     * the search's stratified order, where the square-loss candidates of the
+     * same kernels are re-scored (their whole ridge × time grid) to decide
+     * the loss; the square loss keeps its leave-one-out choice if it wins. */
+    ntk_select_loss loss;          /* default NTK_SELECT_SQUARE */
+    const double *C_grid;          /* default 1e-2, 1e-1, …, 1e4 */
+    size_t n_C;
+    ntk_c_scale c_scale;           /* default NTK_C_RELATIVE */
+    size_t hinge_kernels;          /* AUTO: the best N kernels of the square-loss search
+                                      get hinge candidates (default 3; 0: every kernel) */
+    size_t hinge_folds;            /* leave-one-out: folds of the comparison (default 3) */
+    size_t hinge_rows;             /* leave-one-out: rows of the comparison (default 1500;
+                                      0: all the search's rows) */
+    ntk_svm_params svm;            /* eps, shrinking, class weights (C is ignored) */
 } ntk_select_params;
 
 /* Defaults as documented on each field. The default grids are static. */
@@ -73,10 +109,14 @@ NTK_API void ntk_select_params_init(ntk_select_params *p);
 typedef struct {
     ntk_arch arch;
     ntk_kernel_kind kind;
-    double reg_rel, tau;
+    double reg_rel, tau;           /* square loss (hinge: NAN, INFINITY) */
     double score;                  /* validation accuracy, or RMSE (standardized targets) */
-    double mse;
+    double mse;                    /* square loss; NAN for the hinge loss */
     size_t rows;                   /* training rows the score was measured on */
+    int hinge;                     /* 0: square loss, 1: hinge loss (C-SVM) */
+    double C;                      /* hinge: the C grid value (see c_scale) */
+    size_t folds;                  /* validation folds of the score (0: leave-one-out,
+                                      1: hold-out) */
 } ntk_select_entry;
 
 #define NTK_SELECT_TOP 10
@@ -95,8 +135,17 @@ typedef struct {
     size_t final_kernels;          /* kernels scored on all training rows */
     double seconds;
     ntk_select_entry top[NTK_SELECT_TOP]; /* best kernels, best first: finalists by score,
-                                      then the others by the stage they reached */
+                                      then the others by the stage they reached; with
+                                      both losses, the chosen loss's entries first */
     size_t n_top;
+    int hinge;                     /* chosen loss: 0 square, 1 hinge */
+    double C;                      /* hinge: C on the kernel of all training rows (the
+                                      grid value converted by c_scale) */
+    double C_rel;                  /* hinge: the chosen C grid value */
+    double loss_score[2];          /* AUTO: the best validation accuracy of each loss
+                                      (square, hinge) on the common rows; NAN otherwise */
+    size_t compare_rows, compare_folds; /* the common rows (training part) and folds */
+    size_t svm_fits;               /* SVMs trained by the selection */
 } ntk_select_result;
 
 /* Choose hyperparameters on encoded data X (n×d) with targets y (class index
@@ -106,6 +155,12 @@ typedef struct {
 NTK_API ntk_status ntk_select(const double *X, size_t n, size_t d, const double *y, ntk_task task,
                       size_t n_classes, const ntk_select_params *p, ntk_select_result *out,
                       ntk_error *err);
+
+/* The SVM's C on a kernel from a C grid value under `scale`: mean_diag is
+ * the mean diagonal of the kernel's training rows (NTK_C_RELATIVE), d the
+ * input features and depth the candidate's (NTK_C_PUBLISHED). */
+NTK_API double ntk_select_hinge_C(ntk_c_scale scale, double C, double mean_diag, size_t d,
+                                  int depth);
 
 #ifdef __cplusplus
 }

@@ -154,7 +154,7 @@ class _NTKBase(BaseEstimator):
                  fixed_layers=0, reg=0.0, reg_scale="absolute", lr=1.0, times=(INF,),
                  time_scale="sum", standardize="zscore", target_scaling=True, missing="impute",
                  categorical=None, drop=None, precision="double", threads=None, seed=0,
-                 select="auto", select_options=None):
+                 select="auto", select_options=None, loss=None, C=None):
         self.depth = depth
         self.act = act
         self.w_std = w_std
@@ -176,6 +176,8 @@ class _NTKBase(BaseEstimator):
         self.seed = seed
         self.select = select
         self.select_options = select_options
+        self.loss = loss
+        self.C = C
 
     def _more_tags(self):
         # NaN is a missing value, imputed by the encoder (the training mean).
@@ -189,7 +191,8 @@ class _NTKBase(BaseEstimator):
                     reg_scale=str(self.reg_scale), lr=float(self.lr),
                     times=list(_times_tuple(self.times)), time_scale=str(self.time_scale),
                     target_scaling=int(bool(self.target_scaling)), precision=str(self.precision),
-                    threads=int(self.threads or 0))
+                    threads=int(self.threads or 0), loss=str(self.loss or "square"),
+                    C=float(1.0 if self.C is None else self.C))
 
     def _encode_params(self, target):
         return dict(target=target, task=self._task, standardize=str(self.standardize),
@@ -226,11 +229,19 @@ class _NTKBase(BaseEstimator):
         else:
             opts = dict(self.select_options or {})
         known = {"folds", "max_rows", "max_depth", "acts", "b_grid", "reg_grid", "time_grid", "nngp",
-                 "sweep_fixed", "tie_break"}
+                 "sweep_fixed", "tie_break", "C_grid", "hinge_kernels"}
         unknown = set(opts) - known
         if unknown:
             raise ValueError(f"select_options: unknown keys {sorted(unknown)}; known: "
                              f"{sorted(known)}")
+        # The losses, as `ntk fit --select`: loss=None weighs both (classification),
+        # "hinge" selects kernel and C for the SVM (C given: that C only).
+        if self.loss not in (None, "square", "hinge"):
+            raise ValueError(f"loss must be None, 'square' or 'hinge', not {self.loss!r}")
+        opts["loss"] = self.loss or "auto"
+        if self.loss == "hinge" and self.C is not None:
+            opts["C_grid"] = [float(self.C)]
+            opts["c_scale"] = "absolute"
         if isinstance(opts.get("acts"), str):
             opts["acts"] = [opts["acts"]]
         for key in ("nngp", "sweep_fixed"):
@@ -405,8 +416,15 @@ class NTKClassifier(ClassifierMixin, _NTKBase):
     (1 − 1/k for the true class, −1/k otherwise), predicting the argmax — the
     infinite-width network trained by gradient flow on the square loss.
 
-    Parameters as NTKRegressor (``target_scaling`` does not apply). Fitted
-    attributes as NTKRegressor plus ``classes_``.
+    Parameters as NTKRegressor (``target_scaling`` does not apply), plus the
+    loss as ``ntk --loss``: ``loss='hinge'`` is the one-vs-one C-SVM on the
+    same kernel with cost ``C`` (default 1; decision values are its votes);
+    with selection, ``loss=None`` (default) weighs both losses on the same
+    validation rows, 'square' or 'hinge' only that one (hinge: kernel and C,
+    or the kernel alone when ``C`` is given; ``select_options`` may set
+    C_grid, relative to mean diag Θ, and hinge_kernels). Fitted attributes as
+    NTKRegressor plus ``classes_``; ``selection_['loss']`` names the chosen
+    loss.
 
     ``decision_function`` returns the class scores f_t(x) (binary: the score
     of classes_[1] minus that of classes_[0]). There is no ``predict_proba``:

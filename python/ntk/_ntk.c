@@ -214,16 +214,19 @@ static int parse_train(PyObject *d, ntk_train_params *p, double **times)
     static const char *const reg_scales[] = {"absolute", "relative", NULL};
     static const char *const time_scales[] = {"sum", "mean", NULL};
     static const char *const precisions[] = {"double", "float", NULL};
+    static const char *const losses[] = {"square", "hinge", NULL};
     ntk_train_params_init(p);
     *times = NULL;
-    int rs = 0, ts = 0, prec = 0;
+    int rs = 0, ts = 0, prec = 0, loss = 0;
     long threads = 0, scaling = 1;
     if (!parse_arch(d, &p->arch, &p->kind) || !dict_double(d, "reg", &p->solve.reg) ||
         !dict_choice(d, "reg_scale", reg_scales, &rs) || !dict_double(d, "lr", &p->solve.lr) ||
         !dict_choice(d, "time_scale", time_scales, &ts) ||
         !dict_choice(d, "precision", precisions, &prec) || !dict_int(d, "threads", &threads) ||
-        !dict_int(d, "target_scaling", &scaling))
+        !dict_int(d, "target_scaling", &scaling) || !dict_choice(d, "loss", losses, &loss) ||
+        !dict_double(d, "C", &p->svm.C))
         return 0;
+    p->loss = loss ? NTK_LOSS_HINGE : NTK_LOSS_SQUARE; /* #20 */
     p->solve.reg_scale = (ntk_reg_scale)rs;
     p->solve.time_scale = (ntk_time_scale)ts;
     p->precision = prec ? NTK_PRECISION_FLOAT : NTK_PRECISION_DOUBLE;
@@ -672,18 +675,36 @@ static PyTypeObject ModelType = {
 
 /* Selection options (dict) → ntk_select_params; owned arrays in *keep. */
 typedef struct {
-    double *b, *reg, *tau;
+    double *b, *reg, *tau, *C;
     ntk_activation acts[16];
 } select_keep;
 
 static int parse_select(PyObject *d, ntk_select_params *p, select_keep *k)
 {
     static const char *const ties[] = {"mse", "simpler", NULL};
+    static const char *const losses[] = {"square", "hinge", "auto", NULL};
+    static const char *const scales[] = {"relative", "absolute", "published", NULL};
     ntk_select_params_init(p);
     memset(k, 0, sizeof *k);
     long max_depth = p->max_depth, folds = (long)p->folds, nngp = 1, sweep = 1;
-    long max_rows = (long)p->max_rows;
-    int tie = 0;
+    long max_rows = (long)p->max_rows, hk = (long)p->hinge_kernels;
+    int tie = 0, loss = 0, scale = 0;
+    if (!dict_choice(d, "loss", losses, &loss) || !dict_choice(d, "c_scale", scales, &scale) ||
+        !dict_int(d, "hinge_kernels", &hk))
+        return 0;
+    if (hk < 0) {
+        PyErr_SetString(PyExc_ValueError, "select: hinge_kernels must be >= 0 (0: every kernel)");
+        return 0;
+    }
+    p->loss = (ntk_select_loss)loss; /* square, hinge, auto: the enum's order */
+    p->c_scale = (ntk_c_scale)scale;
+    p->hinge_kernels = (size_t)hk;
+    PyObject *cg = PyDict_GetItemString(d, "C_grid");
+    if (cg && cg != Py_None) {
+        if (!seq_doubles(cg, "select: C_grid must be a sequence of numbers", &k->C, &p->n_C))
+            return 0;
+        p->C_grid = k->C;
+    }
     if (!dict_int(d, "max_depth", &max_depth) || !dict_int(d, "folds", &folds) ||
         !dict_int(d, "max_rows", &max_rows) ||
         !dict_int(d, "nngp", &nngp) || !dict_int(d, "sweep_fixed", &sweep) ||
@@ -753,13 +774,15 @@ static PyObject *selection_dict(const ntk_select_result *r, size_t folds)
 {
     char act[128];
     ntk_activation_format(&r->arch.act, act, sizeof act);
-    return Py_BuildValue("{s:s,s:i,s:s,s:d,s:d,s:i,s:d,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:d}", "kind",
+    return Py_BuildValue("{s:s,s:i,s:s,s:d,s:d,s:i,s:d,s:d,s:d,s:d,s:d,s:n,s:n,s:n,s:d,s:s,s:d}",
+                         "kind",
                          r->kind == NTK_KIND_NTK ? "ntk" : "nngp", "depth", r->arch.depth, "act",
                          act, "w_std", r->arch.w_std, "b_std", r->arch.b_std, "fixed_layers",
                          r->arch.fixed_layers, "reg", r->reg_rel, "tau", r->tau, "time", r->time,
                          "score", r->score, "mse", r->mse, "candidates",
                          (Py_ssize_t)r->n_candidates, "kernels", (Py_ssize_t)r->n_kernels,
-                         "folds", (Py_ssize_t)folds, "seconds", r->seconds);
+                         "folds", (Py_ssize_t)folds, "seconds", r->seconds, "loss",
+                         r->hinge ? "hinge" : "square", "C", r->C);
 }
 
 /* fit(columns, names, encode_opts, train_params, select_opts or None, seed)
@@ -808,6 +831,7 @@ static PyObject *py_fit(PyObject *self, PyObject *args)
         sp.seed = (uint64_t)seed;
         sp.threads = p.threads;
         sp.progress = interruptible;
+        sp.svm.eps = p.svm.eps;
         st = ntk_select(ds->X, ds->n, ds->d, ds->y, enc->task, enc->n_classes, &sp, &sr, &err);
         if (st == NTK_OK) {
             /* as `ntk fit --select`: the winners, relative ridge, mean time scale */
@@ -818,6 +842,9 @@ static PyObject *py_fit(PyObject *self, PyObject *args)
             p.solve.time_scale = NTK_TIME_MEAN;
             times[0] = sr.time;
             p.solve.n_times = 1;
+            p.loss = sr.hinge ? NTK_LOSS_HINGE : NTK_LOSS_SQUARE;
+            if (sr.hinge)
+                p.svm.C = sr.C;
         }
     }
     if (st == NTK_OK) {
@@ -844,6 +871,7 @@ out:
     free(keep.b);
     free(keep.reg);
     free(keep.tau);
+    free(keep.C);
     return result;
 }
 

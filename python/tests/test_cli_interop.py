@@ -190,3 +190,29 @@ def test_default_selects_like_ntk_fit(ntk_bin, tmp_path):
     assert fixed.selection_ is None
     # the selected default predicts servo better than interpolating (depth 2, ridge 0)
     assert est.score(X, te["Class"]) > fixed.score(X, te["Class"]) + 0.02
+
+
+def test_hinge_select_equals_ntk_fit(ntk_bin, tmp_path):
+    """loss='hinge' with selection is `ntk fit --loss hinge --select` (#20):
+    the same kernel and C, the same labels; loss=None weighs both losses as
+    `ntk fit --select` with no --loss does."""
+    train, test = split_csv(tmp_path, "iris.csv")
+    tr, te = read_csv(train), read_csv(test)
+    X = te.drop(columns="species")
+    grids = ["--max-depth", "2", "--b-grid", "0,0.5", "--C-grid", "0.1,1,10,100"]
+    for loss in ("hinge", None):
+        model = tmp_path / f"sel_{loss}.ntk"
+        run_ntk("fit", "--train", train, "--select", *grids, *(["--loss", loss] if loss else []),
+                "-o", model, "--quiet")
+        cli = ntk.load(model)
+        est = ntk.NTKClassifier(select=True, loss=loss, select_options=dict(
+            max_depth=2, b_grid=(0, 0.5), C_grid=(0.1, 1, 10, 100)))
+        est.fit(tr.drop(columns="species"), tr["species"])
+        assert est.selection_["depth"] == cli.depth and est.selection_["kind"] == cli.kind
+        assert est.model_info_["b_std"] == cli.b_std
+        if loss == "hinge":
+            assert est.selection_["loss"] == "hinge"
+        assert list(est.predict(X)) == list(cli.predict(X))
+    with pytest.raises(ValueError):
+        ntk.NTKClassifier(select=True, loss="absolute").fit(tr.drop(columns="species"),
+                                                            tr["species"])

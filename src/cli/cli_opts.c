@@ -100,7 +100,8 @@ const char cli_model_help[] =
     "  --nystrom-block B    rows per cross-kernel block (default: 64 MB blocks)\n"
     /* ---- end scalable path */
     /* ---- hinge loss (C-SVM, #20) ---- */
-    "  --loss square|hinge  square (default): the gradient-flow predictor above;\n"
+    "  --loss square|hinge  square (default; the selection weighs both unless --loss is\n"
+    "                       given): the gradient-flow predictor above;\n"
     "                       hinge: the C-SVM on the same kernel (classification only;\n"
     "                       one-vs-one with voting as LIBSVM; times/ridge/lr do not apply,\n"
     "                       results have one row, t = inf)\n"

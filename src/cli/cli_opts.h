@@ -25,6 +25,9 @@ enum { OPT_SOLVER = 1900, OPT_CENTERS, OPT_CENTER_SELECTION, OPT_NYSTROM_BLOCK }
 /* ---- hinge loss (C-SVM) options, handled in cli_svm.c (#20) ---- */
 enum { OPT_LOSS = 1950, OPT_C, OPT_CLASS_WEIGHT, OPT_SVM_EPS };
 /* ---- end of hinge loss options ---- */
+/* ---- svmsel (#20): the losses in --select, handled in cli_svm.c ---- */
+enum { OPT_C_GRID = 2050, OPT_HINGE_KERNELS };
+/* ---- end svmsel ---- */
 
 typedef struct {
     ntk_train_params train;
@@ -41,6 +44,7 @@ typedef struct {
     const char *class_weight_spec;
     double *class_weights;  /* owned; train.svm.class_weight points here */
     int svm_C_given;
+    int loss_given;         /* --loss was given (#20: else --select weighs both losses) */
     int model_given;        /* a model option (architecture, ridge, times) was given */
 } cli_model_opts;
 

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "cli_format.h"
+#include "cli_svm.h"
 #include "ntk/rng.h"
 
 /* Rows --select works on when the fit takes the Nystrom path (#21). */
@@ -24,6 +25,8 @@ const struct option cli_select_options[] = {
     {"no-nngp", no_argument, NULL, OPT_NO_NNGP},
     {"tie-break", required_argument, NULL, OPT_TIE_BREAK},
     {"halving", required_argument, NULL, OPT_HALVING},
+    {"C-grid", required_argument, NULL, OPT_C_GRID},
+    {"hinge-kernels", required_argument, NULL, OPT_HINGE_KERNELS},
     {NULL, 0, NULL, 0},
 };
 
@@ -47,6 +50,16 @@ const char cli_select_help[] =
     "  --time-grid LIST     times x mean(diag), 'mean' time scale (default 1,10,...,1e4,inf)\n"
     "  --no-nngp            do not consider NNGP kernels\n"
     "  --tie-break mse|simpler   equal accuracy: lower validation MSE (default) or simpler\n"
+    "Losses (classification): with --loss hinge the search is over kernel x C for the\n"
+    "C-SVM (every kernel; --C fixes C); with --loss square, over the gradient flow only;\n"
+    "with no --loss, both: the SVM on the square-loss search's best kernels, the two\n"
+    "losses scored on the same validation rows (the split or folds; under leave-one-out\n"
+    "3 stratified folds of at most 1500 rows, where the square-loss finalists are\n"
+    "re-scored), ties going to the square loss.\n"
+    "  --C-grid LIST        C values relative to the kernel's mean diagonal, C/mean(diag)\n"
+    "                       (default 0.01,0.1,1,10,100,1e3,1e4)\n"
+    "  --hinge-kernels N    both losses: the SVM on the N best kernels (default 3; 0 =\n"
+    "                       every kernel)\n"
     "  Progress (stages, time left) goes to stderr on a terminal or with --progress.\n";
 
 void cli_select_init(cli_select_opts *s)
@@ -60,6 +73,7 @@ void cli_select_free(cli_select_opts *s)
     free(s->b_grid);
     free(s->reg_grid);
     free(s->time_grid);
+    free(s->C_grid);
 }
 
 static int parse_acts(const char *cmd, const char *arg, cli_select_opts *s)
@@ -172,7 +186,7 @@ int cli_select_handle(const char *cmd, int id, const char *arg, cli_select_opts 
         }
         return 1;
     }
-    return 0;
+    return cli_svm_select_handle(cmd, id, arg, &s->params, &s->C_grid);
 }
 
 /* The default's last stage: at most this many rows (about 10 s of
@@ -272,6 +286,10 @@ int cli_select_run(const char *cmd, cli_select_opts *s, cli_model_opts *o,
         n = CLI_SELECT_SUBSAMPLE;
     }
     /* ---- end scalable path */
+    /* Both losses unless --loss says which, or the fit will take a path
+     * without the SVM (Nystrom, another engine). */
+    cli_svm_select_losses(o, p, Xs != NULL || o->train.solver == NTK_SOLVER_NYSTROM ||
+                                    cli_ctx.engine != NULL);
     ntk_status st = ntk_select(X, n, train->d, y, enc->task, enc->n_classes, p, &s->result, &err);
     free(Xs);
     free(ys);
@@ -288,12 +306,16 @@ int cli_select_run(const char *cmd, cli_select_opts *s, cli_model_opts *o,
     o->times[0] = r->time;
     o->train.solve.times = o->times;
     o->train.solve.n_times = 1;
+    cli_svm_select_apply(o, r);
     return 0;
 }
 
 static const char *method_name(const cli_select_opts *s, char *buf, size_t size)
 {
-    if (s->params.split)
+    /* Under leave-one-out the SVM was scored on the losses' common folds. */
+    if (s->result.hinge && !s->params.split && s->params.folds < 2)
+        snprintf(buf, size, "%zu-fold CV", s->result.compare_folds);
+    else if (s->params.split)
         snprintf(buf, size, "hold-out");
     else if (s->params.folds >= 2)
         snprintf(buf, size, "%zu-fold CV", s->params.folds);
@@ -323,6 +345,16 @@ void cli_select_json(FILE *f, const cli_select_opts *s)
     cli_json_num(f, r->mse);
     fputs(", \"tau\": ", f);
     json_tau(f, r->tau);
+    fprintf(f, ", \"loss\": \"%s\", \"C\": ", r->hinge ? "hinge" : "square");
+    cli_json_num(f, r->C);
+    fputs(", \"C_rel\": ", f);
+    cli_json_num(f, r->C_rel);
+    fputs(", \"loss_scores\": {\"square\": ", f);
+    cli_json_num(f, r->loss_score[0]);
+    fputs(", \"hinge\": ", f);
+    cli_json_num(f, r->loss_score[1]);
+    fprintf(f, ", \"rows\": %zu, \"folds\": %zu}, \"svm_fits\": %zu", r->compare_rows,
+            r->compare_folds, r->svm_fits);
     fprintf(f, ", \"candidates\": %zu, \"kernels\": %zu, \"stages\": %zu, "
                "\"final_kernels\": %zu, \"seconds\": ",
             r->n_candidates, r->n_kernels, r->n_stages, r->final_kernels);
@@ -343,6 +375,9 @@ void cli_select_json(FILE *f, const cli_select_opts *s)
         cli_json_num(f, e->reg_rel);
         fputs(", \"tau\": ", f);
         json_tau(f, e->tau);
+        fprintf(f, ", \"loss\": \"%s\", \"C\": ", e->hinge ? "hinge" : "square");
+        cli_json_num(f, e->C);
+        fprintf(f, ", \"folds\": %zu", e->folds);
         fputs(", \"score\": ", f);
         cli_json_num(f, e->score);
         fputs(", \"mse\": ", f);
@@ -358,22 +393,44 @@ void cli_select_text(FILE *f, const cli_select_opts *s)
     char act[64], tb[40], m[32];
     ntk_activation_format(&r->arch.act, act, sizeof act);
     cli_fmt_num(tb, sizeof tb, r->tau);
-    fprintf(f, "selection%s: %s chose %s depth %d, %s, b_std %g, fixed layers %d, reg %g "
-               "(relative), t = %s/mean(diag) (time scale mean); score %.4g; %zu candidates "
-               "from %zu kernels in %zu stages, %.2fs (%.0f candidates/s)\n",
-            s->automatic ? " (default: no model option given)" : "", method_name(s, m, sizeof m),
+    method_name(s, m, sizeof m);
+    char what[160];
+    if (r->hinge)
+        snprintf(what, sizeof what, "the hinge loss (C-SVM), C %g (relative; %g on the kernel "
+                 "of all rows)", r->C_rel, r->C);
+    else
+        snprintf(what, sizeof what, "reg %g (relative), t = %s/mean(diag) (time scale mean)",
+                 r->reg_rel, tb);
+    fprintf(f, "selection%s: %s chose %s depth %d, %s, b_std %g, fixed layers %d, %s; score "
+               "%.4g; %zu candidates from %zu kernels in %zu stages, %.2fs (%.0f candidates/s)\n",
+            s->automatic ? " (default: no model option given)" : "", m,
             r->kind == NTK_KIND_NTK ? "NTK" : "NNGP", r->arch.depth, act, r->arch.b_std,
-            r->arch.fixed_layers, r->reg_rel, tb, r->score, r->n_candidates, r->n_kernels,
-            r->n_stages, r->seconds,
-            r->seconds > 0 ? (double)r->n_candidates / r->seconds : 0.0);
-    fprintf(f, "  %4s  %-4s %5s %5s %-12s %6s %8s %9s %10s %10s %6s\n", "rank", "kind", "depth",
-            "fixed", "act", "b_std", "reg", "t", "score", "mse", "rows");
+            r->arch.fixed_layers, what, r->score, r->n_candidates, r->n_kernels, r->n_stages,
+            r->seconds, r->seconds > 0 ? (double)r->n_candidates / r->seconds : 0.0);
+    if (isfinite(r->loss_score[0]) && isfinite(r->loss_score[1]))
+        fprintf(f, "  losses on the same %zu rows, %zu fold%s: square %.4g, hinge %.4g -> %s\n",
+                r->compare_rows, r->compare_folds, r->compare_folds == 1 ? "" : "s",
+                r->loss_score[0], r->loss_score[1], r->hinge ? "hinge" : "square");
+    fprintf(f, "  %4s  %-6s %-4s %5s %5s %-12s %6s %8s %9s %8s %10s %10s %6s %5s\n", "rank",
+            "loss", "kind", "depth", "fixed", "act", "b_std", "reg", "t", "C", "score", "mse",
+            "rows", "folds");
     for (size_t i = 0; i < r->n_top; i++) {
         const ntk_select_entry *e = &r->top[i];
         ntk_activation_format(&e->arch.act, act, sizeof act);
         cli_fmt_num(tb, sizeof tb, e->tau);
-        fprintf(f, "  %4zu  %-4s %5d %5d %-12s %6g %8g %9s %10.4g %10.4g %6zu\n", i + 1,
-                e->kind == NTK_KIND_NTK ? "ntk" : "nngp", e->arch.depth, e->arch.fixed_layers, act,
-                e->arch.b_std, e->reg_rel, tb, e->score, e->mse, e->rows);
+        char cb[40] = "-", rb[40] = "-";
+        if (e->hinge)
+            snprintf(cb, sizeof cb, "%g", e->C);
+        else
+            snprintf(rb, sizeof rb, "%g", e->reg_rel);
+        if (e->hinge)
+            snprintf(tb, sizeof tb, "inf");
+        char fb[24] = "loo";
+        if (e->folds)
+            snprintf(fb, sizeof fb, e->folds == 1 ? "split" : "%zu", e->folds);
+        fprintf(f, "  %4zu  %-6s %-4s %5d %5d %-12s %6g %8s %9s %8s %10.4g %10.4g %6zu %5s\n",
+                i + 1, e->hinge ? "hinge" : "square", e->kind == NTK_KIND_NTK ? "ntk" : "nngp",
+                e->arch.depth, e->arch.fixed_layers, act, e->arch.b_std, rb, tb, cb, e->score,
+                e->mse, e->rows, fb);
     }
 }

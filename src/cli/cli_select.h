@@ -19,6 +19,7 @@ typedef struct {
     ntk_select_params params;
     ntk_activation acts[16];
     double *b_grid, *reg_grid, *time_grid; /* owned when set */
+    double *C_grid;         /* owned when set (--C-grid, #20) */
     ntk_select_result result;
 } cli_select_opts;
 
@@ -36,7 +37,9 @@ int cli_select_handle(const char *cmd, int id, const char *arg, cli_select_opts 
 void cli_select_default(cli_select_opts *s, const cli_model_opts *o);
 
 /* Run the selection on the encoded training data and write the chosen
- * hyperparameters into o (relative ridge, 'mean' time scale, one time).
+ * hyperparameters into o (relative ridge, 'mean' time scale, one time; or
+ * the hinge loss and its C). The losses: --loss as given, else both for
+ * classification (not on the Nystrom path).
  * Returns an exit code (0 on success). */
 int cli_select_run(const char *cmd, cli_select_opts *s, cli_model_opts *o,
                    const ntk_dataset *train, const ntk_encoder *enc);

@@ -12,6 +12,7 @@ int cli_svm_opts_handle(const char *cmd, int id, const char *arg, cli_model_opts
 {
     switch (id) {
     case OPT_LOSS:
+        o->loss_given = 1;
         if (strcmp(arg, "square") == 0)
             o->train.loss = NTK_LOSS_SQUARE;
         else if (strcmp(arg, "hinge") == 0)
@@ -98,9 +99,6 @@ int cli_svm_prepare(const char *cmd, cli_model_opts *o, const ntk_dataset *train
         return cli_usage(cmd, "--loss hinge needs a classification target; this one is "
                               "regression (epsilon-SVR is not implemented: use --loss square, "
                               "or --task classification for a categorical target)");
-    if (selecting)
-        return cli_usage(cmd, "--select does not choose the hinge loss's C yet: give --C "
-                              "(and the kernel options) with --loss hinge");
     const ntk_solve_params *sp = &o->train.solve;
     if (sp->n_times != 1 || !isinf(sp->times[0]) || sp->reg != 0)
         cli_warn(cmd, "warning: --times and --reg do not apply to --loss hinge; ignored (the "
@@ -200,4 +198,83 @@ double *cli_svm_decision(const ntk_model *m, const double *X, size_t rows, int t
         return NULL;
     }
     return dec;
+}
+
+/* ---- the losses in --select (#20) */
+
+/* Comma-separated finite numbers > 0. */
+static int parse_C_grid(const char *cmd, const char *arg, double **out, size_t *n)
+{
+    size_t cap = 1;
+    for (const char *c = arg; *c; c++)
+        cap += *c == ',';
+    double *v = malloc(cap * sizeof *v);
+    char *copy = strdup(arg);
+    size_t k = 0;
+    int ok = v && copy && *arg;
+    for (char *p = copy, *end = NULL; ok && p; p = end ? end + 1 : NULL) {
+        end = strchr(p, ',');
+        if (end)
+            *end = '\0';
+        char *e;
+        double x = strtod(p, &e);
+        ok = e != p && !*e && isfinite(x) && x > 0;
+        if (ok)
+            v[k++] = x;
+    }
+    free(copy);
+    if (!ok) {
+        free(v);
+        cli_usage(cmd, "--C-grid expects comma-separated finite numbers > 0, got '%s'", arg);
+        return 0;
+    }
+    *out = v;
+    *n = k;
+    return 1;
+}
+
+int cli_svm_select_handle(const char *cmd, int id, const char *arg, ntk_select_params *p,
+                          double **owned)
+{
+    long l;
+    switch (id) {
+    case OPT_C_GRID: {
+        double *v;
+        size_t n;
+        if (!parse_C_grid(cmd, arg, &v, &n))
+            return -1;
+        free(*owned);
+        *owned = v;
+        p->C_grid = v;
+        p->n_C = n;
+        return 1;
+    }
+    case OPT_HINGE_KERNELS:
+        if (!cli_parse_int(cmd, "--hinge-kernels", arg, 0, 1000000, &l))
+            return -1;
+        p->hinge_kernels = (size_t)l;
+        return 1;
+    }
+    return 0;
+}
+
+void cli_svm_select_losses(const cli_model_opts *o, ntk_select_params *p, int square_only)
+{
+    if (o->loss_given)
+        p->loss = o->train.loss == NTK_LOSS_HINGE ? NTK_SELECT_HINGE : NTK_SELECT_SQUARE;
+    else
+        p->loss = square_only ? NTK_SELECT_SQUARE : NTK_SELECT_AUTO;
+    if (p->loss == NTK_SELECT_HINGE && o->svm_C_given) {
+        p->C_grid = &o->train.svm.C;
+        p->n_C = 1;
+        p->c_scale = NTK_C_ABSOLUTE;
+    }
+    p->svm = o->train.svm;
+}
+
+void cli_svm_select_apply(cli_model_opts *o, const ntk_select_result *r)
+{
+    o->train.loss = r->hinge ? NTK_LOSS_HINGE : NTK_LOSS_SQUARE;
+    if (r->hinge)
+        o->train.svm.C = r->C;
 }

@@ -25,10 +25,10 @@ expect_exit 0 $NTK eval --train data/servo.csv --test-frac 0.25 --seed 1 --depth
 grep -q '"selection"' "$OUT" && fail "a model option must switch the default selection off"
 expect_exit 0 $NTK eval --train data/iris.csv --test-frac 0.3 --seed 1 --quiet
 expect_out_match 'selection \(default: no model option given\): leave-one-out chose'
-expect_out_match '  rank  kind depth'
+expect_out_match '  rank  loss   kind depth'
 # ntk select: only the search, the winner saved; the same model as fit --select.
 expect_exit 0 $NTK select --train data/servo.csv --max-depth 2 -o $TMPD/sel.ntk --quiet
-expect_out_match '  rank  kind depth'
+expect_out_match '  rank  loss   kind depth'
 expect_exit 0 $NTK predict --model $TMPD/sel.ntk --data data/servo.csv -o $TMPD/sel.csv
 expect_exit 0 $NTK fit --train data/servo.csv --select --max-depth 2 -o $TMPD/fs.ntk --quiet
 expect_exit 0 $NTK predict --model $TMPD/fs.ntk --data data/servo.csv -o $TMPD/fs.csv

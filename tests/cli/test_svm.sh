@@ -78,11 +78,51 @@ done
 expect_exit 2 $NTK eval --train $TMPD/train.csv --test $TMPD/test.csv --predictions $TMPD/p.csv \
     --decision-values
 expect_err_match 'decision-values needs --loss hinge'
-expect_exit 2 $NTK eval --train $TMPD/train.csv --test $TMPD/test.csv --loss hinge --select
-expect_err_match 'select'
+
+# --select with the losses (#20). --loss hinge: kernel x C for the SVM, end to end; the
+# saved model is the winner refitted: the same predictions as an explicit fit with the
+# reported kernel and C.
+expect_exit 0 $NTK select --train $TMPD/train.csv --loss hinge --max-depth 2 --b-grid 0 \
+    -o $TMPD/hsel.ntk --format json --quiet
+expect_out_match '"loss": "hinge", "C": '
+expect_out_match '"ranking": \[\{"kind": "[a-z]*", "depth": [0-9], "fixed_layers": [0-9], "act": "relu", "b_std": 0, "reg": null, "tau": "inf", "loss": "hinge"'
+grep -q '"loss": "square"' $OUT && fail "--loss hinge --select ranked a square-loss candidate"
+kind=$(sed 's/.*"selection".*"ranking": \[{"kind": "\([a-z]*\)", "depth": \([0-9]*\), "fixed_layers": \([0-9]*\).*/\1 \2 \3/' $OUT)
+Cabs=$(sed 's/.*"loss": "hinge", "C": \([0-9.e+-]*\), "svm".*/\1/' $OUT)
+set -- $kind
+expect_exit 0 $NTK predict --model $TMPD/hsel.ntk --data $TMPD/test.csv -o $TMPD/hsel.csv \
+    --decision-values
+expect_exit 0 $NTK fit --train $TMPD/train.csv --loss hinge --kind $1 --depth $2 --fixed-layers $3 \
+    --b-std 0 --C "$Cabs" -o $TMPD/hfix.ntk --quiet
+expect_exit 0 $NTK predict --model $TMPD/hfix.ntk --data $TMPD/test.csv -o $TMPD/hfix.csv \
+    --decision-values
+paste -d, $TMPD/hsel.csv $TMPD/hfix.csv | awk -F, 'NR > 1 { if ($1 != $5) bad++
+        for (i = 2; i <= 4; i++) { d = $i - $(i + 4); if (d < 0) d = -d; if (d > 1e-9) bad++ } }
+        END { exit bad > 0 }' || fail "the selected hinge model differs from its explicit refit"
+# --loss hinge --C: C is fixed, the kernel is selected.
+expect_exit 0 $NTK eval --train $TMPD/train.csv --test $TMPD/test.csv --loss hinge --C 3 \
+    --max-depth 2 --select --format json --quiet
+expect_out_match '"loss": "hinge", "C": 3,'
+# --loss square --select: no hinge candidate; no --loss: both losses on the same rows.
+expect_exit 0 $NTK eval --train $TMPD/train.csv --test $TMPD/test.csv --loss square --select \
+    --max-depth 2 --format json --quiet
+grep -q '"loss": "hinge"' $OUT && fail "--loss square --select ranked a hinge candidate"
+expect_exit 0 $NTK eval --train $TMPD/train.csv --test $TMPD/test.csv --select --max-depth 2 \
+    --format json --quiet
+expect_out_match '"loss_scores": \{"square": [0-9.]+, "hinge": [0-9.]+, "rows": 75, "folds": 3\}'
+expect_exit 0 $NTK eval --train $TMPD/train.csv --test $TMPD/test.csv --select --max-depth 2
+expect_out_match 'losses on the same 75 rows, 3 folds: square'
+# Bad --C-grid values: exit 2, the option named, nothing on stdout.
+for bad in "0" "-1" "abc" "1,,2" "" "inf" "1,nan"; do
+    expect_exit 2 $NTK eval --train $TMPD/train.csv --test $TMPD/test.csv --select --loss hinge \
+        --C-grid "$bad" && expect_no_stdout
+    expect_err_match "C-grid expects comma-separated finite numbers > 0"
+done
+expect_exit 2 $NTK eval --train $TMPD/train.csv --test $TMPD/test.csv --select --hinge-kernels -1
+expect_err_match 'hinge-kernels'
 
 # A square-loss model has no decision values.
-expect_exit 0 $NTK fit --train $TMPD/train.csv -o $TMPD/sq.ntk
+expect_exit 0 $NTK fit --train $TMPD/train.csv --loss square -o $TMPD/sq.ntk
 expect_exit 2 $NTK predict --model $TMPD/sq.ntk --data $TMPD/test.csv --decision-values
 expect_err_match 'hinge'
 
