@@ -285,7 +285,7 @@ ntk_status ntk_encoder_apply(const ntk_encoder *enc, const ntk_table *t, int wit
         return ntk_error_set(err, NTK_ENOMEM, "out of memory");
     ntk_status s = match_columns(enc, t, with_target, colmap, err);
     if (s == NTK_OK)
-        s = ds_encode(enc, t, colmap, with_target, enc->standardize == NTK_STANDARDIZE_ZSCORE, out,
+        s = ds_encode(enc, t, colmap, with_target, enc->standardize != NTK_STANDARDIZE_NONE, out,
                       err);
     free(colmap);
     return s;

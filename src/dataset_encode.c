@@ -13,7 +13,7 @@ void ntk_encode_options_init(ntk_encode_options *opt)
     memset(opt, 0, sizeof *opt);
     opt->task = NTK_TASK_AUTO;
     opt->missing = NTK_MISSING_IMPUTE;
-    opt->standardize = NTK_STANDARDIZE_ZSCORE;
+    opt->standardize = NTK_STANDARDIZE_BALANCED;
 }
 
 const char *ntk_column_type_name(ntk_column_type type)
@@ -442,7 +442,8 @@ static ntk_status type_column(const ntk_table *t, size_t c, col_stats *s, int fo
 /* Means and scales of the encoded training features, from the statistics
  * of the typing pass: a numeric or boolean feature after mean imputation has
  * the mean of its present values and M2/n as variance (imputed cells add no
- * deviation); a one-hot feature with share p has mean p and variance p(1-p).
+ * deviation); a one-hot feature with share p has mean p and variance p(1-p)
+ * (zscore), or scale √2 (balanced: a change of category at distance 1).
  * A feature constant on the training rows gets scale 1. */
 static ntk_status fit_standardization(ntk_encoder *enc, const col_stats *st, size_t n_used,
                                       ntk_error *err)
@@ -454,7 +455,7 @@ static ntk_status fit_standardization(ntk_encoder *enc, const col_stats *st, siz
         return ntk_error_set(err, NTK_ENOMEM, "out of memory");
     for (size_t f = 0; f < d; f++)
         enc->feature_scale[f] = 1.0;
-    if (enc->standardize != NTK_STANDARDIZE_ZSCORE)
+    if (enc->standardize == NTK_STANDARDIZE_NONE)
         return NTK_OK;
     const double n = (double)n_used;
     for (size_t j = 0; j < enc->n_columns; j++) {
@@ -470,7 +471,8 @@ static ntk_status fit_standardization(ntk_encoder *enc, const col_stats *st, siz
         } else if (col->type == NTK_COL_CATEGORICAL) {
             for (size_t k = 0; k < col->n_levels; k++) {
                 double p = (double)s->level_count[k] / n;
-                double sd = sqrt(p * (1.0 - p));
+                double sd = enc->standardize == NTK_STANDARDIZE_BALANCED ? sqrt(2.0)
+                                                                         : sqrt(p * (1.0 - p));
                 enc->feature_mean[f0 + k] = p;
                 enc->feature_scale[f0 + k] = sd > 0 ? sd : 1.0;
             }

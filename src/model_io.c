@@ -422,6 +422,10 @@ static ntk_encoder *get_encoder(rbuf *r)
             corrupt(r, "target column");
         else if (e->task != NTK_TASK_REGRESSION && e->task != NTK_TASK_CLASSIFICATION)
             corrupt(r, "task");
+        else if (e->standardize != NTK_STANDARDIZE_ZSCORE &&
+                 e->standardize != NTK_STANDARDIZE_NONE &&
+                 e->standardize != NTK_STANDARDIZE_BALANCED)
+            corrupt(r, "standardization");
         else if (e->task == NTK_TASK_CLASSIFICATION && e->n_classes < 2)
             corrupt(r, "class count");
     }

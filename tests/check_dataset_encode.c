@@ -228,8 +228,9 @@ START_TEST(test_standardize_train_only)
 {
     ntk_table *tr = tab("a,c,y\n1,p,0\n2,q,1\n3,p,0\n6,p,1\n");
     ntk_encode_options o;
-    ntk_encode_options_init(&o); /* zscore default */
-    ck_assert_int_eq(o.standardize, NTK_STANDARDIZE_ZSCORE);
+    ntk_encode_options_init(&o);
+    ck_assert_int_eq(o.standardize, NTK_STANDARDIZE_BALANCED); /* the default */
+    o.standardize = NTK_STANDARDIZE_ZSCORE;
     ntk_encoder *enc = fit_ok(tr, &o);
     ck_assert_uint_eq(enc->n_features, 3);
     ck_assert_double_eq(enc->feature_mean[0], 3.0);
@@ -272,6 +273,38 @@ START_TEST(test_standardize_train_only)
     enc = fit_ok(tr, &o);
     ck_assert_double_eq(enc->feature_mean[0], 0);
     ck_assert_double_eq(enc->feature_scale[0], 1);
+    ntk_encoder_free(enc);
+    ntk_table_free(tr);
+}
+END_TEST
+
+/* Balanced (the default): numeric columns as zscore, one-hot levels centered
+ * on their share and divided by √2, so that two rows differing in one
+ * categorical column only are at distance exactly 1. */
+START_TEST(test_standardize_balanced)
+{
+    ntk_table *tr = tab("a,c,y\n1,p,0\n2,q,1\n3,p,0\n6,r,1\n");
+    ntk_encode_options o;
+    ntk_encode_options_init(&o);
+    ntk_encoder *enc = fit_ok(tr, &o);
+    ck_assert_uint_eq(enc->n_features, 4);
+    ck_assert_double_eq(enc->feature_mean[0], 3.0);
+    ck_assert_double_eq_tol(enc->feature_scale[0], sqrt(3.5), 1e-14);
+    ck_assert_double_eq(enc->feature_mean[1], 0.5); /* p: 2 of 4 rows */
+    ck_assert_double_eq_tol(enc->feature_scale[1], sqrt(2.0), 1e-15);
+    ntk_table *te = tab("a,c,y\n2,p,0\n2,q,0\n2,r,0\n");
+    ntk_dataset *ds = apply_ok(enc, te, 1);
+    for (size_t i = 0; i < 3; i++)
+        for (size_t j = i + 1; j < 3; j++) {
+            double d2 = 0;
+            for (size_t f = 0; f < 4; f++)
+                d2 += (X(ds, i, f) - X(ds, j, f)) * (X(ds, i, f) - X(ds, j, f));
+            ck_assert_double_eq_tol(d2, 1.0, 1e-14);
+        }
+    ck_assert_double_eq_tol(X(ds, 0, 1), (1 - 0.5) / sqrt(2.0), 1e-15);
+    ck_assert_double_eq_tol(X(ds, 0, 2), (0 - 0.25) / sqrt(2.0), 1e-15);
+    ntk_dataset_free(ds);
+    ntk_table_free(te);
     ntk_encoder_free(enc);
     ntk_table_free(tr);
 }
@@ -490,6 +523,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_missing_error);
     tcase_add_test(tc, test_unseen_levels_and_labels);
     tcase_add_test(tc, test_standardize_train_only);
+    tcase_add_test(tc, test_standardize_balanced);
     tcase_add_test(tc, test_constant_and_rownames);
     tcase_add_test(tc, test_nonfinite);
     tcase_add_test(tc, test_targets);

@@ -140,16 +140,26 @@ NTK_API ntk_status ntk_table_find_column(const ntk_table *t, const char *ref, si
  *   training mean (`fill`); missing categorical cells take the "" level (an
  *   all-zero block when training had no missing cell there, also counted as
  *   unseen).
- * - Standardization NTK_STANDARDIZE_ZSCORE: every encoded feature, one-hot
- *   columns included (like scikit-learn's StandardScaler on the whole design
- *   matrix), has its training mean subtracted and is divided by its training
- *   population standard deviation; a feature constant on the training rows
- *   gets scale 1. NTK_STANDARDIZE_NONE: mean 0, scale 1.
+ * - Standardization NTK_STANDARDIZE_BALANCED (the default): numeric and
+ *   boolean features have their training mean subtracted and are divided by
+ *   their training population standard deviation (scale 1 if constant); a
+ *   categorical column's one-hot levels are centered on their training share
+ *   p and scaled by 1/√2 (divided by √2), so that a change of category moves
+ *   a row by distance 1 — as one standard deviation of a numeric column does.
+ *   NTK_STANDARDIZE_ZSCORE: every encoded feature, one-hot levels included
+ *   (like scikit-learn's StandardScaler on the whole design matrix), is
+ *   z-scored: a level of share p then sits 1/√(p(1−p)) from its absence, so
+ *   rare categories dominate the distances (servo: test R² 0.82 against 0.88
+ *   balanced). NTK_STANDARDIZE_NONE: mean 0, scale 1.
  */
 
 typedef enum { NTK_TASK_AUTO = 0, NTK_TASK_REGRESSION, NTK_TASK_CLASSIFICATION } ntk_task;
 typedef enum { NTK_MISSING_IMPUTE = 0, NTK_MISSING_ERROR } ntk_missing_policy;
-typedef enum { NTK_STANDARDIZE_ZSCORE = 0, NTK_STANDARDIZE_NONE } ntk_standardize;
+typedef enum {
+    NTK_STANDARDIZE_ZSCORE = 0,
+    NTK_STANDARDIZE_NONE = 1,
+    NTK_STANDARDIZE_BALANCED = 2
+} ntk_standardize;
 
 typedef enum {
     NTK_COL_NUMERIC = 0,   /* numbers (quoted or not); missing → training mean */

@@ -152,7 +152,7 @@ class _NTKBase(BaseEstimator):
 
     def __init__(self, depth=1, act="relu", w_std=math.sqrt(2.0), b_std=0.0, kind="ntk",
                  fixed_layers=0, reg=0.0, reg_scale="absolute", lr=1.0, times=(INF,),
-                 time_scale="sum", standardize="zscore", target_scaling=True, missing="impute",
+                 time_scale="sum", standardize="balanced", target_scaling=True, missing="impute",
                  categorical=None, drop=None, precision="double", threads=None, seed=0,
                  select="auto", select_options=None, loss=None, C=None):
         self.depth = depth
@@ -573,7 +573,7 @@ def _data_columns(X, y, names=None, target="y"):
 def compare(X, y, X_test=None, y_test=None, *, widths=(64, 256, 1024), times=(0, 10, 100, 1000),
             seeds=1, raw=False, lr=None, test_size=0.25, task="auto", seed=0, depth=1,
             act="relu", w_std=math.sqrt(2.0), b_std=0.0, kind="ntk", fixed_layers=0, reg=0.0,
-            reg_scale="absolute", time_scale="sum", standardize="zscore", target_scaling=True,
+            reg_scale="absolute", time_scale="sum", standardize="balanced", target_scaling=True,
             threads=None):
     """Finite-width networks trained by gradient descent against the NTK
     predictor: the table ``ntk compare`` prints (one implementation, the

@@ -262,7 +262,7 @@ static int parse_train(PyObject *d, ntk_train_params *p, double **times)
 static int parse_encode(PyObject *d, ntk_encode_options *o)
 {
     static const char *const tasks[] = {"auto", "regression", "classification", NULL};
-    static const char *const stds[] = {"zscore", "none", NULL};
+    static const char *const stds[] = {"zscore", "none", "balanced", NULL};
     static const char *const missing[] = {"impute", "error", NULL};
     ntk_encode_options_init(o);
     int task = 0, sd = 0, mi = 0;
@@ -631,8 +631,10 @@ static PyObject *model_info(ModelObject *self, PyObject *unused)
              put(d, "lr", PyFloat_FromDouble(m->lr)) &&
              put(d, "time_scale", PyUnicode_FromString(m->time_scale == NTK_TIME_MEAN ? "mean"
                                                                                       : "sum")) &&
-             put(d, "standardize", PyUnicode_FromString(e->standardize == NTK_STANDARDIZE_NONE
-                                                            ? "none" : "zscore")) &&
+             put(d, "standardize", PyUnicode_FromString(
+                                       e->standardize == NTK_STANDARDIZE_NONE       ? "none"
+                                       : e->standardize == NTK_STANDARDIZE_BALANCED ? "balanced"
+                                                                                    : "zscore")) &&
              put(d, "y_mean", PyFloat_FromDouble(m->y_mean)) &&
              put(d, "y_scale", PyFloat_FromDouble(m->y_scale)) &&
              put(d, "jitter", PyFloat_FromDouble(m->jitter)) &&

@@ -122,7 +122,10 @@ const char cli_data_help[] =
     "  --categorical COLS   columns to one-hot encode even if numeric\n"
     "  --delimiter C        field separator (default ','; 'tab' for tab)\n"
     "  --missing impute|error  missing values: impute (default) or refuse\n"
-    "  --standardize zscore|none  feature scaling fitted on training data (default zscore)\n";
+    "  --standardize balanced|zscore|none  feature scaling fitted on training data\n"
+    "                       (default balanced: numeric columns z-scored, one-hot levels\n"
+    "                       centered and scaled so a change of category is distance 1;\n"
+    "                       zscore: every encoded feature z-scored, one-hot included)\n";
 
 void cli_opts_init(cli_model_opts *o)
 {
@@ -224,7 +227,7 @@ int cli_opts_handle(const char *cmd, int id, const char *arg, cli_model_opts *o)
     static const char *const onoff[] = {"off", "on", NULL};
     static const char *const tasks[] = {"auto", "regression", "classification", NULL};
     static const char *const missing[] = {"impute", "error", NULL};
-    static const char *const standardize[] = {"zscore", "none", NULL};
+    static const char *const standardize[] = {"zscore", "none", "balanced", NULL};
     static const char *const precisions[] = {"double", "float", NULL};
     /* In ntk_solve_method order. */
     static const char *const paths[] = {"auto", "cholesky", "eigen", "chebyshev", "krylov", NULL};

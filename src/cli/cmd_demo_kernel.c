@@ -203,7 +203,7 @@ const demo_def demo_spectrum = {
     "t, residual (|r_t|^2/|y|^2 of gradient flow from zero), mode_<i>\n"
     "(e^{−η c λ_i t} for i = 1, 2, 3, 5, 10, 20, ...). The two groups have their own\n"
     "row counts (empty cells below the shorter). The eigenvalues sum to the trace of\n"
-    "`ntk kernel --data FILE --standardize zscore`.\n",
+    "`ntk kernel --data FILE --standardize balanced`.\n",
     preset_spectrum,
     run_spectrum,
 };
@@ -343,13 +343,13 @@ const demo_def demo_invariance = {
     "Heatmaps of the kernel matrix Θ(X) on the rows of a data set, of Θ(XQ) for a\n"
     "random orthogonal Q (equal: Θ depends only on inner products), and of Θ(XA)\n"
     "for a random matrix A that is not orthogonal (different). Features are\n"
-    "standardized (--standardize zscore) as in ntk eval; rows keep their file order\n"
+    "standardized (--standardize balanced) as in ntk eval; rows keep their file order\n"
     "(iris is sorted by class, so the classes show as blocks).\n\n"
     "  --train FILE         data (default data/iris.csv); --target etc.\n"
     "  --n N                show N rows evenly spread over the file (default 60)\n"
     "  --seed S             seed of Q and A\n\n"
     "CSV columns: i, j (0-based indices of the shown points), row_i, row_j (their\n"
-    "1-based data rows), theta (as `ntk kernel --data FILE --standardize zscore`\n"
+    "1-based data rows), theta (as `ntk kernel --data FILE --standardize balanced`\n"
     "prints), theta_rotated, theta_transformed.\n",
     preset_invariance,
     run_invariance,

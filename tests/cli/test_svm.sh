@@ -128,10 +128,12 @@ expect_err_match 'hinge'
 
 # Version 1 model files (written by ntk before the hinge loss: tests/data/model_v1_servo.ntk,
 # `ntk fit --train data/servo.csv --depth 2 --times 1,inf --reg 1e-3` at commit 195b311)
-# still load and predict what a fresh fit with the same options predicts.
+# still load and predict what a fresh fit with the same options predicts (that
+# commit's default scaling was zscore, now named).
 expect_exit 0 $NTK predict --model tests/data/model_v1_servo.ntk --data data/servo.csv \
     -o $TMPD/v1.csv
-expect_exit 0 $NTK fit --train data/servo.csv --depth 2 --times 1,inf --reg 1e-3 -o $TMPD/v2.ntk
+expect_exit 0 $NTK fit --train data/servo.csv --depth 2 --times 1,inf --reg 1e-3 \
+    --standardize zscore -o $TMPD/v2.ntk
 expect_exit 0 $NTK predict --model $TMPD/v2.ntk --data data/servo.csv -o $TMPD/v2.csv
 paste -d, $TMPD/v1.csv $TMPD/v2.csv | awk -F, 'NR > 1 { for (i = 1; i <= 2; i++) {
         d = $i - $(i + 2); if (d < 0) d = -d; s = $(i + 2) < 0 ? -$(i + 2) : $(i + 2)
