@@ -73,16 +73,16 @@ static void set_lower(double *A, size_t n, const double *diag, double shift)
     }
 }
 
-static ntk_status factor_shifted(double *A, size_t n, const double *diag, double *sigma,
-                                 ntk_error *err)
+/* The op's factorization of A + σI, retried with σ × 10 while it fails. */
+static ntk_status factor_shifted(const krylov_op *op, double *sigma, ntk_error *err)
 {
     for (int tries = 0; tries < KRYLOV_SHIFT_TRIES; tries++) {
-        set_lower(A, n, diag, *sigma);
-        lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)n);
+        int info = op->factor(op->ctx, *sigma);
         if (info == 0)
             return NTK_OK;
         if (info < 0)
-            return ntk_error_set(err, NTK_EFAILED, "dpotrf: illegal argument %d", (int)-info);
+            return ntk_error_set(err, NTK_EFAILED, "the factorization of A + shift: illegal "
+                                 "argument %d", -info);
         *sigma *= 10.0;
     }
     return ntk_error_set(err, NTK_ENUMERIC,
@@ -105,16 +105,18 @@ static void shifted_solve(const double *L, size_t n, double *W, size_t nb)
  * (at most cap − p). c1 (rows c_lo..p of Qᵀ W, leading dimension ldc, the
  * projection's last two blocks: all of Qᵀ W but rounding, by the symmetric
  * three-term recurrence) is the first Gram–Schmidt pass; the second is a
- * full pass against all of Q, which keeps Q orthonormal to rounding. tmp:
+ * full pass against all of Q, which keeps Q orthonormal to rounding (c1
+ * NULL, for inexact solves: two full passes). tmp:
  * cap×nb. Returns how many columns were added. */
 static size_t extend_basis(double *Q, size_t n, size_t p, size_t cap, double *W, size_t nb,
                            const double *c1, size_t ldc, size_t c_lo, double *tmp, double *norm0)
 {
     for (size_t j = 0; j < nb; j++)
         norm0[j] = cblas_dnrm2((int)n, W + j * n, 1);
-    if (p > 0) {
+    if (p > 0 && c1)
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)nb, (int)(p - c_lo),
                     -1.0, Q + c_lo * n, (int)n, c1 + c_lo, (int)ldc, 1.0, W, (int)n);
+    for (int pass = c1 ? 1 : 0; p > 0 && pass < 2; pass++) {
         cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)p, (int)nb, (int)n, 1.0, Q,
                     (int)n, W, (int)n, 0.0, tmp, (int)p);
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)nb, (int)p, -1.0, Q,
@@ -146,7 +148,8 @@ typedef struct {
     const double *s;
     const double *off; /* per case: ridge added on top of A's (NULL: none) */
     double sigma, lambda;
-    double *T;     /* cap×cap projection Qᵀ(A + σI)⁻¹Q, leading dimension cap */
+    int of_inverse; /* 1: T projects (A + σI)⁻¹; 0: T projects A */
+    double *T;     /* cap×cap projection Qᵀ(A + σI)⁻¹Q (or QᵀAQ), leading dimension cap */
     double *U;     /* p×p eigenvectors (scratch) */
     double *theta; /* p Ritz values of (A + σI)⁻¹ */
     double *b;     /* QᵀY, cap×k (leading dimension cap) */
@@ -199,7 +202,7 @@ static double small_solve(krylov_small *m, size_t p)
             /* Ritz value of A; a non-positive θ is a direction (A + σI)⁻¹ all
              * but annihilates: a → ∞, where g = 0 and the fit is 1. */
             double th = m->theta[i];
-            double a = th > 0.0 ? 1.0 / th - m->sigma : INFINITY;
+            double a = !m->of_inverse ? th : th > 0.0 ? 1.0 / th - m->sigma : INFINITY;
             if (a < 0.0)
                 a = 0.0; /* A is positive semidefinite */
             double dl = m->off ? m->off[f] : 0.0;
@@ -231,24 +234,53 @@ static double small_solve(krylov_small *m, size_t p)
     return worst;
 }
 
-ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const double *s,
-                        const double *off, size_t nf, double reg_abs, double mean_diag,
-                        double shift, double tol, size_t max_dim, double **coef,
-                        double **fit, krylov_info *info, const ntk_progress *progress,
-                        ntk_error *err)
+/* T[0:hi, lo:hi] = Q[:, 0:hi]ᵀ·A·Q[:, lo:hi] and its mirror (the
+ * Rayleigh–Ritz projection of A for inexact solves); AX: n×(hi − lo). */
+static void project_a(const krylov_op *op, const double *Q, size_t lo, size_t hi, double *T,
+                      size_t cap, double *AX)
+{
+    size_t n = op->n, nb = hi - lo;
+    if (nb == 0)
+        return;
+    op->apply(op->ctx, Q + lo * n, nb, AX);
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)hi, (int)nb, (int)n, 1.0, Q,
+                (int)n, AX, (int)n, 0.0, T + lo * cap, (int)cap);
+    for (size_t j = lo; j < hi; j++)
+        for (size_t i = 0; i < j; i++) {
+            double v = i >= lo ? 0.5 * (T[i + j * cap] + T[j + i * cap]) : T[i + j * cap];
+            T[i + j * cap] = T[j + i * cap] = v;
+        }
+}
+
+/* The first process's value of x (op->agree), or x itself. */
+static double agreed(const krylov_op *op, double x)
+{
+    if (op->agree)
+        op->agree(op->ctx, &x, 1);
+    return x;
+}
+
+ntk_status krylov_solve_op(const krylov_op *op, const double *Ycm, size_t k, const double *s,
+                           const double *off, size_t nf, double reg_abs, double mean_diag,
+                           double shift, double tol, size_t max_dim, double **coef, double **fit,
+                           krylov_info *info, const ntk_progress *progress, ntk_error *err)
 {
     memset(info, 0, sizeof *info);
     info->estimate = INFINITY;
+    size_t n = op->n;
     if (tol <= 0.0)
-        tol = KRYLOV_TOL;
+        tol = op->tol_default > 0.0 ? op->tol_default : KRYLOV_TOL;
+    double stall = op->stall > 0.0 ? op->stall : KRYLOV_STALL;
+    int exact = op->apply == NULL;
     size_t cap = max_dim < n ? max_dim : n;
     if (cap < 1)
         cap = 1;
     double sigma = shift > 0.0 ? shift : krylov_default_shift(s, nf, mean_diag);
 
-    krylov_small m = {.cap = cap, .k = k, .nf = nf, .s = s, .off = off, .lambda = reg_abs};
+    krylov_small m = {.cap = cap, .k = k, .nf = nf, .s = s, .off = off, .lambda = reg_abs,
+                      .of_inverse = exact};
     size_t blk = cap * k;
-    double *diag = malloc(n * sizeof *diag);
+    double *AX = exact ? NULL : malloc(n * k * sizeof *AX);
     double *norm0 = malloc(k * sizeof *norm0);
     double *W = malloc(n * k * sizeof *W);
     double *tmp = malloc(blk * sizeof *tmp);
@@ -263,17 +295,14 @@ ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const 
     m.prev = calloc(2 * nf * blk + 1, sizeof(double));
     ntk_status st = NTK_OK;
     int factored = 0;
-    if (!diag || !norm0 || !W || !tmp || !Q || !m.T || !m.U || !m.theta || !m.b || !m.z || !m.h ||
+    if ((!exact && !AX) || !norm0 || !W || !tmp || !Q || !m.T || !m.U || !m.theta || !m.b || !m.z || !m.h ||
         !m.cur || !m.prev) {
         st = err && err->status ? err->status : ntk_error_set(err, NTK_ENOMEM, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < n; i++)
-        diag[i] = A[i + i * n];
-
     ntk_progress_report(progress, "krylov factorization", 0, 1);
     double t0 = wall();
-    st = factor_shifted(A, n, diag, &sigma, err);
+    st = factor_shifted(op, &sigma, err);
     info->seconds_factor = wall() - t0;
     factored = 1;
     if (st != NTK_OK)
@@ -285,13 +314,15 @@ ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const 
     if (hi > 0)
         cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)hi, (int)k, (int)n, 1.0, Q,
                     (int)n, Ycm, (int)n, 0.0, m.b, (int)cap);
+    if (!exact)
+        project_a(op, Q, 0, hi, m.T, cap, AX);
     double last = INFINITY, before = INFINITY;
     size_t evals = 0, next_eval = 0;
     while (hi > lo) {
         size_t nb = hi - lo;
         memcpy(W, Q + lo * n, n * nb * sizeof *W);
         t0 = wall();
-        shifted_solve(A, n, W, nb);
+        op->solve(op->ctx, W, nb);
         info->steps++;
         if (ntk_progress_report(progress, "krylov", info->steps, max_dim / k + 1)) {
             st = ntk_error_set(err, NTK_EFAILED, "interrupted");
@@ -301,15 +332,17 @@ ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const 
          * the previous and this block only — the older ones vanish, as
          * (A + σI)⁻¹ is symmetric and Q orthonormal (kept so by the full
          * second Gram–Schmidt pass). */
-        double *Tc = m.T + lo * cap;
-        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)(hi - plo), (int)nb, (int)n,
-                    1.0, Q + plo * n, (int)n, W, (int)n, 0.0, Tc + plo, (int)cap);
-        for (size_t j = lo; j < hi; j++)
-            for (size_t i = 0; i < j; i++) {
-                double v = i >= lo ? 0.5 * (m.T[i + j * cap] + m.T[j + i * cap])
-                                   : m.T[i + j * cap];
-                m.T[i + j * cap] = m.T[j + i * cap] = v;
-            }
+        double *Tc = exact ? m.T + lo * cap : NULL;
+        if (exact) {
+            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)(hi - plo), (int)nb,
+                        (int)n, 1.0, Q + plo * n, (int)n, W, (int)n, 0.0, Tc + plo, (int)cap);
+            for (size_t j = lo; j < hi; j++)
+                for (size_t i = 0; i < j; i++) {
+                    double v = i >= lo ? 0.5 * (m.T[i + j * cap] + m.T[j + i * cap])
+                                       : m.T[i + j * cap];
+                    m.T[i + j * cap] = m.T[j + i * cap] = v;
+                }
+        }
         /* The small eigenproblem costs ~10p³ flops against a step's ~4n²k:
          * solved every step while it is under a fortieth of a step (dsyevd
          * runs far below the solves' rate, and the sum over the steps would
@@ -323,7 +356,7 @@ ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const 
         if (eval) {
             info->seconds_steps += wall() - t0;
             t0 = wall();
-            double d = small_solve(&m, hi);
+            double d = agreed(op, small_solve(&m, hi));
             info->seconds_small += wall() - t0;
             t0 = wall();
             if (isnan(d)) {
@@ -339,7 +372,7 @@ ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const 
                  * it against the true error. */
                 info->estimate = d;
                 if (info->estimate <= tol ||
-                    (d < KRYLOV_STALL && d > 0.5 * last && last > 0.5 * before)) {
+                    (d < stall && d > 0.5 * last && last > 0.5 * before)) {
                     info->converged = 1;
                     break;
                 }
@@ -357,6 +390,12 @@ ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const 
         if (hi >= cap)
             break;
         size_t added = extend_basis(Q, n, hi, cap, W, nb, Tc, cap, plo, tmp, norm0);
+        if (op->agree && (size_t)agreed(op, (double)added) != added) {
+            st = ntk_error_set(err, NTK_EFAILED, "the processes' Krylov bases diverged");
+            goto done;
+        }
+        if (!exact)
+            project_a(op, Q, hi, hi + added, m.T, cap, AX);
         info->seconds_steps += wall() - t0;
         if (added == 0) {
             /* Invariant subspace: the projection is exact up to rounding. */
@@ -393,8 +432,8 @@ ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const 
         }
 done:
     if (factored)
-        set_lower(A, n, diag, 0.0);
-    free(diag);
+        op->restore(op->ctx);
+    free(AX);
     free(norm0);
     free(W);
     free(tmp);
@@ -407,5 +446,53 @@ done:
     free(m.h);
     free(m.cur);
     free(m.prev);
+    return st;
+}
+
+/* ------------------------------------------------- double matrix in place */
+
+typedef struct {
+    double *A; /* lower triangle: A + σI, then its factor; strict upper: A */
+    double *diag;
+    size_t n;
+} dense_ctx;
+
+static int dense_factor(void *ctx, double sigma)
+{
+    dense_ctx *d = ctx;
+    set_lower(d->A, d->n, d->diag, sigma);
+    return (int)LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)d->n, d->A, (lapack_int)d->n);
+}
+
+static void dense_solve(void *ctx, double *W, size_t nb)
+{
+    dense_ctx *d = ctx;
+    shifted_solve(d->A, d->n, W, nb);
+}
+
+static void dense_restore(void *ctx)
+{
+    dense_ctx *d = ctx;
+    set_lower(d->A, d->n, d->diag, 0.0);
+}
+
+ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const double *s,
+                        const double *off, size_t nf, double reg_abs, double mean_diag,
+                        double shift, double tol, size_t max_dim, double **coef,
+                        double **fit, krylov_info *info, const ntk_progress *progress,
+                        ntk_error *err)
+{
+    dense_ctx d = {A, malloc(n * sizeof(double)), n};
+    if (!d.diag) {
+        memset(info, 0, sizeof *info);
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        d.diag[i] = A[i + i * n];
+    krylov_op op = {.ctx = &d, .n = n, .factor = dense_factor, .solve = dense_solve,
+                    .restore = dense_restore};
+    ntk_status st = krylov_solve_op(&op, Ycm, k, s, off, nf, reg_abs, mean_diag, shift, tol,
+                                    max_dim, coef, fit, info, progress, err);
+    free(d.diag);
     return st;
 }
