@@ -367,6 +367,19 @@ size_t solver_krylov_max_dim(size_t n, size_t k, int forced)
     return dim < most ? dim : (most > 0 ? most : 1);
 }
 
+void solver_record_krylov(ntk_solution *s, const krylov_info *info)
+{
+    s->used_krylov = 1;
+    s->krylov_steps = info->steps;
+    s->krylov_dim = info->dim;
+    s->krylov_shift = info->shift;
+    s->krylov_estimate = info->estimate;
+    s->krylov_converged = info->converged;
+    s->krylov_seconds[0] = info->seconds_factor;
+    s->krylov_seconds[1] = info->seconds_steps;
+    s->krylov_seconds[2] = info->seconds_small;
+}
+
 void solver_record_chebyshev(ntk_solution *s, const cheb_plan *plan)
 {
     s->used_chebyshev = 1;
@@ -536,15 +549,7 @@ static ntk_status solve_krylov(double *A, size_t n, const double *Y, size_t k,
         *declined = 1;
         goto done;
     }
-    s->used_krylov = 1;
-    s->krylov_steps = info.steps;
-    s->krylov_dim = info.dim;
-    s->krylov_shift = info.shift;
-    s->krylov_estimate = info.estimate;
-    s->krylov_converged = info.converged;
-    s->krylov_seconds[0] = info.seconds_factor;
-    s->krylov_seconds[1] = info.seconds_steps;
-    s->krylov_seconds[2] = info.seconds_small;
+    solver_record_krylov(s, &info);
     free(Ycm);
     Ycm = NULL;
     if (nf < nt)

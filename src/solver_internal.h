@@ -7,6 +7,7 @@
 
 #include "ntk/solver.h"
 #include "solver_cheb.h"
+#include "solver_krylov.h"
 
 /* Jitter ladder for an A that is numerically singular: mean(diag)·10^e. */
 #define JITTER_FIRST_EXP (-12)
@@ -76,6 +77,10 @@ typedef struct {
  * eigendecomposition. Every implementation takes the same decisions. */
 ntk_status solver_finite_flow(const solver_paths *paths, ntk_solve_method method, size_t n,
                               size_t k, ntk_error *err);
+
+/* Record what the Krylov path did (used_krylov, steps, dim, shift,
+ * estimate, converged, seconds). */
+void solver_record_krylov(ntk_solution *s, const krylov_info *info);
 
 /* Record a Chebyshev plan that served the finite times (used_chebyshev,
  * degree, bound, largest tail). */
