@@ -206,7 +206,7 @@ static void float_grid(size_t n, size_t d, size_t dups, size_t k, uint64_t seed,
                 cn += Ce[i] * Ce[i];
                 yn += Y[i] * Y[i];
             }
-            double bound = 4.0 * eps * flow_slope(amin, times[t]) * sqrt(yn / cn);
+            double bound = eps * flow_slope(amin, times[t]) * sqrt(yn / cn);
             double e = rel_diff(C, Ce, n * k);
             fprintf(stderr, "solver_krylov float: %s reg %g s*lmax %g: rel %.2g (bound %.2g)\n",
                     what, regs[r], sl[t], e, bound);
