@@ -378,6 +378,7 @@ void solver_record_krylov(ntk_solution *s, const krylov_info *info)
     s->krylov_seconds[0] = info->seconds_factor;
     s->krylov_seconds[1] = info->seconds_steps;
     s->krylov_seconds[2] = info->seconds_small;
+    s->krylov_seconds[3] = info->seconds_solves;
 }
 
 void solver_record_chebyshev(ntk_solution *s, const cheb_plan *plan)

@@ -101,6 +101,24 @@ static void shifted_solve(const double *L, size_t n, double *W, size_t nb)
                 1.0, L, (int)n, W, (int)n);
 }
 
+/* Within a block, plain loops rather than BLAS level 1: a step makes ~nb²
+ * of these n-long calls, and a threaded BLAS call each costs a wake-up of
+ * the other thread (on shared cores, a scheduling slice). */
+static double dot(const double *x, const double *y, size_t n)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += x[i] * y[i];
+        s1 += x[i + 1] * y[i + 1];
+        s2 += x[i + 2] * y[i + 2];
+        s3 += x[i + 3] * y[i + 3];
+    }
+    for (; i < n; i++)
+        s0 += x[i] * y[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
 /* Orthonormalize the nb columns of W against Q[:, 0:p) and among
  * themselves, appending the directions that survive deflation at Q[:, p...)
  * (at most cap − p). c1 (rows c_lo..p of Qᵀ W, leading dimension ldc, the
@@ -113,7 +131,7 @@ static size_t extend_basis(double *Q, size_t n, size_t p, size_t cap, double *W,
                            const double *c1, size_t ldc, size_t c_lo, double *tmp, double *norm0)
 {
     for (size_t j = 0; j < nb; j++)
-        norm0[j] = cblas_dnrm2((int)n, W + j * n, 1);
+        norm0[j] = sqrt(dot(W + j * n, W + j * n, n));
     if (p > 0 && c1)
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)nb, (int)(p - c_lo),
                     -1.0, Q + c_lo * n, (int)n, c1 + c_lo, (int)ldc, 1.0, W, (int)n);
@@ -129,9 +147,11 @@ static size_t extend_basis(double *Q, size_t n, size_t p, size_t cap, double *W,
         for (int pass = 0; pass < 2; pass++)
             for (size_t i = 0; i < added; i++) {
                 const double *q = Q + (p + i) * n;
-                cblas_daxpy((int)n, -cblas_ddot((int)n, q, 1, w, 1), q, 1, w, 1);
+                double c = dot(q, w, n);
+                for (size_t r = 0; r < n; r++)
+                    w[r] -= c * q[r];
             }
-        double nrm = cblas_dnrm2((int)n, w, 1);
+        double nrm = sqrt(dot(w, w, n));
         if (!(nrm > KRYLOV_DEFLATE * norm0[j]) || nrm == 0.0)
             continue;
         double *q = Q + (p + added) * n;
@@ -323,7 +343,9 @@ ntk_status krylov_solve_op(const krylov_op *op, const double *Ycm, size_t k, con
         size_t nb = hi - lo;
         memcpy(W, Q + lo * n, n * nb * sizeof *W);
         t0 = wall();
+        double ts = wall();
         op->solve(op->ctx, W, nb);
+        info->seconds_solves += wall() - ts;
         info->steps++;
         if (ntk_progress_report(progress, "krylov", info->steps, max_dim / k + 1)) {
             st = ntk_error_set(err, NTK_EFAILED, "interrupted");

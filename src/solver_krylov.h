@@ -24,6 +24,7 @@ typedef struct {
     int converged;   /* 1: estimate ≤ tolerance, or the space became invariant */
     double seconds_factor; /* wall time: the Cholesky of A + σI */
     double seconds_steps;  /* the triangular solves, projection and Gram–Schmidt */
+    double seconds_solves; /* of which the solves (op->solve) */
     double seconds_small;  /* the small eigenproblems */
 } krylov_info;
 

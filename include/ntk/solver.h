@@ -118,7 +118,8 @@ typedef struct {
     double krylov_shift;     /* σ of the factored A + σI */
     double krylov_estimate;  /* a posteriori relative error estimate, max over the times */
     int krylov_converged;    /* 1: estimate ≤ tolerance (or invariant space) */
-    double krylov_seconds[3];/* wall time: factorization, block steps, small eigenproblems */
+    double krylov_seconds[4];/* wall time: factorization, block steps, small eigenproblems,
+                              * and the steps' triangular solves (part of the steps) */
     /* Single precision (ntk_train_params.precision = NTK_PRECISION_FLOAT, see
      * ntk/model.h; every field 0 otherwise). Residuals are relative,
      * ‖Y − (Θ + (λ + jitter)I)·C‖_F / ‖Y‖_F for the t = ∞ coefficients,
