@@ -395,7 +395,7 @@ ntk_status krylov_solve_op(const krylov_op *op, const double *Ycm, size_t k, con
                  * it against the true error. */
                 info->estimate = d;
                 if (info->estimate <= tol ||
-                    (d < stall && d > 0.5 * last && last > 0.5 * before)) {
+                    (d < stall && d > 0.5 * last && (!exact || last > 0.5 * before))) {
                     info->converged = 1;
                     break;
                 }
@@ -410,8 +410,13 @@ ntk_status krylov_solve_op(const krylov_op *op, const double *Ycm, size_t k, con
             before = last;
             last = d;
         }
-        if (hi >= cap)
+        if (hi >= cap) {
+            /* The whole space: the projection is A itself, exact up to
+             * rounding (and for inexact solves, up to the products'). */
+            if (hi >= n && eval)
+                info->converged = 1;
             break;
+        }
         size_t added = extend_basis(Q, n, hi, cap, W, nb, Tc, cap, plo, tmp, norm0);
         if (op->agree && (size_t)agreed(op, (double)added) != added) {
             st = ntk_error_set(err, NTK_EFAILED, "the processes' Krylov bases diverged");
