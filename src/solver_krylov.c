@@ -40,10 +40,13 @@ static double wall(void)
 double krylov_default_shift(const double *s, size_t nf, double mean_diag)
 {
     /* σ ~ 1/s makes e^{−s a} a function of x = 1/(a + σ) of bounded
-     * difficulty. For a range of times the pole near the shortest one
-     * converged in fewest steps (n = 2000–3000 ReLU NTK, times 1…1e4:
-     * 38 steps at 1/s_min against 41–49 at 10/s_min, 0.1/s_min and
-     * 1/√(s_min·s_max); docs/performance.md), but no further out than the
+     * difficulty. For a range of times a pole near the shortest one
+     * converged in fewest steps, 2/s_min best (ReLU NTK, times 1…1e4, sum
+     * scale, block steps: n = 3000, k = 26: 42/38/33/32/29/33 at
+     * 0.5/1/1.5/2/3/4 × 1/s_min; n = 6000, k = 26: 42/34/36 at 1/2/4;
+     * n = 6000, k = 1: 36/32/29/32/36 at 1/1.5/2/3/4; 41–49 at 10/s_min,
+     * 0.1/s_min and 1/√(s_min·s_max); docs/performance.md), but no further
+     * out than the
      * mean diagonal (beyond it the shortest times are nearly linear in A
      * and the long ones suffer). Scales 0 carry no information. */
     double lo = INFINITY, hi = 0.0;
@@ -55,7 +58,7 @@ double krylov_default_shift(const double *s, size_t nf, double mean_diag)
     double md = mean_diag > 0.0 ? mean_diag : 1.0;
     if (hi == 0.0)
         return md;
-    double sigma = fmin(1.0 / lo, fmax(1.0 / hi, md));
+    double sigma = fmin(2.0 / lo, fmax(1.0 / hi, md));
     /* Never so small that A + σI is singular in floating point. */
     if (sigma < md * 1e-10)
         sigma = md * 1e-10;
