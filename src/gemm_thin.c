@@ -44,6 +44,8 @@ typedef void (*thin_kernel)(size_t jb, const double *restrict A, size_t lda,
 /* Largest row group (rows of A per scheduling unit). */
 #define GROUP_MAX 512
 #define NV_MAX 4
+/* Bytes of a group's transposed A tile (gemm_thin_tn): R × jb doubles. */
+#define TILE_BYTES ((size_t)192 << 10)
 
 /* MR rows × NV vectors of VL doubles; A rows at stride lda, Bp rows at stride
  * ldb, W rows at stride ldw. first: start from zero instead of W. */
@@ -207,8 +209,32 @@ size_t gemm_thin_ld(size_t k)
     return (k + vl - 1) / vl * vl;
 }
 
+static int thin_run(int trans, size_t m, size_t n, size_t k, const double *A, size_t lda,
+                    const double *B, size_t ldb, double *C, size_t ldc,
+                    const gemm_thin_epilogue *e);
+
 int gemm_thin_ex(size_t m, size_t n, size_t k, const double *A, size_t lda, const double *B,
                  size_t ldb, double *C, size_t ldc, const gemm_thin_epilogue *e)
+{
+    return thin_run(0, m, n, k, A, lda, B, ldb, C, ldc, e);
+}
+
+int gemm_thin_tn(size_t m, size_t n, size_t k, double alpha, const double *A, size_t lda,
+                 const double *B, size_t ldb, double beta, double *C, size_t ldc)
+{
+    gemm_thin_epilogue e = {alpha, beta, 0.0, 0, NULL, NULL, 0};
+    return thin_run(1, m, n, k, A, lda, B, ldb, C, ldc, &e);
+}
+
+/* trans: A is stored n×m (row-major, lda ≥ m) and Aᵀ multiplies B. Each
+ * group then copies its jb × R tile of the stored A, transposed, into a
+ * per-thread buffer (read once from memory, as without trans) and runs the
+ * same kernels on it: reading the stored tile directly would walk a new page
+ * for every row of the slice. The slice is shortened so the tile stays in
+ * L2. */
+static int thin_run(int trans, size_t m, size_t n, size_t k, const double *A, size_t lda,
+                    const double *B, size_t ldb, double *C, size_t ldc,
+                    const gemm_thin_epilogue *e)
 {
     const gemm_thin_epilogue plain = {1.0, 0.0, 0.0, 0, NULL, NULL, 0};
     if (!e)
@@ -234,6 +260,12 @@ int gemm_thin_ex(size_t m, size_t n, size_t k, const double *A, size_t lda, cons
     if (R < mr)
         R = mr;
     size_t ngroups = (m + R - 1) / R;
+    if (trans) {
+        size_t jt = TILE_BYTES / (R * sizeof(double));
+        jt = jt < 16 ? 16 : jt / 8 * 8;
+        if (jt < jb)
+            jb = jt;
+    }
     if ((size_t)nthr > ngroups)
         nthr = (int)ngroups;
 
@@ -242,9 +274,11 @@ int gemm_thin_ex(size_t m, size_t n, size_t k, const double *A, size_t lda, cons
     size_t ldp = direct ? ldb : kp;
     double *Bp = direct ? NULL : alloc_aligned(n * kp);
     double *W = alloc_aligned((size_t)nthr * R * kp);
-    if ((!direct && !Bp) || !W) {
+    double *T = trans ? alloc_aligned((size_t)nthr * R * jb) : NULL;
+    if ((!direct && !Bp) || !W || (trans && !T)) {
         free(Bp);
         free(W);
+        free(T);
         return -1;
     }
     const double *Bk = direct ? B : Bp;
@@ -261,6 +295,7 @@ int gemm_thin_ex(size_t m, size_t n, size_t k, const double *A, size_t lda, cons
             }
         }
         double *Wt = W + (size_t)omp_get_thread_num() * R * kp;
+        double *Tt = trans ? T + (size_t)omp_get_thread_num() * R * jb : NULL;
 #pragma omp for schedule(dynamic, 1) nowait
         for (size_t g = 0; g < ngroups; g++) {
             size_t r0 = g * R, r1 = r0 + R < m ? r0 + R : m;
@@ -269,18 +304,33 @@ int gemm_thin_ex(size_t m, size_t n, size_t k, const double *A, size_t lda, cons
             for (size_t j0 = 0; j0 < n; j0 += jb) {
                 size_t jl = n - j0 < jb ? n - j0 : jb;
                 int first = j0 == 0;
+                const double *At = A + r0 * lda + j0;
+                size_t ldt = lda;
+                if (trans) { /* Tt[r][j] = A[j0 + j][r0 + r], 8 rows of A at a time:
+                              * 8 read streams, 8 doubles written per r */
+                    size_t rr = r1 - r0;
+                    for (size_t jj = 0; jj < jl; jj += 8) {
+                        size_t je = jl - jj < 8 ? jl - jj : 8;
+                        const double *src = A + (j0 + jj) * lda + r0;
+                        for (size_t r = 0; r < rr; r++)
+                            for (size_t j = 0; j < je; j++)
+                                Tt[r * jl + jj + j] = src[j * lda + r];
+                    }
+                    At = Tt;
+                    ldt = jl;
+                }
                 size_t i = r0;
                 for (; i + mr <= r1; i += mr)
                     for (size_t v0 = 0; v0 < nvec; v0 += isa->nvmax) {
                         size_t nv = nvec - v0 < isa->nvmax ? nvec - v0 : isa->nvmax;
-                        isa->full[nv - 1](jl, A + i * lda + j0, lda, Bk + j0 * ldp + v0 * vl,
+                        isa->full[nv - 1](jl, At + (i - r0) * ldt, ldt, Bk + j0 * ldp + v0 * vl,
                                           ldp, Wt + (i - r0) * kp + v0 * vl, kp, first);
                     }
                 for (; i < r1; i++)
                     for (size_t v0 = 0; v0 < nvec; v0 += isa->nvmax) {
                         size_t nv = nvec - v0 < isa->nvmax ? nvec - v0 : isa->nvmax;
-                        isa->one[nv - 1](jl, A + i * lda + j0, lda, Bk + j0 * ldp + v0 * vl, ldp,
-                                         Wt + (i - r0) * kp + v0 * vl, kp, first);
+                        isa->one[nv - 1](jl, At + (i - r0) * ldt, ldt, Bk + j0 * ldp + v0 * vl,
+                                         ldp, Wt + (i - r0) * kp + v0 * vl, kp, first);
                     }
             }
             isa->epilogue(r0, r1, k, Wt, kp, B, ldb, C, ldc, e);
@@ -288,6 +338,7 @@ int gemm_thin_ex(size_t m, size_t n, size_t k, const double *A, size_t lda, cons
     }
     free(Bp);
     free(W);
+    free(T);
     return 0;
 }
 

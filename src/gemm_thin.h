@@ -40,6 +40,12 @@ typedef struct {
 int gemm_thin(size_t m, size_t n, size_t k, double alpha, const double *A, size_t lda,
               const double *B, size_t ldb, double beta, double *C, size_t ldc);
 
+/* C = alpha·Aᵀ·B + beta·C with A stored n×m (row-major, lda ≥ m): the same
+ * product on the transpose, each element of A read once from memory (the
+ * solves with a Cholesky factor need both orientations of it). */
+int gemm_thin_tn(size_t m, size_t n, size_t k, double alpha, const double *A, size_t lda,
+                 const double *B, size_t ldb, double beta, double *C, size_t ldc);
+
 /* The general form with the epilogue above (e = NULL: alpha 1, beta 0). */
 int gemm_thin_ex(size_t m, size_t n, size_t k, const double *A, size_t lda, const double *B,
                  size_t ldb, double *C, size_t ldc, const gemm_thin_epilogue *e);

@@ -409,31 +409,10 @@ size_t solver_auto_max_degree(size_t n, size_t k)
     return 8 * n / w;
 }
 
-/* The cost model of NTK_SOLVE_AUTO for finite times at n ≥ NTK_CHEB_MIN_N
- * (double precision), in units of one Cholesky (n³/3 flops), with
- * κ = max(k, 8) (thin products and triangular solves with fewer columns are
- * memory-bound: priced as 8):
- *   Chebyshev of degree d:  6·d·κ/n            (d products of 2n²κ flops)
- *   Krylov:                 1 + 12·m·κ/n       (one Cholesky, m steps of two
- *                                               triangular solves, 4n²κ flops)
- *   eigendecomposition:     20–60 (measured; dsyevd's many small calls)
- * with m = KRYLOV_TYPICAL_STEPS (measured: 35–45 block steps reach 1e-11
- * for times spanning four decades). Chebyshev is taken when its degree
- * prices at or under the Krylov path, d ≤ n/(6κ) + 2m (and never above
- * solver_auto_max_degree); otherwise Krylov, which falls back to the
- * eigendecomposition if it has not converged within its AUTO budget. */
-static size_t auto_max_degree_vs_krylov(size_t n, size_t k)
-{
-    size_t kk = k > 8 ? k : 8;
-    size_t cheaper = n / (6 * kk) + 2 * KRYLOV_TYPICAL_STEPS;
-    size_t cap = solver_auto_max_degree(n, k);
-    return cheaper < cap ? cheaper : cap;
-}
-
 size_t solver_krylov_max_dim(size_t n, size_t k, int forced)
 {
     /* AUTO: as many steps as keep the cost model (see
-     * auto_max_degree_vs_krylov) under ~19 Choleskys, below the
+     * solver_flow.c) under ~19 Choleskys, below the
      * eigendecomposition's 20–60, and the basis within n/3 columns (measured
      * at n = 3000, k = 26: converged at 950 columns, 20 Choleskys against the
      * eigendecomposition's 33). */
@@ -442,6 +421,20 @@ size_t solver_krylov_max_dim(size_t n, size_t k, int forced)
     size_t dim = steps * k;
     size_t most = forced ? n : n / 3;
     return dim < most ? dim : (most > 0 ? most : 1);
+}
+
+void solver_record_krylov(ntk_solution *s, const krylov_info *info)
+{
+    s->used_krylov = 1;
+    s->krylov_steps = info->steps;
+    s->krylov_dim = info->dim;
+    s->krylov_shift = info->shift;
+    s->krylov_estimate = info->estimate;
+    s->krylov_converged = info->converged;
+    s->krylov_seconds[0] = info->seconds_factor;
+    s->krylov_seconds[1] = info->seconds_steps;
+    s->krylov_seconds[2] = info->seconds_small;
+    s->krylov_seconds[3] = info->seconds_solves;
 }
 
 void solver_record_chebyshev(ntk_solution *s, const cheb_plan *plan)
@@ -613,15 +606,7 @@ static ntk_status solve_krylov(double *A, size_t n, const double *Y, size_t k,
         *declined = 1;
         goto done;
     }
-    s->used_krylov = 1;
-    s->krylov_steps = info.steps;
-    s->krylov_dim = info.dim;
-    s->krylov_shift = info.shift;
-    s->krylov_estimate = info.estimate;
-    s->krylov_converged = info.converged;
-    s->krylov_seconds[0] = info.seconds_factor;
-    s->krylov_seconds[1] = info.seconds_steps;
-    s->krylov_seconds[2] = info.seconds_small;
+    solver_record_krylov(s, &info);
     free(Ycm);
     Ycm = NULL;
     if (nf < nt)
@@ -632,6 +617,37 @@ done:
     free(sc);
     free(slot);
     return st;
+}
+
+/* The double solver's three finite-time paths for solver_finite_flow: the
+ * kernel in theta (λ on its diagonal), each also serving t = ∞ (the eigen
+ * path directly, the others by a Cholesky afterwards). */
+typedef struct {
+    double *A;
+    size_t n;
+    const double *Y;
+    size_t k;
+    const ntk_solve_params *p;
+    ntk_solution *s;
+} dense_problem;
+
+static ntk_status dense_chebyshev(void *ctx, size_t max_degree, int *declined, ntk_error *err)
+{
+    dense_problem *d = ctx;
+    return solve_chebyshev(d->A, d->n, d->Y, d->k, d->p, d->s, max_degree, declined, err);
+}
+
+static ntk_status dense_krylov(void *ctx, size_t max_dim, int may_decline, int *declined,
+                               ntk_error *err)
+{
+    dense_problem *d = ctx;
+    return solve_krylov(d->A, d->n, d->Y, d->k, d->p, d->s, max_dim, may_decline, declined, err);
+}
+
+static ntk_status dense_eigen(void *ctx, ntk_error *err)
+{
+    dense_problem *d = ctx;
+    return solve_eigen(d->A, d->n, d->Y, d->k, d->p, d->s, err);
 }
 
 ntk_status solver_check_problem(size_t n, const double *Y, size_t k, const ntk_solve_params *p,
@@ -680,37 +696,13 @@ ntk_status ntk_solve(double *theta, size_t n, const double *Y, size_t k,
         ntk_solution_free(s);
         return ntk_error_set(err, NTK_EINPUT, "the Cholesky path serves only t = inf");
     }
-    ntk_status st = NTK_OK;
-    if (p->method == NTK_SOLVE_EIGEN) {
-        st = solve_eigen(theta, n, Y, k, p, s, err);
-    } else if (all_inf) {
+    ntk_status st;
+    if (all_inf && p->method != NTK_SOLVE_EIGEN) {
         st = solve_cholesky(theta, n, Y, k, p, s, err);
-    } else if (p->method == NTK_SOLVE_KRYLOV) {
-        int declined;
-        st = solve_krylov(theta, n, Y, k, p, s, solver_krylov_max_dim(n, k, 1), 0, &declined,
-                          err);
     } else {
-        /* Chebyshev (forced, or under AUTO at n ≥ NTK_CHEB_MIN_N when its
-         * degree prices below the Krylov path), then Krylov (AUTO, same n),
-         * then the eigendecomposition: see auto_max_degree_vs_krylov. */
-        int declined = 1;
-        if (p->method == NTK_SOLVE_CHEBYSHEV || n >= NTK_CHEB_MIN_N) {
-            size_t maxd = p->method == NTK_SOLVE_CHEBYSHEV ? CHEB_FORCED_MAX_DEGREE
-                                                            : auto_max_degree_vs_krylov(n, k);
-            st = solve_chebyshev(theta, n, Y, k, p, s, maxd, &declined, err);
-        }
-        if (st == NTK_OK && declined && p->method == NTK_SOLVE_AUTO && n >= NTK_CHEB_MIN_N)
-            st = solve_krylov(theta, n, Y, k, p, s, solver_krylov_max_dim(n, k, 0), 1,
-                              &declined, err);
-        if (st == NTK_OK && declined) {
-            if (p->method == NTK_SOLVE_CHEBYSHEV)
-                st = ntk_error_set(err, NTK_EINPUT,
-                                   "the Chebyshev path would need a degree above %d for these "
-                                   "times (s*lambda_max too large); use the eigen path",
-                                   CHEB_FORCED_MAX_DEGREE);
-            else
-                st = solve_eigen(theta, n, Y, k, p, s, err);
-        }
+        dense_problem dp = {theta, n, Y, k, p, s};
+        solver_paths paths = {&dp, dense_chebyshev, dense_krylov, dense_eigen};
+        st = solver_finite_flow(&paths, p->method, n, k, err);
     }
     if (st != NTK_OK) {
         ntk_solution_free(s);

@@ -43,6 +43,7 @@
 
 #include "solver_cheb.h"
 #include "solver_internal.h"
+#include "solver_krylov.h"
 
 /* Kernel row blocks: at most this many bytes of doubles (and at least
  * BLOCK_MIN_ROWS rows). */
@@ -567,6 +568,165 @@ static ntk_status eigen_float(fctx *c, double *w, ntk_solution *s, ntk_error *er
     return NTK_OK;
 }
 
+/* The Krylov path (solver_krylov.c) on the float matrix: the shift-invert
+ * solves by spotrf/strsm of fl(A) + σI, inexact to ~cond·u_f, so the space
+ * is projected on fl(A) itself (ssymm of its intact upper triangle, the
+ * diagonal put back from c->diag): the results are g_s of fl(A) within the
+ * float product's rounding, the accuracy class of the float Chebyshev path
+ * (docs/precision.md). */
+typedef struct {
+    fctx *c;
+    float *F, *G; /* n×k float scratch */
+} float_op;
+
+static int fop_factor(void *ctx, double sigma)
+{
+    float_op *o = ctx;
+    size_t n = o->c->n;
+    restore_lower_float(o->c->A, n, o->c->diag, sigma);
+    return (int)LAPACKE_spotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)n, o->c->A, (lapack_int)n);
+}
+
+/* Largest |x| over len values, 1 if all are 0 (the float round trips are
+ * scaled by it: basis columns can be far from float's range). */
+static double max_abs(const double *x, size_t len)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < len; i++)
+        m = fmax(m, fabs(x[i]));
+    return m > 0.0 ? m : 1.0;
+}
+
+static void fop_solve(void *ctx, double *W, size_t nb)
+{
+    float_op *o = ctx;
+    size_t n = o->c->n, len = n * nb;
+    double scale = max_abs(W, len);
+    for (size_t i = 0; i < len; i++)
+        o->F[i] = (float)(W[i] / scale);
+    cblas_strsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, (int)nb,
+                1.0f, o->c->A, (int)n, o->F, (int)n);
+    cblas_strsm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)nb,
+                1.0f, o->c->A, (int)n, o->F, (int)n);
+    for (size_t i = 0; i < len; i++)
+        W[i] = scale * (double)o->F[i];
+}
+
+static void fop_apply(void *ctx, const double *X, size_t nb, double *AX)
+{
+    float_op *o = ctx;
+    const fctx *c = o->c;
+    size_t n = c->n, len = n * nb;
+    double scale = max_abs(X, len);
+    for (size_t i = 0; i < len; i++)
+        o->F[i] = (float)(X[i] / scale);
+    /* The factor holds the lower triangle and the diagonal; the strict upper
+     * triangle is still fl(A). */
+    cblas_ssymm(CblasColMajor, CblasLeft, CblasUpper, (int)n, (int)nb, 1.0f, c->A, (int)n, o->F,
+                (int)n, 0.0f, o->G, (int)n);
+    for (size_t col = 0; col < nb; col++)
+        for (size_t i = 0; i < n; i++) {
+            double dfix = (double)(float)c->diag[i] - (double)c->A[i + i * n];
+            size_t q = i + col * n;
+            AX[q] = scale * ((double)o->G[q] + dfix * (double)o->F[q]);
+        }
+}
+
+static void fop_restore(void *ctx)
+{
+    float_op *o = ctx;
+    restore_lower_float(o->c->A, o->c->n, o->c->diag, 0.0);
+}
+
+/* The float fit's finite-time paths for solver_finite_flow: results in
+ * Cfin (column-major n×k per finite time); t = ∞ comes after, by
+ * solve_inf. */
+typedef struct {
+    fctx *c;
+    fsolver *fs;
+    const double *sc;
+    size_t nf;
+    const double *Ycm;
+    double *Cfin, *w;
+    ntk_solution *s;
+    int refill; /* 1: c->A no longer holds fl(Θ + λI) (eigenvectors) */
+} float_problem;
+
+static ntk_status fpath_chebyshev(void *ctx, size_t max_degree, int *declined, ntk_error *err)
+{
+    float_problem *f = ctx;
+    return finite_chebyshev(f->c, f->sc, f->nf, f->Ycm, f->Cfin, max_degree, declined, f->s, err);
+}
+
+static ntk_status fpath_eigen(void *ctx, ntk_error *err)
+{
+    float_problem *f = ctx;
+    ntk_status st = eigen_float(f->c, f->w, f->s, err);
+    if (st != NTK_OK)
+        return st;
+    f->fs->eigen = 1;
+    for (size_t i = 0; i < f->nf; i++)
+        float_apply(f->c, f->fs, f->sc[i], 0.0, f->Ycm, f->Cfin + i * f->c->n * f->c->k);
+    f->fs->eigen = 0;
+    f->refill = 1;
+    return NTK_OK;
+}
+
+/* Smallest pole for the float factorization, × mean diag: below it fl(A) + σI
+ * is about as ill-conditioned as float can factor, and the inexact solves
+ * only slow the space down. */
+#define FLOAT_SHIFT_FLOOR 1e-5
+/* Tolerance and stall floor of the estimate in float: the projection's
+ * rounding (u_f·‖A‖ on the Ritz values) moves the coefficients by ~u_f·s·λ_max
+ * relative, which the estimate cannot see below. */
+#define FLOAT_KRYLOV_TOL 1e-7
+#define FLOAT_KRYLOV_STALL 1e-4
+
+static ntk_status fpath_krylov(void *ctx, size_t max_dim, int may_decline, int *declined,
+                               ntk_error *err)
+{
+    float_problem *f = ctx;
+    fctx *c = f->c;
+    size_t n = c->n, k = c->k, len = n * k, nf = f->nf;
+    const ntk_solve_params *p = c->pb->solve;
+    *declined = 0;
+    float_op o = {c, malloc(len * sizeof(float)), malloc(len * sizeof(float))};
+    double *rm = ntk_alloc_checked(nf * len * sizeof(double), "Krylov coefficients", err);
+    double **out = malloc(nf * sizeof *out);
+    ntk_status st = NTK_OK;
+    if (!o.F || !o.G || !rm || !out) {
+        st = err && err->status ? err->status : ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < nf; i++)
+        out[i] = rm + i * len;
+    krylov_op op = {.ctx = &o, .n = n, .factor = fop_factor, .solve = fop_solve,
+                    .apply = fop_apply, .restore = fop_restore,
+                    .tol_default = FLOAT_KRYLOV_TOL, .stall = FLOAT_KRYLOV_STALL};
+    double md = f->s->mean_diag > 0.0 ? f->s->mean_diag : 1.0;
+    double shift = p->krylov_shift > 0.0
+                       ? p->krylov_shift
+                       : fmax(krylov_default_shift(f->sc, nf, md), FLOAT_SHIFT_FLOOR * md);
+    krylov_info info;
+    st = krylov_solve_op(&op, f->Ycm, k, f->sc, NULL, nf, f->s->reg_abs, md, shift,
+                         p->krylov_tol, max_dim, out, NULL, &info, &c->pb->progress, err);
+    if (st != NTK_OK)
+        goto done;
+    if (may_decline && !info.converged) {
+        *declined = 1;
+        goto done;
+    }
+    for (size_t i = 0; i < nf; i++)
+        solver_to_col_major(out[i], n, k, f->Cfin + i * len);
+    solver_record_krylov(f->s, &info);
+done:
+    free(o.F);
+    free(o.G);
+    free(rm);
+    free(out);
+    return st;
+}
+
 /* ------------------------------------------------------------------- fit */
 
 /* Fill c->A with fl(Θ + λI) (and c->diag, s->mean_diag, s->reg_abs, c->anorm). */
@@ -617,10 +777,6 @@ ntk_status solver_float_fit(const ntk_fit_problem *pb, ntk_solution **out,
         nf += !isinf(p->times[t]);
     if (p->method == NTK_SOLVE_CHOLESKY && nf)
         return ntk_error_set(err, NTK_EINPUT, "the Cholesky path serves only t = inf");
-    if (p->method == NTK_SOLVE_KRYLOV && nf)
-        return ntk_error_set(err, NTK_EINPUT,
-                             "the Krylov path is not available in single precision yet; use "
-                             "--precision double or another solver path");
 
     ntk_solution *s = solver_solution_new(n, k, p, err);
     if (!s)
@@ -664,36 +820,16 @@ ntk_status solver_float_fit(const ntk_fit_problem *pb, ntk_solution **out,
         if (!isinf(p->times[t]))
             sc[f++] = solver_time_scale(p, n, k, p->times[t]);
 
-    fs.eigen = p->method == NTK_SOLVE_EIGEN && nf; /* t = ∞ always refines a Cholesky */
-    if (nf && !fs.eigen) {
-        int declined = 1;
-        if (p->method == NTK_SOLVE_CHEBYSHEV || n >= NTK_CHEB_MIN_N) {
-            size_t maxd = p->method == NTK_SOLVE_CHEBYSHEV ? CHEB_FORCED_MAX_DEGREE
-                                                            : solver_auto_max_degree(n, k);
-            st = finite_chebyshev(&c, sc, nf, Ycm, Cfin, maxd, &declined, s, err);
-            if (st != NTK_OK)
-                goto done;
-        }
-        if (declined && p->method == NTK_SOLVE_CHEBYSHEV) {
-            st = ntk_error_set(err, NTK_EINPUT,
-                               "the Chebyshev path would need a degree above %d for these times "
-                               "(s*lambda_max too large); use the eigen path",
-                               CHEB_FORCED_MAX_DEGREE);
-            goto done;
-        }
-        fs.eigen = declined;
-    }
-    if (fs.eigen) {
-        st = eigen_float(&c, w, s, err);
+    if (nf) {
+        float_problem fp = {&c, &fs, sc, nf, Ycm, Cfin, w, s, 0};
+        solver_paths paths = {&fp, fpath_chebyshev, fpath_krylov, fpath_eigen};
+        st = solver_finite_flow(&paths, p->method, n, k, err);
         if (st != NTK_OK)
             goto done;
-        for (size_t f = 0; f < nf; f++)
-            float_apply(&c, &fs, sc[f], 0.0, Ycm, Cfin + f * len);
-        fs.eigen = 0;
         /* t = ∞ refines with a Cholesky factor: V·Λ⁻¹·Vᵀ from float
          * eigenvectors (orthogonal to ~1e-6) amplifies their error by
          * λ_max/λ_min and does not converge. Evaluate the kernel again. */
-        if (nf < nt) {
+        if (fp.refill && nf < nt) {
             double t0 = omp_get_wtime(), sk = 0.0;
             st = fill_kernel(&c, s, &sk, err);
             c.seconds_pass += omp_get_wtime() - t0;

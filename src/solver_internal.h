@@ -7,6 +7,7 @@
 
 #include "ntk/solver.h"
 #include "solver_cheb.h"
+#include "solver_krylov.h"
 
 /* Jitter ladder for an A that is numerically singular: mean(diag)·10^e. */
 #define JITTER_FIRST_EXP (-12)
@@ -41,7 +42,7 @@ void solver_to_row_major(const double *cm, size_t n, size_t k, double *rm);
 double solver_time_scale(const ntk_solve_params *p, size_t n, size_t k, double t);
 
 /* Largest Chebyshev degree NTK_SOLVE_AUTO accepts where no Krylov path
- * competes (single precision, ntk-mpi; see ntk/solver.h). */
+ * competes (see solver_flow.c). */
 size_t solver_auto_max_degree(size_t n, size_t k);
 
 /* Block steps the Krylov path may take when forced (NTK_SOLVE_KRYLOV). */
@@ -53,6 +54,33 @@ size_t solver_auto_max_degree(size_t n, size_t k);
  * or n/3 (AUTO: past it, the eigendecomposition; basis n × n/3 plus the
  * projection and its eigenvectors, ~1.6 × 8n² in all). */
 size_t solver_krylov_max_dim(size_t n, size_t k, int forced);
+
+/* The finite-time paths of one implementation (double, float, ntk-mpi),
+ * for solver_finite_flow. Each serves every finite time of the problem its
+ * ctx holds; what it does for t = ∞ afterwards is its own business. */
+typedef struct {
+    void *ctx;
+    /* *declined = 1 (nothing done) if the degree would exceed max_degree. */
+    ntk_status (*chebyshev)(void *ctx, size_t max_degree, int *declined, ntk_error *err);
+    /* NULL if the implementation has none. With may_decline, a space that
+     * misses the tolerance within max_dim columns sets *declined and leaves
+     * the results to the next path. */
+    ntk_status (*krylov)(void *ctx, size_t max_dim, int may_decline, int *declined,
+                         ntk_error *err);
+    ntk_status (*eigen)(void *ctx, ntk_error *err);
+} solver_paths;
+
+/* The path for finite times by `method` (not CHOLESKY): EIGEN, KRYLOV,
+ * CHEBYSHEV forced; AUTO: at n ≥ NTK_CHEB_MIN_N the Chebyshev expansion if
+ * its degree prices under the Krylov path (solver_flow.c), else Krylov
+ * (declining past its AUTO budget), else — and below NTK_CHEB_MIN_N — the
+ * eigendecomposition. Every implementation takes the same decisions. */
+ntk_status solver_finite_flow(const solver_paths *paths, ntk_solve_method method, size_t n,
+                              size_t k, ntk_error *err);
+
+/* Record what the Krylov path did (used_krylov, steps, dim, shift,
+ * estimate, converged, seconds). */
+void solver_record_krylov(ntk_solution *s, const krylov_info *info);
 
 /* Record a Chebyshev plan that served the finite times (used_chebyshev,
  * degree, bound, largest tail). */

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "chol_thin.h"
 #include "ntk/solver.h"
 
 /* A new direction is kept when orthogonalization leaves more than this
@@ -39,10 +40,13 @@ static double wall(void)
 double krylov_default_shift(const double *s, size_t nf, double mean_diag)
 {
     /* σ ~ 1/s makes e^{−s a} a function of x = 1/(a + σ) of bounded
-     * difficulty. For a range of times the pole near the shortest one
-     * converged in fewest steps (n = 2000–3000 ReLU NTK, times 1…1e4:
-     * 38 steps at 1/s_min against 41–49 at 10/s_min, 0.1/s_min and
-     * 1/√(s_min·s_max); docs/performance.md), but no further out than the
+     * difficulty. For a range of times a pole near the shortest one
+     * converged in fewest steps, 2/s_min best (ReLU NTK, times 1…1e4, sum
+     * scale, block steps: n = 3000, k = 26: 42/38/33/32/29/33 at
+     * 0.5/1/1.5/2/3/4 × 1/s_min; n = 6000, k = 26: 42/34/36 at 1/2/4;
+     * n = 6000, k = 1: 36/32/29/32/36 at 1/1.5/2/3/4; 41–49 at 10/s_min,
+     * 0.1/s_min and 1/√(s_min·s_max); docs/performance.md), but no further
+     * out than the
      * mean diagonal (beyond it the shortest times are nearly linear in A
      * and the long ones suffer). Scales 0 carry no information. */
     double lo = INFINITY, hi = 0.0;
@@ -54,7 +58,7 @@ double krylov_default_shift(const double *s, size_t nf, double mean_diag)
     double md = mean_diag > 0.0 ? mean_diag : 1.0;
     if (hi == 0.0)
         return md;
-    double sigma = fmin(1.0 / lo, fmax(1.0 / hi, md));
+    double sigma = fmin(2.0 / lo, fmax(1.0 / hi, md));
     /* Never so small that A + σI is singular in floating point. */
     if (sigma < md * 1e-10)
         sigma = md * 1e-10;
@@ -73,16 +77,16 @@ static void set_lower(double *A, size_t n, const double *diag, double shift)
     }
 }
 
-static ntk_status factor_shifted(double *A, size_t n, const double *diag, double *sigma,
-                                 ntk_error *err)
+/* The op's factorization of A + σI, retried with σ × 10 while it fails. */
+static ntk_status factor_shifted(const krylov_op *op, double *sigma, ntk_error *err)
 {
     for (int tries = 0; tries < KRYLOV_SHIFT_TRIES; tries++) {
-        set_lower(A, n, diag, *sigma);
-        lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)n);
+        int info = op->factor(op->ctx, *sigma);
         if (info == 0)
             return NTK_OK;
         if (info < 0)
-            return ntk_error_set(err, NTK_EFAILED, "dpotrf: illegal argument %d", (int)-info);
+            return ntk_error_set(err, NTK_EFAILED, "the factorization of A + shift: illegal "
+                                 "argument %d", -info);
         *sigma *= 10.0;
     }
     return ntk_error_set(err, NTK_ENUMERIC,
@@ -100,21 +104,41 @@ static void shifted_solve(const double *L, size_t n, double *W, size_t nb)
                 1.0, L, (int)n, W, (int)n);
 }
 
+/* Within a block, plain loops rather than BLAS level 1: a step makes ~nb²
+ * of these n-long calls, and a threaded BLAS call each costs a wake-up of
+ * the other thread (on shared cores, a scheduling slice). */
+static double dot(const double *x, const double *y, size_t n)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += x[i] * y[i];
+        s1 += x[i + 1] * y[i + 1];
+        s2 += x[i + 2] * y[i + 2];
+        s3 += x[i + 3] * y[i + 3];
+    }
+    for (; i < n; i++)
+        s0 += x[i] * y[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
 /* Orthonormalize the nb columns of W against Q[:, 0:p) and among
  * themselves, appending the directions that survive deflation at Q[:, p...)
  * (at most cap − p). c1 (rows c_lo..p of Qᵀ W, leading dimension ldc, the
  * projection's last two blocks: all of Qᵀ W but rounding, by the symmetric
  * three-term recurrence) is the first Gram–Schmidt pass; the second is a
- * full pass against all of Q, which keeps Q orthonormal to rounding. tmp:
+ * full pass against all of Q, which keeps Q orthonormal to rounding (c1
+ * NULL, for inexact solves: two full passes). tmp:
  * cap×nb. Returns how many columns were added. */
 static size_t extend_basis(double *Q, size_t n, size_t p, size_t cap, double *W, size_t nb,
                            const double *c1, size_t ldc, size_t c_lo, double *tmp, double *norm0)
 {
     for (size_t j = 0; j < nb; j++)
-        norm0[j] = cblas_dnrm2((int)n, W + j * n, 1);
-    if (p > 0) {
+        norm0[j] = sqrt(dot(W + j * n, W + j * n, n));
+    if (p > 0 && c1)
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)nb, (int)(p - c_lo),
                     -1.0, Q + c_lo * n, (int)n, c1 + c_lo, (int)ldc, 1.0, W, (int)n);
+    for (int pass = c1 ? 1 : 0; p > 0 && pass < 2; pass++) {
         cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)p, (int)nb, (int)n, 1.0, Q,
                     (int)n, W, (int)n, 0.0, tmp, (int)p);
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)nb, (int)p, -1.0, Q,
@@ -126,9 +150,11 @@ static size_t extend_basis(double *Q, size_t n, size_t p, size_t cap, double *W,
         for (int pass = 0; pass < 2; pass++)
             for (size_t i = 0; i < added; i++) {
                 const double *q = Q + (p + i) * n;
-                cblas_daxpy((int)n, -cblas_ddot((int)n, q, 1, w, 1), q, 1, w, 1);
+                double c = dot(q, w, n);
+                for (size_t r = 0; r < n; r++)
+                    w[r] -= c * q[r];
             }
-        double nrm = cblas_dnrm2((int)n, w, 1);
+        double nrm = sqrt(dot(w, w, n));
         if (!(nrm > KRYLOV_DEFLATE * norm0[j]) || nrm == 0.0)
             continue;
         double *q = Q + (p + added) * n;
@@ -146,7 +172,8 @@ typedef struct {
     const double *s;
     const double *off; /* per case: ridge added on top of A's (NULL: none) */
     double sigma, lambda;
-    double *T;     /* cap×cap projection Qᵀ(A + σI)⁻¹Q, leading dimension cap */
+    int of_inverse; /* 1: T projects (A + σI)⁻¹; 0: T projects A */
+    double *T;     /* cap×cap projection Qᵀ(A + σI)⁻¹Q (or QᵀAQ), leading dimension cap */
     double *U;     /* p×p eigenvectors (scratch) */
     double *theta; /* p Ritz values of (A + σI)⁻¹ */
     double *b;     /* QᵀY, cap×k (leading dimension cap) */
@@ -199,7 +226,7 @@ static double small_solve(krylov_small *m, size_t p)
             /* Ritz value of A; a non-positive θ is a direction (A + σI)⁻¹ all
              * but annihilates: a → ∞, where g = 0 and the fit is 1. */
             double th = m->theta[i];
-            double a = th > 0.0 ? 1.0 / th - m->sigma : INFINITY;
+            double a = !m->of_inverse ? th : th > 0.0 ? 1.0 / th - m->sigma : INFINITY;
             if (a < 0.0)
                 a = 0.0; /* A is positive semidefinite */
             double dl = m->off ? m->off[f] : 0.0;
@@ -231,24 +258,53 @@ static double small_solve(krylov_small *m, size_t p)
     return worst;
 }
 
-ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const double *s,
-                        const double *off, size_t nf, double reg_abs, double mean_diag,
-                        double shift, double tol, size_t max_dim, double **coef,
-                        double **fit, krylov_info *info, const ntk_progress *progress,
-                        ntk_error *err)
+/* T[0:hi, lo:hi] = Q[:, 0:hi]ᵀ·A·Q[:, lo:hi] and its mirror (the
+ * Rayleigh–Ritz projection of A for inexact solves); AX: n×(hi − lo). */
+static void project_a(const krylov_op *op, const double *Q, size_t lo, size_t hi, double *T,
+                      size_t cap, double *AX)
+{
+    size_t n = op->n, nb = hi - lo;
+    if (nb == 0)
+        return;
+    op->apply(op->ctx, Q + lo * n, nb, AX);
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)hi, (int)nb, (int)n, 1.0, Q,
+                (int)n, AX, (int)n, 0.0, T + lo * cap, (int)cap);
+    for (size_t j = lo; j < hi; j++)
+        for (size_t i = 0; i < j; i++) {
+            double v = i >= lo ? 0.5 * (T[i + j * cap] + T[j + i * cap]) : T[i + j * cap];
+            T[i + j * cap] = T[j + i * cap] = v;
+        }
+}
+
+/* The first process's value of x (op->agree), or x itself. */
+static double agreed(const krylov_op *op, double x)
+{
+    if (op->agree)
+        op->agree(op->ctx, &x, 1);
+    return x;
+}
+
+ntk_status krylov_solve_op(const krylov_op *op, const double *Ycm, size_t k, const double *s,
+                           const double *off, size_t nf, double reg_abs, double mean_diag,
+                           double shift, double tol, size_t max_dim, double **coef, double **fit,
+                           krylov_info *info, const ntk_progress *progress, ntk_error *err)
 {
     memset(info, 0, sizeof *info);
     info->estimate = INFINITY;
+    size_t n = op->n;
     if (tol <= 0.0)
-        tol = KRYLOV_TOL;
+        tol = op->tol_default > 0.0 ? op->tol_default : KRYLOV_TOL;
+    double stall = op->stall > 0.0 ? op->stall : KRYLOV_STALL;
+    int exact = op->apply == NULL;
     size_t cap = max_dim < n ? max_dim : n;
     if (cap < 1)
         cap = 1;
     double sigma = shift > 0.0 ? shift : krylov_default_shift(s, nf, mean_diag);
 
-    krylov_small m = {.cap = cap, .k = k, .nf = nf, .s = s, .off = off, .lambda = reg_abs};
+    krylov_small m = {.cap = cap, .k = k, .nf = nf, .s = s, .off = off, .lambda = reg_abs,
+                      .of_inverse = exact};
     size_t blk = cap * k;
-    double *diag = malloc(n * sizeof *diag);
+    double *AX = exact ? NULL : malloc(n * k * sizeof *AX);
     double *norm0 = malloc(k * sizeof *norm0);
     double *W = malloc(n * k * sizeof *W);
     double *tmp = malloc(blk * sizeof *tmp);
@@ -263,17 +319,14 @@ ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const 
     m.prev = calloc(2 * nf * blk + 1, sizeof(double));
     ntk_status st = NTK_OK;
     int factored = 0;
-    if (!diag || !norm0 || !W || !tmp || !Q || !m.T || !m.U || !m.theta || !m.b || !m.z || !m.h ||
+    if ((!exact && !AX) || !norm0 || !W || !tmp || !Q || !m.T || !m.U || !m.theta || !m.b || !m.z || !m.h ||
         !m.cur || !m.prev) {
         st = err && err->status ? err->status : ntk_error_set(err, NTK_ENOMEM, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < n; i++)
-        diag[i] = A[i + i * n];
-
     ntk_progress_report(progress, "krylov factorization", 0, 1);
     double t0 = wall();
-    st = factor_shifted(A, n, diag, &sigma, err);
+    st = factor_shifted(op, &sigma, err);
     info->seconds_factor = wall() - t0;
     factored = 1;
     if (st != NTK_OK)
@@ -285,13 +338,17 @@ ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const 
     if (hi > 0)
         cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)hi, (int)k, (int)n, 1.0, Q,
                     (int)n, Ycm, (int)n, 0.0, m.b, (int)cap);
+    if (!exact)
+        project_a(op, Q, 0, hi, m.T, cap, AX);
     double last = INFINITY, before = INFINITY;
-    size_t evals = 0, next_eval = 0;
+    size_t evals = 0, next_eval = 0, gap_last = 0;
     while (hi > lo) {
         size_t nb = hi - lo;
         memcpy(W, Q + lo * n, n * nb * sizeof *W);
         t0 = wall();
-        shifted_solve(A, n, W, nb);
+        double ts = wall();
+        op->solve(op->ctx, W, nb);
+        info->seconds_solves += wall() - ts;
         info->steps++;
         if (ntk_progress_report(progress, "krylov", info->steps, max_dim / k + 1)) {
             st = ntk_error_set(err, NTK_EFAILED, "interrupted");
@@ -301,15 +358,17 @@ ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const 
          * the previous and this block only — the older ones vanish, as
          * (A + σI)⁻¹ is symmetric and Q orthonormal (kept so by the full
          * second Gram–Schmidt pass). */
-        double *Tc = m.T + lo * cap;
-        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)(hi - plo), (int)nb, (int)n,
-                    1.0, Q + plo * n, (int)n, W, (int)n, 0.0, Tc + plo, (int)cap);
-        for (size_t j = lo; j < hi; j++)
-            for (size_t i = 0; i < j; i++) {
-                double v = i >= lo ? 0.5 * (m.T[i + j * cap] + m.T[j + i * cap])
-                                   : m.T[i + j * cap];
-                m.T[i + j * cap] = m.T[j + i * cap] = v;
-            }
+        double *Tc = exact ? m.T + lo * cap : NULL;
+        if (exact) {
+            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)(hi - plo), (int)nb,
+                        (int)n, 1.0, Q + plo * n, (int)n, W, (int)n, 0.0, Tc + plo, (int)cap);
+            for (size_t j = lo; j < hi; j++)
+                for (size_t i = 0; i < j; i++) {
+                    double v = i >= lo ? 0.5 * (m.T[i + j * cap] + m.T[j + i * cap])
+                                       : m.T[i + j * cap];
+                    m.T[i + j * cap] = m.T[j + i * cap] = v;
+                }
+        }
         /* The small eigenproblem costs ~10p³ flops against a step's ~4n²k:
          * solved every step while it is under a fortieth of a step (dsyevd
          * runs far below the solves' rate, and the sum over the steps would
@@ -323,7 +382,7 @@ ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const 
         if (eval) {
             info->seconds_steps += wall() - t0;
             t0 = wall();
-            double d = small_solve(&m, hi);
+            double d = agreed(op, small_solve(&m, hi));
             info->seconds_small += wall() - t0;
             t0 = wall();
             if (isnan(d)) {
@@ -335,11 +394,23 @@ ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const 
             if (++evals > 1) {
                 /* The change since the previous evaluation bounds the error
                  * of that iterate when convergence is fast, and the newer
-                 * iterate is better still; tests/check_solver_krylov.c checks
-                 * it against the true error. */
-                info->estimate = d;
+                 * iterate is better still: by the convergence factor over
+                 * the columns added since, taken from the last two changes
+                 * (geometric convergence), with a safety factor of 10 and
+                 * never above d. Without it the stop came one evaluation
+                 * late — n = 6000, 26 targets: changes 1.4e-7, 1.1e-9, 1.3e-12
+                 * at 850, 1075, 1200 columns, the iterate at 1075 already
+                 * 1.3e-12 off, and the evaluation at 1200 the costliest.
+                 * tests/check_solver_krylov.c checks it against the true
+                 * error. */
+                double est = d;
+                if (evals > 2 && d < 0.5 * last && gap_last > 0)
+                    est = fmin(d, 10.0 * d * pow(d / last, (double)(hi - prev_dim) /
+                                                               (double)gap_last));
+                gap_last = hi - prev_dim;
+                info->estimate = est;
                 if (info->estimate <= tol ||
-                    (d < KRYLOV_STALL && d > 0.5 * last && last > 0.5 * before)) {
+                    (d < stall && d > 0.5 * last && (!exact || last > 0.5 * before))) {
                     info->converged = 1;
                     break;
                 }
@@ -354,9 +425,20 @@ ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const 
             before = last;
             last = d;
         }
-        if (hi >= cap)
+        if (hi >= cap) {
+            /* The whole space: the projection is A itself, exact up to
+             * rounding (and for inexact solves, up to the products'). */
+            if (hi >= n && eval)
+                info->converged = 1;
             break;
+        }
         size_t added = extend_basis(Q, n, hi, cap, W, nb, Tc, cap, plo, tmp, norm0);
+        if (op->agree && (size_t)agreed(op, (double)added) != added) {
+            st = ntk_error_set(err, NTK_EFAILED, "the processes' Krylov bases diverged");
+            goto done;
+        }
+        if (!exact)
+            project_a(op, Q, hi, hi + added, m.T, cap, AX);
         info->seconds_steps += wall() - t0;
         if (added == 0) {
             /* Invariant subspace: the projection is exact up to rounding. */
@@ -393,8 +475,8 @@ ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const 
         }
 done:
     if (factored)
-        set_lower(A, n, diag, 0.0);
-    free(diag);
+        op->restore(op->ctx);
+    free(AX);
     free(norm0);
     free(W);
     free(tmp);
@@ -407,5 +489,78 @@ done:
     free(m.h);
     free(m.cur);
     free(m.prev);
+    return st;
+}
+
+/* ------------------------------------------------- double matrix in place */
+
+typedef struct {
+    double *A; /* lower triangle: A + σI, then its factor; strict upper: A */
+    double *diag;
+    size_t n;
+    double *X; /* row-major block for chol_thin (allocated at the first wide step) */
+    size_t ldx;
+} dense_ctx;
+
+/* Blocks at least this wide go through chol_thin (2× dtrsm's rate at k = 8–26);
+ * narrower ones are memory-bound either way. */
+#define KRYLOV_THIN_MIN 4
+
+static int dense_factor(void *ctx, double sigma)
+{
+    dense_ctx *d = ctx;
+    set_lower(d->A, d->n, d->diag, sigma);
+    return (int)LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)d->n, d->A, (lapack_int)d->n);
+}
+
+static void dense_solve(void *ctx, double *W, size_t nb)
+{
+    dense_ctx *d = ctx;
+    size_t n = d->n;
+    if (nb >= KRYLOV_THIN_MIN && !d->X) {
+        d->ldx = chol_thin_ld(nb);
+        d->X = aligned_alloc(64, n * d->ldx * sizeof(double));
+        if (d->X)
+            memset(d->X, 0, n * d->ldx * sizeof(double));
+    }
+    if (nb >= KRYLOV_THIN_MIN && d->X && nb <= d->ldx) {
+        for (size_t i = 0; i < n; i++)
+            for (size_t c = 0; c < nb; c++)
+                d->X[i * d->ldx + c] = W[i + c * n];
+        if (chol_thin_solve(d->A, n, d->X, d->ldx, nb) == 0) {
+            for (size_t c = 0; c < nb; c++)
+                for (size_t i = 0; i < n; i++)
+                    W[i + c * n] = d->X[i * d->ldx + c];
+            return;
+        }
+    }
+    shifted_solve(d->A, n, W, nb);
+}
+
+static void dense_restore(void *ctx)
+{
+    dense_ctx *d = ctx;
+    set_lower(d->A, d->n, d->diag, 0.0);
+}
+
+ntk_status krylov_solve(double *A, size_t n, const double *Ycm, size_t k, const double *s,
+                        const double *off, size_t nf, double reg_abs, double mean_diag,
+                        double shift, double tol, size_t max_dim, double **coef,
+                        double **fit, krylov_info *info, const ntk_progress *progress,
+                        ntk_error *err)
+{
+    dense_ctx d = {A, malloc(n * sizeof(double)), n, NULL, 0};
+    if (!d.diag) {
+        memset(info, 0, sizeof *info);
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        d.diag[i] = A[i + i * n];
+    krylov_op op = {.ctx = &d, .n = n, .factor = dense_factor, .solve = dense_solve,
+                    .restore = dense_restore};
+    ntk_status st = krylov_solve_op(&op, Ycm, k, s, off, nf, reg_abs, mean_diag, shift, tol,
+                                    max_dim, coef, fit, info, progress, err);
+    free(d.diag);
+    free(d.X);
     return st;
 }

@@ -2,12 +2,16 @@
  * every ISA variant the CPU has, 1 and 2 threads, alpha/beta/gamma and the
  * accumulator epilogue, strided operands, and determinism across threads;
  * and the Chebyshev solver path both through gemm_thin (k ≤ 1024) and
- * through its BLAS fallback (wider blocks) against the eigen path. */
+ * through its BLAS fallback (wider blocks) against the eigen path; the
+ * transposed product gemm_thin_tn and the Cholesky solves of chol_thin.c
+ * built on both, against BLAS/LAPACK. */
 #include <cblas.h>
+#include <lapacke.h>
 #include <math.h>
 #include <omp.h>
 #include <string.h>
 
+#include "chol_thin.h"
 #include "gemm_thin.h"
 #include "ntk/rng.h"
 #include "ntk/solver.h"
@@ -325,6 +329,93 @@ START_TEST(test_isa_names)
 }
 END_TEST
 
+START_TEST(test_transposed)
+{
+    /* gemm_thin_tn: C = alpha·Aᵀ·B + beta·C with A stored n×m (lda > m), odd
+     * sizes, every ISA, 1 and 2 threads, against cblas_dgemm. */
+    static const size_t sz[][3] = {{1, 1, 1}, {7, 13, 3}, {300, 517, 26}, {1029, 64, 33}};
+    for (size_t c = 0; c < sizeof sz / sizeof sz[0]; c++) {
+        size_t m = sz[c][0], n = sz[c][1], k = sz[c][2], lda = m + 5;
+        double *A = malloc(n * lda * sizeof *A), *B = malloc(n * k * sizeof *B);
+        double *C0 = malloc(m * k * sizeof *C0), *C = malloc(m * k * sizeof *C);
+        double *R = malloc(m * k * sizeof *R);
+        fill(A, n * lda, 11 + c);
+        fill(B, n * k, 12 + c);
+        fill(C0, m * k, 13 + c);
+        memcpy(R, C0, m * k * sizeof *R);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)k, (int)n, -0.5, A,
+                    (int)lda, B, (int)k, 2.0, R, (int)k);
+        for (size_t q = 0; q < 3; q++) {
+            if (gemm_thin_set_isa(ISAS[q]) != 0)
+                continue;
+            for (int t = 1; t <= 2; t++) {
+                omp_set_num_threads(t);
+                memcpy(C, C0, m * k * sizeof *C);
+                ck_assert_int_eq(gemm_thin_tn(m, n, k, -0.5, A, lda, B, k, 2.0, C, k), 0);
+                double num = 0, den = 0;
+                for (size_t i = 0; i < m * k; i++) {
+                    num += (C[i] - R[i]) * (C[i] - R[i]);
+                    den += R[i] * R[i];
+                }
+                ck_assert_msg(sqrt(num / den) < 1e-13, "tn %zux%zux%zu %s %d threads: %g", m,
+                              n, k, ISAS[q], t, sqrt(num / den));
+            }
+        }
+        gemm_thin_set_isa(NULL);
+        omp_set_num_threads(2);
+        free(A);
+        free(B);
+        free(C0);
+        free(C);
+        free(R);
+    }
+}
+END_TEST
+
+START_TEST(test_chol_thin)
+{
+    /* chol_thin_solve against LAPACK's dpotrs on the same factor: sizes
+     * around its block of 256 rows, 4–33 columns, a strict upper triangle of
+     * NaN (it must not be read). */
+    static const size_t sz[][2] = {{5, 4}, {256, 8}, {257, 13}, {777, 26}, {600, 33}};
+    for (size_t c = 0; c < sizeof sz / sizeof sz[0]; c++) {
+        size_t n = sz[c][0], k = sz[c][1], ld = chol_thin_ld(k);
+        double *S = malloc(n * n * sizeof *S), *G = malloc(n * n * sizeof *G);
+        double *Y = malloc(n * k * sizeof *Y), *X = aligned_alloc(64, n * ld * sizeof *X);
+        fill(G, n * n, 21 + c);
+        /* S = G Gᵀ/n + I: symmetric positive definite, modestly conditioned. */
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)n,
+                    1.0 / (double)n, G, (int)n, G, (int)n, 0.0, S, (int)n);
+        for (size_t i = 0; i < n; i++)
+            S[i + i * n] += 1.0;
+        ck_assert_int_eq(LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (int)n, S, (int)n), 0);
+        for (size_t j = 0; j < n; j++)
+            for (size_t i = 0; i < j; i++)
+                S[i + j * n] = NAN;
+        fill(Y, n * k, 22 + c);
+        memset(X, 0, n * ld * sizeof *X);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < k; j++)
+                X[i * ld + j] = Y[i + j * n];
+        ck_assert_int_eq(LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (int)n, (int)k, S, (int)n, Y,
+                                        (int)n), 0);
+        ck_assert_int_eq(chol_thin_solve(S, n, X, ld, k), 0);
+        double num = 0, den = 0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < k; j++) {
+                double d = X[i * ld + j] - Y[i + j * n];
+                num += d * d;
+                den += Y[i + j * n] * Y[i + j * n];
+            }
+        ck_assert_msg(sqrt(num / den) < 1e-13, "n %zu k %zu: %g", n, k, sqrt(num / den));
+        free(S);
+        free(G);
+        free(Y);
+        free(X);
+    }
+}
+END_TEST
+
 static Suite *gemm_thin_suite(void)
 {
     Suite *s = suite_create("gemm_thin");
@@ -337,6 +428,8 @@ static Suite *gemm_thin_suite(void)
     tcase_add_test(tc, test_in_place_b);
     tcase_add_test(tc, test_chebyshev_paths);
     tcase_add_test(tc, test_isa_names);
+    tcase_add_test(tc, test_transposed);
+    tcase_add_test(tc, test_chol_thin);
     suite_add_tcase(s, tc);
     return s;
 }

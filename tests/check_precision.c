@@ -224,13 +224,17 @@ static void check_finite(ntk_solve_method method)
     fit_run(&d, &pd, &fd);
     fit_run(&d, &pf, &ff);
     ck_assert_int_eq(ff.m->used_chebyshev, method == NTK_SOLVE_CHEBYSHEV);
-    ck_assert_int_eq(ff.m->used_eigen, method != NTK_SOLVE_CHEBYSHEV);
+    ck_assert_int_eq(ff.m->used_krylov, method == NTK_SOLVE_KRYLOV);
+    ck_assert_int_eq(ff.m->used_eigen, method == NTK_SOLVE_AUTO);
     size_t mte = d.dte->n, mtr = d.dtr->n;
     for (size_t t = 0; t < 3; t++) {
         double e = rel_diff(ff.test + t * mte, fd.test + t * mte, mte);
         double etr = rel_diff(ff.train + t * mtr, fd.train + t * mtr, mtr);
         printf("precision: boston %s t=%g: test outputs float vs double %.2g\n",
-               method == NTK_SOLVE_CHEBYSHEV ? "chebyshev" : "eigen", times[t], e);
+               method == NTK_SOLVE_CHEBYSHEV ? "chebyshev"
+               : method == NTK_SOLVE_KRYLOV  ? "krylov"
+                                             : "eigen",
+               times[t], e);
         ck_assert_msg(e > 1e-11 && e <= 2e-5, "t = %g: test outputs differ by %g", times[t], e);
         ck_assert_msg(etr <= 2e-5, "t = %g: training outputs differ by %g", times[t], etr);
     }
@@ -252,6 +256,9 @@ START_TEST(test_finite_eigen) { check_finite(NTK_SOLVE_AUTO); }
 END_TEST
 
 START_TEST(test_finite_chebyshev) { check_finite(NTK_SOLVE_CHEBYSHEV); }
+END_TEST
+
+START_TEST(test_finite_krylov) { check_finite(NTK_SOLVE_KRYLOV); }
 END_TEST
 
 /* No ridge and 40 duplicated rows with other targets: A is singular. The
@@ -384,6 +391,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_inf_letters);
     tcase_add_test(tc, test_finite_eigen);
     tcase_add_test(tc, test_finite_chebyshev);
+    tcase_add_test(tc, test_finite_krylov);
     tcase_add_test(tc, test_ill_conditioned);
     tcase_add_test(tc, test_params_and_edges);
     suite_add_tcase(s, tc);

@@ -10,14 +10,16 @@
 #include <string.h>
 
 #include "ntk/kernel.h"
+#include "ntk/model.h"
 #include "ntk/rng.h"
 #include "ntk/solver.h"
+#include "solver_float.h"
 #include "solver_testutil.h"
 #include "testutil.h"
 
 /* ReLU depth-3 NTK on n rows of d standard normal features; the last `dups`
  * rows repeat earlier ones (so Θ has a null space of that dimension). */
-static double *relu_kernel(size_t n, size_t d, size_t dups, uint64_t seed)
+static double *relu_kernel_x(size_t n, size_t d, size_t dups, uint64_t seed, double **Xout)
 {
     double *X = malloc(n * d * sizeof *X), *K = malloc(n * n * sizeof *K);
     ntk_rng r;
@@ -33,8 +35,16 @@ static double *relu_kernel(size_t n, size_t d, size_t dups, uint64_t seed)
     ntk_error err = {0};
     ck_assert_msg(ntk_kernel_eval(&a, NTK_KIND_NTK, X, n, NULL, 0, d, K, NULL, &err) == NTK_OK,
                   "%s", err.msg);
-    free(X);
+    if (Xout)
+        *Xout = X;
+    else
+        free(X);
     return K;
+}
+
+static double *relu_kernel(size_t n, size_t d, size_t dups, uint64_t seed)
+{
+    return relu_kernel_x(n, d, dups, seed, NULL);
 }
 
 /* Targets: centered one-hot over k − 1 classes (their columns sum to zero:
@@ -53,32 +63,44 @@ static double *targets(size_t n, size_t k, uint64_t seed)
     return Y;
 }
 
+/* The grid both precisions are checked over: s·λ_max and ridges (× mean diag). */
+static const double GRID_SL[] = {1e-3, 1e-1, 1.0, 10.0, 1e3, 1e5, 1e8};
+static const double GRID_REGS[] = {0.0, 1e-6, 1e-3, 1.0};
+#define GRID_NT (sizeof GRID_SL / sizeof GRID_SL[0])
+#define GRID_NR (sizeof GRID_REGS / sizeof GRID_REGS[0])
+
+/* p ← ridge GRID_REGS[r] (relative) at the times s·λ_max = GRID_SL (λ_max of
+ * Θ found once, by the eigen path, into *lmax; times: GRID_NT slots); returns
+ * the eigen path's solution there. */
+static ntk_solution *grid_reference(const double *K, size_t n, const double *Y, size_t k,
+                                    size_t r, double *lmax, double *times, ntk_solve_params *p)
+{
+    ntk_solve_params_init(p);
+    p->reg = GRID_REGS[r];
+    p->reg_scale = NTK_REG_RELATIVE;
+    double one = 1.0;
+    if (*lmax == 0.0) {
+        p->times = &one;
+        p->n_times = 1;
+        ntk_solution *e = solve(K, n, Y, k, p, NTK_SOLVE_EIGEN);
+        *lmax = e->eig_max;
+        ntk_solution_free(e);
+    }
+    for (size_t t = 0; t < GRID_NT; t++)
+        times[t] = GRID_SL[t] / *lmax;
+    p->times = times;
+    p->n_times = GRID_NT;
+    return solve(K, n, Y, k, p, NTK_SOLVE_EIGEN);
+}
+
 /* Every ridge in regs and every s·λ_max in the grid: Krylov vs eigen. */
 static void grid(const double *K, size_t n, const double *Y, size_t k, const char *what)
 {
-    static const double sl[] = {1e-3, 1e-1, 1.0, 10.0, 1e3, 1e5, 1e8};
-    static const double regs[] = {0.0, 1e-6, 1e-3, 1.0};
-    size_t nt = sizeof sl / sizeof sl[0];
-    double lmax = 0.0;
-    for (size_t r = 0; r < sizeof regs / sizeof regs[0]; r++) {
+    size_t nt = GRID_NT;
+    double lmax = 0.0, times[GRID_NT];
+    for (size_t r = 0; r < GRID_NR; r++) {
         ntk_solve_params p;
-        ntk_solve_params_init(&p);
-        p.reg = regs[r];
-        p.reg_scale = NTK_REG_RELATIVE;
-        double one = 1.0;
-        if (lmax == 0.0) { /* λ_max of Θ, from the eigen path itself */
-            p.times = &one;
-            p.n_times = 1;
-            ntk_solution *e = solve(K, n, Y, k, &p, NTK_SOLVE_EIGEN);
-            lmax = e->eig_max;
-            ntk_solution_free(e);
-        }
-        double times[sizeof sl / sizeof sl[0]];
-        for (size_t t = 0; t < nt; t++)
-            times[t] = sl[t] / lmax;
-        p.times = times;
-        p.n_times = nt;
-        ntk_solution *se = solve(K, n, Y, k, &p, NTK_SOLVE_EIGEN);
+        ntk_solution *se = grid_reference(K, n, Y, k, r, &lmax, times, &p);
         ntk_solution *sk = solve(K, n, Y, k, &p, NTK_SOLVE_KRYLOV);
         ck_assert(sk->used_krylov && !sk->used_eigen && sk->krylov_converged);
         double worst = 0;
@@ -86,14 +108,14 @@ static void grid(const double *K, size_t n, const double *Y, size_t k, const cha
             double ec = rel_diff(sk->coef + t * n * k, se->coef + t * n * k, n * k);
             double ef = rel_diff(sk->train_pred + t * n * k, se->train_pred + t * n * k, n * k);
             ck_assert_msg(ec <= 1e-9 && ef <= 1e-9,
-                          "%s reg %g s*lmax %g: coef rel %.3g, train rel %.3g", what, regs[r],
-                          sl[t], ec, ef);
+                          "%s reg %g s*lmax %g: coef rel %.3g, train rel %.3g", what, GRID_REGS[r],
+                          GRID_SL[t], ec, ef);
             worst = fmax(worst, fmax(ec, ef));
         }
         fprintf(stderr,
                 "solver_krylov: %s n=%zu k=%zu reg %g: %zu steps, dim %zu, shift %.3g, "
                 "estimate %.2g, worst rel vs eigen %.2g\n",
-                what, n, k, regs[r], sk->krylov_steps, sk->krylov_dim, sk->krylov_shift,
+                what, n, k, GRID_REGS[r], sk->krylov_steps, sk->krylov_dim, sk->krylov_shift,
                 sk->krylov_estimate, worst);
         ntk_solution_free(se);
         ntk_solution_free(sk);
@@ -119,6 +141,90 @@ START_TEST(test_grid_duplicate_rows)
     grid(K, n, Y, k, "relu depth 3, 40 duplicate rows");
     free(K);
     free(Y);
+}
+END_TEST
+
+/* |g_s'(a)| = (1 − e^{−sa} − s·a·e^{−sa})/a², decreasing in a ≥ 0 from s²/2. */
+static double flow_slope(double a, double s)
+{
+    double x = s * a;
+    if (x < 1e-4)
+        return s * s * (0.5 - x / 3.0);
+    return (-expm1(-x) - x * exp(-x)) / (a * a);
+}
+
+/* The float fit (solver_float.c) by the Krylov path over the same grid as
+ * grid(), against the double eigen path. Storing A in float perturbs it by E
+ * with ‖E‖_F ≤ u_f‖A‖_F, and the float products of the projection add as
+ * much; g_s(A + E) − g_s(A) is bounded by ‖E‖·max|g_s'| over the spectrum
+ * (Daleckii–Krein; |g_s'| is largest at the smallest eigenvalue). The test
+ * allows 4× that first-order bound (and at least 1e-6, the float path's
+ * tolerance); where the bound exceeds 1 (no ridge on a singular kernel at
+ * long times) float cannot give a digit and only finiteness is checked. */
+static void float_grid(size_t n, size_t d, size_t dups, size_t k, uint64_t seed,
+                       const char *what)
+{
+    size_t nt = GRID_NT;
+    double *X = NULL;
+    double *K = relu_kernel_x(n, d, dups, seed, &X);
+    double *Y = targets(n, k, seed + 1);
+    double fro = 0.0;
+    for (size_t i = 0; i < n * n; i++)
+        fro += K[i] * K[i];
+    fro = sqrt(fro);
+    ntk_arch a;
+    ntk_arch_init(&a);
+    a.depth = 3;
+    a.b_std = 0.1;
+    double lmax = 0.0, times[GRID_NT];
+    size_t meaningful = 0;
+    for (size_t r = 0; r < GRID_NR; r++) {
+        ntk_solve_params p;
+        ntk_solution *se = grid_reference(K, n, Y, k, r, &lmax, times, &p);
+        p.method = NTK_SOLVE_KRYLOV;
+        ntk_fit_problem pb = {&a, NTK_KIND_NTK, X, n, d, Y, k, &p, 0, {NULL, NULL},
+                              NTK_PRECISION_FLOAT, NTK_REFINE_MAX_DEFAULT};
+        ntk_solution *sf = NULL;
+        double sk = 0.0;
+        ntk_error err = {0};
+        ck_assert_msg(solver_float_fit(&pb, &sf, &sk, &err) == NTK_OK, "%s", err.msg);
+        ck_assert(sf->single_precision && sf->used_krylov && !sf->used_eigen);
+        double eps = 2.0 * 5.96e-8 * (fro + (double)n * se->reg_abs);
+        double amin = fmax(se->eig_min - eps, 0.0);
+        for (size_t t = 0; t < nt; t++) {
+            const double *C = sf->coef + t * n * k, *Ce = se->coef + t * n * k;
+            for (size_t i = 0; i < n * k; i++)
+                ck_assert(isfinite(C[i]) && isfinite(sf->train_pred[t * n * k + i]));
+            double cn = 0.0, yn = 0.0;
+            for (size_t i = 0; i < n * k; i++) {
+                cn += Ce[i] * Ce[i];
+                yn += Y[i] * Y[i];
+            }
+            double bound = eps * flow_slope(amin, times[t]) * sqrt(yn / cn);
+            double e = rel_diff(C, Ce, n * k);
+            fprintf(stderr, "solver_krylov float: %s reg %g s*lmax %g: rel %.2g (bound %.2g)\n",
+                    what, GRID_REGS[r], GRID_SL[t], e, bound);
+            if (bound >= 1.0)
+                continue;
+            meaningful++;
+            ck_assert_msg(e <= fmax(bound, 1e-6), "%s reg %g s*lmax %g: float rel %.3g > %.3g",
+                          what, GRID_REGS[r], GRID_SL[t], e, fmax(bound, 1e-6));
+        }
+        ntk_solution_free(se);
+        ntk_solution_free(sf);
+    }
+    /* Most of the grid must be checked for real. */
+    ck_assert_msg(meaningful >= nt * 2, "%s: only %zu cases with a bound below 1", what,
+                  meaningful);
+    free(X);
+    free(K);
+    free(Y);
+}
+
+START_TEST(test_float_grid)
+{
+    float_grid(300, 6, 0, 4, 31, "relu depth 3");
+    float_grid(240, 4, 40, 3, 41, "relu depth 3, 40 duplicate rows");
 }
 END_TEST
 
@@ -262,6 +368,7 @@ static Suite *solver_krylov_suite(void)
     tcase_add_test(tc, test_grid_full_rank);
     tcase_add_test(tc, test_grid_duplicate_rows);
     tcase_add_test(tc, test_estimate_honest);
+    tcase_add_test(tc, test_float_grid);
     tcase_add_test(tc, test_auto_picks_krylov);
     tcase_add_test(tc, test_ridge_time_grid);
     suite_add_tcase(s, tc);

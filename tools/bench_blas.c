@@ -356,10 +356,10 @@ static int bench_krylov(size_t n, size_t k, double reg, const char *mode, double
         if (ntk_solve(A, n, Y, k, &p, &sk, &err) != NTK_OK)
             goto fail;
         printf("krylov %zu %.3f steps %zu dim %zu shift %.3g estimate %.2g "
-               "(factor %.2fs, steps %.2fs, small %.2fs)\n",
+               "(factor %.2fs, steps %.2fs of which solves %.2fs, small %.2fs)\n",
                n, now() - t0, sk->krylov_steps, sk->krylov_dim, sk->krylov_shift,
                sk->krylov_estimate, sk->krylov_seconds[0], sk->krylov_seconds[1],
-               sk->krylov_seconds[2]);
+               sk->krylov_seconds[3], sk->krylov_seconds[2]);
         fflush(stdout);
     }
     if (all) {

@@ -47,10 +47,11 @@ struct ntk_engine;
  *     mean(diag Θ)·10^e, e = −7 … −2, is added until it does (reported as
  *     the model's jitter); if even that fails, the iterate with the smallest
  *     residual is returned with refine_converged = 0.
- *   finite times: the Chebyshev expansion (or, where AUTO/EIGEN picks it, a
- *     float eigendecomposition: ssyevd, or ssyevr when memory is short) on
- *     the float matrix, not refined: relative error 1e-8 to 1e-5, growing
- *     with t (docs/precision.md).
+ *   finite times: the path the double solver's rule picks (the Chebyshev
+ *     expansion, the Krylov path with a float Cholesky of A + σI projected
+ *     on fl(A), or a float eigendecomposition: ssyevd, or ssyevr when
+ *     memory is short) on the float matrix, not refined: relative error
+ *     1e-10 to 1e-5, growing with t (docs/precision.md).
  * Training predictions are Θ·C with Θ evaluated in double. Only the local
  * engine implements it (ntk_model_train refuses it with another engine). */
 typedef enum {

@@ -58,12 +58,11 @@ typedef enum { NTK_REG_ABSOLUTE = 0, NTK_REG_RELATIVE = 1 } ntk_reg_scale;
  * m = 40 typical block steps, so Chebyshev is taken iff d ≤ n/(6κ) + 80
  * (and d·max(2k, 16) ≤ 8n); Krylov falls back to the eigendecomposition if
  * it has not converged within ~19 Choleskys' worth of steps or n/3 basis
- * columns. Below NTK_CHEB_MIN_N, and in single precision and ntk-mpi (no
- * Krylov path there: Chebyshev iff d·max(2k, 16) ≤ 8n), the
- * eigendecomposition (docs/performance.md).
+ * columns. Below NTK_CHEB_MIN_N, the eigendecomposition
+ * (docs/performance.md). The same rule (src/solver_flow.c) serves double
+ * and single precision and ntk-mpi.
  * CHEBYSHEV / KRYLOV force that path for the finite times (t = ∞ then goes
- * through a Cholesky of the same matrix, afterwards); KRYLOV is double
- * precision only. */
+ * through a Cholesky of the same matrix, afterwards). */
 typedef enum {
     NTK_SOLVE_AUTO = 0,
     NTK_SOLVE_CHOLESKY,
@@ -125,7 +124,8 @@ typedef struct {
     double krylov_shift;     /* σ of the factored A + σI */
     double krylov_estimate;  /* a posteriori relative error estimate, max over the times */
     int krylov_converged;    /* 1: estimate ≤ tolerance (or invariant space) */
-    double krylov_seconds[3];/* wall time: factorization, block steps, small eigenproblems */
+    double krylov_seconds[4];/* wall time: factorization, block steps, small eigenproblems,
+                              * and the steps' triangular solves (part of the steps) */
     /* Single precision (ntk_train_params.precision = NTK_PRECISION_FLOAT, see
      * ntk/model.h; every field 0 otherwise). Residuals are relative,
      * ‖Y − (Θ + (λ + jitter)I)·C‖_F / ‖Y‖_F for the t = ∞ coefficients,

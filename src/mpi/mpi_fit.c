@@ -11,6 +11,7 @@
 #include "gemm_thin.h"       /* the single-process solver's thin-block product */
 #include "solver_cheb.h"     /* Chebyshev coefficients, as the single-process path */
 #include "solver_internal.h" /* the jitter ladder and solutions of src/solver.c */
+#include "solver_krylov.h"   /* the Krylov path, with a distributed operator */
 
 typedef struct {
     uint64_t n, d, k, n_times;
@@ -434,6 +435,172 @@ done:
     return err && err->status ? err->status : NTK_OK;
 }
 
+/* The Krylov path of src/solver_krylov.c with the distributed matrix: every
+ * rank runs it in lockstep on replicated n×k blocks and a replicated basis;
+ * the shift-invert solve is pdpotrf of A + σI (once) and pdpotrs per step,
+ * its result gathered and broadcast from rank 0 (so every rank extends the
+ * same basis), and the stopping decisions are rank 0's (agree). pdpotrf
+ * overwrites A's lower triangle: the tiles are evaluated again afterwards if
+ * t = ∞ or the eigen fallback needs A. */
+typedef struct {
+    fit_ctx *c;
+    int intact;   /* c->A holds Θ + λI */
+    double *Bl;   /* local tile of an n×k block */
+} mpi_kop;
+
+static int mk_factor(void *ctx, double sigma)
+{
+    mpi_kop *o = ctx;
+    fit_ctx *c = o->c;
+    int n = (int)c->h.n, one = 1, info = 0, worst = 0;
+    if (o->intact) {
+        add_diagonal(c->e, &c->D, c->A, sigma);
+    } else {
+        ntk_error e2 = {0};
+        if (engine_agree(c->e, kernel_tiles(c, c->reg_abs + sigma, &e2), &e2) != NTK_OK)
+            return -1;
+    }
+    o->intact = 0;
+    pdpotrf_("L", &n, c->A, &one, &one, c->D.desc, &info, 1);
+    MPI_Allreduce(&info, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    int least = 0;
+    MPI_Allreduce(&info, &least, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    return least < 0 ? least : worst;
+}
+
+static void mk_solve(void *ctx, double *W, size_t nb)
+{
+    mpi_kop *o = ctx;
+    fit_ctx *c = o->c;
+    ntk_mpi_engine *e = c->e;
+    int n = (int)c->h.n, m = (int)nb, one = 1, info = 0;
+    dist B;
+    dist_init(e, n, m, c->D.nb, &B);
+    for (int j = 0; j < B.lc; j++) {
+        size_t gj = dist_gcol(e, &B, j);
+        for (int i = 0; i < B.lr; i++)
+            o->Bl[(size_t)i + (size_t)j * B.lld] = W[dist_grow(e, &B, i) + gj * (size_t)n];
+    }
+    pdpotrs_("L", &n, &m, c->A, &one, &one, c->D.desc, o->Bl, &one, &one, B.desc, &info, 1);
+    dist_gather(e, &B, o->Bl, e->rank == 0 ? W : NULL);
+    bcast_doubles(W, (size_t)n * nb);
+}
+
+static void mk_restore(void *ctx)
+{
+    (void)ctx; /* lazily: fit_krylov evaluates the tiles again if needed */
+}
+
+static void mk_agree(void *ctx, double *buf, size_t count)
+{
+    (void)ctx;
+    MPI_Bcast(buf, (int)count, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+}
+
+static int any_infinite(const fit_ctx *c)
+{
+    for (size_t t = 0; t < (size_t)c->h.n_times; t++)
+        if (isinf(c->times[t]))
+            return 1;
+    return 0;
+}
+
+static ntk_status fit_krylov(fit_ctx *c, size_t max_dim, int may_decline, int *declined,
+                             ntk_error *err)
+{
+    ntk_mpi_engine *e = c->e;
+    size_t n = (size_t)c->h.n, k = (size_t)c->h.k, nt = (size_t)c->h.n_times, nf = 0,
+           len = n * k;
+    *declined = 0;
+    /* The basis is replicated: at most as many columns as keep it within
+     * this rank's tile of A. */
+    size_t tile = (size_t)c->D.lld * (size_t)(c->D.lc > 0 ? c->D.lc : 1);
+    size_t most = tile / n > k ? tile / n : k;
+    if (max_dim > most)
+        max_dim = most;
+    dist Bk;
+    dist_init(e, (int)n, (int)k, c->D.nb, &Bk);
+    mpi_kop o = {c, 1, malloc((size_t)Bk.lld * (size_t)(Bk.lc > 0 ? Bk.lc : 1) * sizeof(double))};
+    double *sc = malloc(nt * sizeof *sc), *Ycm = malloc(len * sizeof *Ycm);
+    double **out = malloc(2 * nt * sizeof *out);
+    double *scratch = e->rank == 0 ? NULL : malloc(2 * nt * len * sizeof *scratch + 1);
+    size_t *slot = malloc(nt * sizeof *slot);
+    ntk_status st = !o.Bl || !sc || !Ycm || !out || !slot || (e->rank != 0 && !scratch)
+                        ? ntk_error_set(err, NTK_ENOMEM, "out of memory")
+                        : NTK_OK;
+    if (engine_agree(e, st, err) != NTK_OK)
+        goto done;
+    for (size_t t = 0; t < nt; t++)
+        if (!isinf(c->times[t])) {
+            sc[nf] = solver_time_scale(&c->sp, n, k, c->times[t]);
+            slot[nf++] = t;
+        }
+    int want_fit = c->h.want_train != 0;
+    for (size_t f = 0; f < nf; f++) {
+        out[f] = e->rank == 0 ? c->s->coef + slot[f] * len : scratch + f * len;
+        out[nf + f] = !want_fit        ? NULL
+                      : e->rank == 0 ? c->s->train_pred + slot[f] * len
+                                     : scratch + (nt + f) * len;
+    }
+    solver_to_col_major(c->Y, n, k, Ycm);
+    krylov_op op = {.ctx = &o, .n = n, .factor = mk_factor, .solve = mk_solve,
+                    .restore = mk_restore, .agree = mk_agree};
+    krylov_info info;
+    /* No progress callback: an interruption seen by rank 0 alone would
+     * leave the others waiting in the lockstep. */
+    st = krylov_solve_op(&op, Ycm, k, sc, NULL, nf, c->reg_abs, c->mean_diag, 0.0, 0.0, max_dim,
+                         out, want_fit ? out + nf : NULL, &info, NULL, err);
+    if (engine_agree(e, st, err) != NTK_OK)
+        goto done;
+    *declined = may_decline && !info.converged;
+    if (!*declined && e->rank == 0)
+        solver_record_krylov(c->s, &info);
+    if (!o.intact && (*declined || any_infinite(c))) {
+        st = kernel_tiles(c, c->reg_abs, err);
+        if (engine_agree(e, st, err) != NTK_OK)
+            goto done;
+    }
+    if (!*declined && any_infinite(c))
+        st = fit_cholesky(c, err);
+done:
+    free(o.Bl);
+    free(sc);
+    free(Ycm);
+    free(out);
+    free(scratch);
+    free(slot);
+    return err && err->status ? err->status : st;
+}
+
+/* The three finite-time paths for solver_finite_flow (the rule shared with
+ * the single-process solver); each also serves t = ∞ afterwards. */
+static ntk_status mp_chebyshev(void *ctx, size_t max_degree, int *declined, ntk_error *err)
+{
+    fit_ctx *c = ctx;
+    ntk_status st = fit_chebyshev(c, max_degree, declined, err);
+    if (st == NTK_OK && !*declined && any_infinite(c))
+        st = fit_cholesky(c, err);
+    return st;
+}
+
+static ntk_status mp_krylov(void *ctx, size_t max_dim, int may_decline, int *declined,
+                            ntk_error *err)
+{
+    return fit_krylov(ctx, max_dim, may_decline, declined, err);
+}
+
+static ntk_status mp_eigen(void *ctx, ntk_error *err)
+{
+    fit_ctx *c = ctx;
+    /* pdsyevd needs three more tiles: check them now. */
+    ntk_mpi_plan ep;
+    ntk_mpi_engine_plan(c->e, (size_t)c->h.n, (size_t)c->h.k, 1, &ep);
+    ntk_status st = check_memory(c->e, &ep, err);
+    if (engine_agree(c->e, st, err) != NTK_OK)
+        return err ? err->status : st;
+    return fit_eigen(c, err);
+}
+
 ntk_status mpi_fit_job(ntk_mpi_engine *e, const ntk_fit_problem *pb, ntk_solution **out,
                        double *seconds_kernel, ntk_error *err)
 {
@@ -546,37 +713,11 @@ ntk_status mpi_fit_job(ntk_mpi_engine *e, const ntk_fit_problem *pb, ntk_solutio
         c.s->mean_diag = c.mean_diag;
         c.s->reg_abs = c.reg_abs;
     }
-    if (c.h.method == NTK_SOLVE_EIGEN) {
-        st = fit_eigen(&c, err);
-    } else if (!finite) {
+    if (!finite && c.h.method != NTK_SOLVE_EIGEN) {
         st = fit_cholesky(&c, err);
     } else {
-        /* As the single-process solver: the expansion when it is cheap enough
-         * (or forced), then t = ∞ by Cholesky of the same, unread-only A. */
-        int declined = 1;
-        st = NTK_OK;
-        if (c.h.method == NTK_SOLVE_CHEBYSHEV || n >= NTK_CHEB_MIN_N)
-            st = fit_chebyshev(&c,
-                               c.h.method == NTK_SOLVE_CHEBYSHEV ? CHEB_FORCED_MAX_DEGREE
-                                                                 : solver_auto_max_degree(n, k),
-                               &declined, err);
-        if (st == NTK_OK && !declined) {
-            int any_inf = 0;
-            for (size_t t = 0; t < nt; t++)
-                any_inf |= isinf(c.times[t]) != 0;
-            if (any_inf)
-                st = fit_cholesky(&c, err);
-        } else if (st == NTK_OK && c.h.method == NTK_SOLVE_CHEBYSHEV) {
-            st = ntk_error_set(err, NTK_EINPUT, "the Chebyshev path would need a degree above %d "
-                               "for these times; use the eigen path", CHEB_FORCED_MAX_DEGREE);
-        } else if (st == NTK_OK) {
-            /* pdsyevd needs three more tiles: check them now. */
-            ntk_mpi_plan ep;
-            ntk_mpi_engine_plan(e, n, k, 1, &ep);
-            st = check_memory(e, &ep, err);
-            if (engine_agree(e, st, err) == NTK_OK)
-                st = fit_eigen(&c, err);
-        }
+        solver_paths paths = {&c, mp_chebyshev, mp_krylov, mp_eigen};
+        st = solver_finite_flow(&paths, (ntk_solve_method)c.h.method, n, k, err);
     }
 done:
     free(c.A);

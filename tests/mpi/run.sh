@@ -57,6 +57,25 @@ for np in 2 4; do
     close "$TMPD/ref_big.csv" "$TMPD/big$np.csv" 1e-9 || fail "Chebyshev path, $np ranks"
 done
 
+# the Krylov path (#19): forced on small n (uneven tiles too), and chosen by
+# AUTO at n >= 3000 with long times on the sum scale, as ntk chooses it
+expect_exit 0 "$NTK" eval $REG --times 0.5,10,100,inf --solver-path krylov \
+    --predictions "$TMPD/ref_kr.csv" --quiet
+for run in "2" "4" "4 --grid 1x4 --block 8"; do
+    np=${run%% *}; opts=${run#"$np"}
+    expect_exit 0 $MPIRUN -np $np "$NTK_MPI" $opts eval $REG --times 0.5,10,100,inf \
+        --solver-path krylov --predictions "$TMPD/kr.csv" || continue
+    expect_out_match "Krylov"
+    close "$TMPD/ref_kr.csv" "$TMPD/kr.csv" 1e-9 || fail "Krylov path, $run ranks"
+done
+KBIG="--train $TMPD/g.csv --test-frac 0.1 --seed 0 --depth 2 --reg 1e-3 --reg-scale relative --times 1,100,10000,inf"
+expect_exit 0 "$NTK" eval $KBIG --predictions "$TMPD/ref_kbig.csv"
+expect_out_match "Krylov"
+expect_exit 0 $MPIRUN -np 2 "$NTK_MPI" eval $KBIG --predictions "$TMPD/kbig.csv" && {
+    expect_out_match "solve [0-9.]+s \(shift-and-invert Krylov"
+    close "$TMPD/ref_kbig.csv" "$TMPD/kbig.csv" 1e-9 || fail "AUTO Krylov path, 2 ranks"
+}
+
 # fit with ranks -> predict with ntk, and fit with ntk -> predict with ranks
 FIT="--train data/servo.csv --depth 2 --act erf --reg 1e-3 --reg-scale relative --times 1,inf --quiet"
 expect_exit 0 "$NTK" fit $FIT -o "$TMPD/ref.ntk"
