@@ -65,6 +65,35 @@ ntk_status ds_encode(const ntk_encoder *enc, const ntk_table *t, const size_t *c
  * block (fewer page faults when it is first written). A hint only. */
 void ds_advise_huge(void *p, size_t bytes);
 
+/* ---------------------------------------------------------------- parser
+ * The CSV parser behind ntk_table_parse and the chunked reader: text is fed
+ * in pieces of any size; tables are taken out every so many rows. */
+typedef struct ds_parser ds_parser;
+
+/* A parser for text named `name` (kept by pointer: it must outlive the
+ * parser). `head` (the start of the text) decides the line separator as
+ * ntk_table_parse does; `reserve` bytes of text are reserved up front. */
+ntk_status ds_parser_new(const char *name, const ntk_read_options *opt, const char *head,
+                         size_t head_len, size_t reserve, ds_parser **out, ntk_error *err);
+void ds_parser_free(ds_parser *p);
+
+/* Feed text; stops early, between records at a line end, once stop_rows data
+ * rows are held. *consumed: bytes used (the rest must be fed again). */
+ntk_status ds_parser_feed(ds_parser *p, const char *data, size_t size, size_t stop_rows,
+                          size_t *consumed);
+
+/* End of the text: the last record, unterminated quotes, empty text. */
+ntk_status ds_parser_finish(ds_parser *p);
+
+/* Data rows held now; the header's line; where errors go from now on. */
+size_t ds_parser_rows(const ds_parser *p);
+size_t ds_parser_header_line(const ds_parser *p);
+void ds_parser_set_error(ds_parser *p, ntk_error *err);
+
+/* The rows held as a table (the header checked for duplicate names when
+ * check_header); the parser then starts over with no rows. */
+ntk_status ds_parser_take(ds_parser *p, int check_header, ntk_table **out);
+
 /* Duplicate a string (NULL on failure). */
 char *ds_strdup(const char *s);
 
