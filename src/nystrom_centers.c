@@ -96,6 +96,76 @@ static ntk_status select_uniform(const double *X, size_t n, size_t d, size_t M, 
     return NTK_OK;
 }
 
+ntk_status nystrom_uniform_candidates(size_t n, uint64_t seed, size_t K, size_t *out,
+                                      ntk_error *err)
+{
+    /* Fisher–Yates on an implicit identity: only moved positions are
+     * stored (position → value, open addressing). */
+    size_t cap = 1;
+    while (cap < 4 * K + 4)
+        cap <<= 1;
+    size_t *pos = malloc(cap * sizeof *pos), *val = malloc(cap * sizeof *val);
+    if (!pos || !val) {
+        free(pos);
+        free(val);
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory choosing centers");
+    }
+    for (size_t i = 0; i < cap; i++)
+        pos[i] = SIZE_MAX;
+    ntk_rng rng;
+    ntk_rng_seed(&rng, seed);
+    for (size_t i = 0; i < K && i < n; i++) {
+        size_t j = i + ntk_rng_below(&rng, n - i);
+        size_t hi = (size_t)(i * 0x9E3779B97F4A7C15ULL) & (cap - 1);
+        while (pos[hi] != SIZE_MAX && pos[hi] != i)
+            hi = (hi + 1) & (cap - 1);
+        size_t vi = pos[hi] == i ? val[hi] : i;
+        size_t hj = (size_t)(j * 0x9E3779B97F4A7C15ULL) & (cap - 1);
+        while (pos[hj] != SIZE_MAX && pos[hj] != j)
+            hj = (hj + 1) & (cap - 1);
+        size_t vj = pos[hj] == j ? val[hj] : j;
+        out[i] = vj;
+        pos[hj] = j;
+        val[hj] = vi;
+    }
+    free(pos);
+    free(val);
+    return NTK_OK;
+}
+
+ntk_status nystrom_uniform_walk(const double *Xc, const size_t *cand, size_t K, size_t d,
+                                size_t M, size_t *idx, size_t *chosen, ntk_error *err)
+{
+    size_t cap = 1;
+    while (cap < 2 * M)
+        cap <<= 1;
+    size_t *table = malloc(cap * sizeof *table);
+    if (!table)
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory choosing centers");
+    for (size_t i = 0; i < cap; i++)
+        table[i] = SIZE_MAX;
+    size_t m = 0;
+    for (size_t i = 0; i < K && m < M; i++) {
+        const double *x = Xc + i * d;
+        size_t h = (size_t)row_hash(x, d) & (cap - 1);
+        int dup = 0;
+        while (table[h] != SIZE_MAX) {
+            if (memcmp(Xc + table[h] * d, x, d * sizeof *x) == 0) {
+                dup = 1;
+                break;
+            }
+            h = (h + 1) & (cap - 1);
+        }
+        if (dup)
+            continue;
+        table[h] = i;
+        idx[m++] = cand[i];
+    }
+    *chosen = m;
+    free(table);
+    return NTK_OK;
+}
+
 /* ------------------------------------------------------------- RPCholesky */
 
 /* Draw up to want distinct pool positions with probability ∝ res (with

@@ -3,6 +3,7 @@
 #define NTK_NYSTROM_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ntk/nystrom.h"
 
@@ -29,5 +30,15 @@ ntk_status nystrom_flow(double *G, const double *L, const double *Z, const ntk_s
  * jitter ladder (r->jitter). */
 ntk_status nystrom_flow_cholesky(double *G, const double *L, const double *Z,
                                  ntk_nystrom_fit_result *r, ntk_error *err);
+
+/* The first K positions of the seeded permutation that uniform selection
+ * walks (the same draws as ntk_nystrom_select), in O(K) memory. */
+ntk_status nystrom_uniform_candidates(size_t n, uint64_t seed, size_t K, size_t *out,
+                                      ntk_error *err);
+
+/* Uniform selection's walk over candidate rows Xc (K×d, row i is row
+ * cand[i]): keep a row unless it equals one kept, until M are kept. */
+ntk_status nystrom_uniform_walk(const double *Xc, const size_t *cand, size_t K, size_t d,
+                                size_t M, size_t *idx, size_t *chosen, ntk_error *err);
 
 #endif

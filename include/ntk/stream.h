@@ -15,6 +15,7 @@
 #include "ntk/common.h"
 #include "ntk/dataset.h"
 #include "ntk/model.h"
+#include "ntk/nystrom.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -68,6 +69,17 @@ typedef struct {
     ntk_status (*read)(void *ctx, double *X, size_t max, size_t *got, ntk_error *err);
     ntk_status (*rewind)(void *ctx, ntk_error *err);
 } ntk_row_stream;
+
+/* ntk_nystrom_fit (ntk/nystrom.h) on rows read from a stream of n rows
+ * (rewound first; read again for each pass: the centers and the residual
+ * estimate's rows, the Gram, the training predictions if asked). The result
+ * equals ntk_nystrom_fit's on the same rows bit for bit. Uniform centers
+ * only, no split (NTK_EINPUT otherwise). */
+NTK_API ntk_status ntk_nystrom_fit_stream(const ntk_arch *a, ntk_kernel_kind kind,
+                                          const ntk_row_stream *rows, size_t n, size_t d,
+                                          const double *Y, size_t k, const ntk_solve_params *sp,
+                                          const ntk_nystrom_params *np, int threads,
+                                          ntk_nystrom_fit_result **out, ntk_error *err);
 
 /* ntk_model_train on a CSV file streamed from disk: the encoder by
  * ntk_encoder_fit_stream (pass 1), the targets (pass 2: 8·n·k bytes kept),
