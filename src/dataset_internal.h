@@ -61,6 +61,11 @@ size_t ds_cell_line(const ntk_table *t, size_t r, size_t c);
 ntk_status ds_encode(const ntk_encoder *enc, const ntk_table *t, const size_t *colmap,
                      int with_target, int standardize, ntk_dataset **out, ntk_error *err);
 
+/* ds_encode; allow_empty: no usable row gives n = 0 rather than an error. */
+ntk_status ds_encode_rows(const ntk_encoder *enc, const ntk_table *t, const size_t *colmap,
+                          int with_target, int standardize, int allow_empty, ntk_dataset **out,
+                          ntk_error *err);
+
 /* Ask for transparent huge pages on the 2 MiB-aligned part of a large heap
  * block (fewer page faults when it is first written). A hint only. */
 void ds_advise_huge(void *p, size_t bytes);

@@ -36,7 +36,7 @@ static ntk_status es_chunk(enc_stream *s, ntk_error *err)
         ntk_status st = ntk_csv_reader_next(s->r, &t, err);
         if (st != NTK_OK || !t)
             return st;
-        st = ntk_encoder_apply(s->enc, t, 1, &s->ds, err);
+        st = ntk_encoder_apply_chunk(s->enc, t, 1, &s->ds, err);
         ntk_table_free(t);
         if (st != NTK_OK || s->ds->n > 0)
             return st;

@@ -33,7 +33,7 @@ static ntk_status cross_block(const ntk_arch *a, ntk_kernel_kind kind, const dou
 typedef struct {
     const double *X;
     const ntk_row_stream *rs;
-    size_t d, pos, cap;
+    size_t d, pos, cap, n;
     double *buf;                  /* stream: cap rows */
 } row_src;
 
@@ -86,9 +86,9 @@ static ntk_status src_gather(row_src *s, const size_t *rows, size_t m, double *o
     }
     ntk_status st = NTK_OK;
     while (j < m && st == NTK_OK) {
-        size_t r0 = rows[j] - rows[j] % s->cap;
+        size_t r0 = rows[j] - rows[j] % s->cap, b = s->n - r0 < s->cap ? s->n - r0 : s->cap;
         const double *Xb;
-        st = src_rows(s, r0, s->cap, &Xb, err);
+        st = src_rows(s, r0, b, &Xb, err);
         for (; st == NTK_OK && j < m && rows[j] < r0 + s->cap; j++)
             memcpy(out + j * d, Xb + (rows[j] - r0) * d, d * sizeof *out);
     }
@@ -597,7 +597,7 @@ ntk_status ntk_nystrom_fit(const ntk_arch *a, ntk_kernel_kind kind, const double
                            const ntk_nystrom_params *np, int threads,
                            ntk_nystrom_fit_result **out, ntk_error *err)
 {
-    row_src src = {X, NULL, d, 0, 0, NULL};
+    row_src src = {X, NULL, d, 0, 0, n, NULL};
     return fit_from(a, kind, &src, n, d, Y, k, sp, np, threads, out, err);
 }
 
@@ -607,7 +607,7 @@ ntk_status ntk_nystrom_fit_stream(const ntk_arch *a, ntk_kernel_kind kind,
                                   const ntk_nystrom_params *np, int threads,
                                   ntk_nystrom_fit_result **out, ntk_error *err)
 {
-    row_src src = {NULL, rows, d, 0, 4096, NULL};
+    row_src src = {NULL, rows, d, 0, 4096, n, NULL};
     ntk_status st = NTK_OK;
     if (!(src.buf = malloc(src.cap * d * sizeof *src.buf + 1)))
         return ntk_error_set(err, NTK_ENOMEM, "out of memory");

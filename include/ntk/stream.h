@@ -61,6 +61,11 @@ NTK_API void ntk_csv_reader_free(ntk_csv_reader *r);
 NTK_API ntk_status ntk_encoder_fit_stream(ntk_csv_reader *r, const ntk_encode_options *opt,
                                           ntk_encoder **out, size_t *n_rows, ntk_error *err);
 
+/* ntk_encoder_apply for one chunk of a stream: a chunk without a usable row
+ * (every target missing) gives a dataset with n = 0 instead of an error. */
+NTK_API ntk_status ntk_encoder_apply_chunk(const ntk_encoder *enc, const ntk_table *t,
+                                           int with_target, ntk_dataset **out, ntk_error *err);
+
 /* Encoded rows in order, block by block (what the streamed Nyström fit
  * reads). read(ctx, X, max, &got, err) writes the next got ≤ max rows
  * (got·d doubles) and got = 0 at the end; rewind(ctx, err) starts over. */
