@@ -1,8 +1,11 @@
 /* ntk fit --stream (cli_stream.h). */
+#include <errno.h>
 #include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_data.h"
@@ -59,9 +62,14 @@ int cli_stream_wanted(const char *cmd, int stream, const char *path, const cli_m
     (void)cmd;
     if (stream >= 0)
         return stream;
+    return !refusal(o, select) && cli_stream_large(path);
+}
+
+int cli_stream_large(const char *path)
+{
     struct stat st;
     size_t avail = ntk_memory_available();
-    if (refusal(o, select) || stat(path, &st) != 0 || !S_ISREG(st.st_mode) || !avail)
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || !avail)
         return 0;
     return (size_t)st.st_size > avail / 4;
 }
@@ -120,4 +128,81 @@ int cli_stream_fit(const char *cmd, const cli_model_opts *o, const char *train,
     ntk_model_free(m);
     ntk_csv_reader_free(r);
     return rc;
+}
+
+/* Predictions chunk by chunk into a temporary file beside out_path, renamed
+ * into place at the end (removed on failure): never a partial file, never
+ * more than a chunk in memory. */
+static ntk_status predict_chunks(const char *cmd, const ntk_model *m, ntk_csv_reader *r,
+                                 FILE *f, int threads, ntk_dataset *tot, ntk_error *err)
+{
+    ntk_status st = NTK_OK;
+    ntk_progress pr = cli_progress();
+    cli_predictions_header(f, m, 0);
+    for (;;) {
+        ntk_table *t = NULL;
+        ntk_dataset *ds = NULL;
+        double *scores = NULL;
+        if ((st = ntk_csv_reader_next(r, &t, err)) != NTK_OK || !t)
+            break;
+        st = ntk_encoder_apply(m->encoder, t, 0, &ds, err);
+        ntk_table_free(t);
+        size_t cnt = ds ? m->n_times * ds->n * m->k : 0;
+        if (st == NTK_OK &&
+            !(scores = ntk_alloc_checked((cnt ? cnt : 1) * sizeof *scores, "predictions", err)))
+            st = err->status;
+        if (st == NTK_OK)
+            st = ntk_model_predict_engine(cli_ctx.engine, m, ds->X, ds->n, scores, threads, &pr,
+                                          err);
+        if (st == NTK_OK) {
+            cli_predictions_rows(f, m, scores, NULL, ds->n);
+            tot->n += ds->n;
+            tot->n_unseen_levels += ds->n_unseen_levels;
+        }
+        free(scores);
+        ntk_dataset_free(ds);
+        if (st != NTK_OK)
+            break;
+    }
+    cli_progress_done();
+    (void)cmd;
+    return st;
+}
+
+int cli_stream_predict(const char *cmd, const ntk_model *m, const char *data,
+                       const ntk_read_options *ro, const char *out_path, int threads)
+{
+    ntk_error err = {0};
+    ntk_csv_reader *r = NULL;
+    ntk_dataset tot = {0};
+    size_t len = strlen(out_path);
+    char *tmp = malloc(len + 16);
+    if (!tmp)
+        return CLI_EXIT_FAIL;
+    snprintf(tmp, len + 16, "%s.tmp.XXXXXX", out_path);
+    ntk_status st = ntk_csv_reader_open(data, ro, STREAM_CHUNK_ROWS, &r, &err);
+    int fd = st == NTK_OK ? mkstemp(tmp) : -1;
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (st == NTK_OK && !f)
+        st = ntk_error_set(&err, NTK_EIO, "cannot write %s: %s", out_path, strerror(errno));
+    if (st == NTK_OK)
+        st = predict_chunks(cmd, m, r, f, threads, &tot, &err);
+    if (f) {
+        int bad = ferror(f) | fflush(f) | fsync(fileno(f));
+        if (fclose(f) != 0 || bad)
+            if (st == NTK_OK)
+                st = ntk_error_set(&err, NTK_EIO, "cannot write %s: %s", out_path,
+                                   strerror(errno));
+    } else if (fd >= 0) {
+        close(fd);
+    }
+    if (st == NTK_OK && rename(tmp, out_path) != 0)
+        st = ntk_error_set(&err, NTK_EIO, "cannot write %s: %s", out_path, strerror(errno));
+    if (st != NTK_OK && fd >= 0)
+        unlink(tmp);
+    if (st == NTK_OK)
+        cli_data_warn(cmd, "input", &tot);
+    free(tmp);
+    ntk_csv_reader_free(r);
+    return st == NTK_OK ? CLI_EXIT_OK : cli_fail(cmd, &err);
 }
