@@ -84,10 +84,24 @@ static const char *stream_refusal(const ntk_train_params *p)
     if (p->solver == NTK_SOLVER_DENSE)
         return "a streamed fit uses the Nystrom path (--solver dense cannot stream)";
     if (p->engine)
-        return "a streamed fit runs in this process";
+        return "a streamed fit runs in this process (engines: ntk_engine.train_stream)";
     if (p->precision != NTK_PRECISION_DOUBLE)
         return "a streamed fit computes in double (--precision float cannot stream)";
     return ntk_train_params_check(p);
+}
+
+/* A split training that fails before its fit still meets the other
+ * processes at the fit's first meeting point (the centers), where they all
+ * learn of the failure and stop. */
+static ntk_status sync_failure(const ntk_train_params *p, ntk_status st, ntk_error *err)
+{
+    const ntk_nystrom_split *sp = p->nystrom.split;
+    if (sp && sp->sync) {
+        ntk_error mine = *err;
+        sp->sync(sp->ctx, st, NULL, 0, err);
+        *err = mine;
+    }
+    return st;
 }
 
 ntk_status ntk_model_train_stream(ntk_csv_reader *r, const ntk_encode_options *eo,
@@ -103,7 +117,7 @@ ntk_status ntk_model_train_stream(ntk_csv_reader *r, const ntk_encode_options *e
     size_t n = 0;
     ntk_status st = ntk_encoder_fit_stream(r, eo, &enc, &n, err);
     if (st != NTK_OK)
-        return st;
+        return sync_failure(p, st, err);
     ntk_model *m = calloc(1, sizeof *m);
     if (!m) {
         ntk_encoder_free(enc);
@@ -116,6 +130,7 @@ ntk_status ntk_model_train_stream(ntk_csv_reader *r, const ntk_encode_options *e
     enc_stream es = {r, enc, NULL, 0};
     ntk_dataset tds = {0};
     double *Y = NULL;
+    int fitted = 0; /* the fit met the other processes itself */
     if ((st = model_init_square(m, p, n, enc->n_features, err)) != NTK_OK)
         goto done;
     m->n_train = n;
@@ -133,12 +148,24 @@ ntk_status ntk_model_train_stream(ntk_csv_reader *r, const ntk_encode_options *e
     sp.progress = p->progress;
     ntk_row_stream rs = {&es, es_read, es_rewind};
     ntk_nystrom_fit_result *res = NULL;
+    ntk_nystrom_params np = p->nystrom;
+    ntk_nystrom_split split;
+    if (np.split && np.split->parts > 0) {
+        /* This process's share, now that n is known. */
+        split = *np.split;
+        split.row_begin = n * split.part / split.parts;
+        split.row_end = n * (split.part + 1) / split.parts;
+        np.split = &split;
+    }
     double t0 = omp_get_wtime();
-    st = ntk_nystrom_fit_stream(&m->arch, m->kind, &rs, n, m->d, Y, m->k, &sp, &p->nystrom,
-                                p->threads, &res, err);
+    fitted = 1;
+    st = ntk_nystrom_fit_stream(&m->arch, m->kind, &rs, n, m->d, Y, m->k, &sp, &np, p->threads,
+                                &res, err);
     if (st == NTK_OK)
         model_adopt_nystrom(m, res, t0, NULL);
 done:
+    if (st != NTK_OK && !fitted)
+        sync_failure(p, st, err);
     ntk_dataset_free(es.ds);
     free(Y);
     if (st != NTK_OK) {

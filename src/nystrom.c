@@ -512,8 +512,6 @@ static ntk_status fit_from(const ntk_arch *a, ntk_kernel_kind kind, row_src *src
         msg = ntk_arch_check(a);
     if (!msg && !src->X && np->selection != NTK_CENTERS_UNIFORM)
         msg = "only uniform centers can be drawn from a stream (use --center-selection uniform)";
-    if (!msg && !src->X && np->split)
-        msg = "a streamed fit is not split across processes";
     if (msg)
         return ntk_error_set(err, NTK_EINPUT, "%s", msg);
     size_t M = np->centers ? np->centers : ntk_nystrom_default_centers(n, k);

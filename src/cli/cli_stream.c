@@ -43,8 +43,8 @@ static const char *refusal(const cli_model_opts *o, int select)
         return "--stream computes in double; --precision float cannot stream";
     if (o->train.nystrom.selection != NTK_CENTERS_UNIFORM)
         return "--stream draws uniform centers; --center-selection rpcholesky cannot stream";
-    if (o->train.engine)
-        return "--stream runs in one process";
+    if (o->train.engine && !o->train.engine->train_stream)
+        return "--stream is not available with this engine";
     return NULL;
 }
 
@@ -108,8 +108,10 @@ int cli_stream_fit(const char *cmd, const cli_model_opts *o, const char *train,
     cli_output rep = {0};
     ntk_train_params p = o->train;
     p.progress = cli_progress();
-    ntk_status st = ntk_csv_reader_open(train, &o->read, STREAM_CHUNK_ROWS, &r, &err);
-    if (st == NTK_OK)
+    ntk_status st = NTK_OK;
+    if (p.engine)
+        st = p.engine->train_stream(p.engine, train, &o->read, &o->enc, &p, &m, &n, &err);
+    else if ((st = ntk_csv_reader_open(train, &o->read, STREAM_CHUNK_ROWS, &r, &err)) == NTK_OK)
         st = ntk_model_train_stream(r, &o->enc, &p, &m, &n, &err);
     cli_progress_done();
     if (st == NTK_OK)
