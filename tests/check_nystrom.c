@@ -562,7 +562,7 @@ START_TEST(test_split_equals_single)
     split_proc p[3];
     pthread_t th[3];
     for (int i = 0; i < 3; i++) {
-        p[i] = (split_proc){&sh, {cut[i], cut[i + 1], i == 0, split_sum, &p[i]}, X, Y, NULL,
+        p[i] = (split_proc){&sh, {cut[i], cut[i + 1], i == 0, split_sum, &p[i], 0, 0}, X, Y, NULL,
                             NTK_OK};
         pthread_create(&th[i], NULL, split_thread, &p[i]);
     }

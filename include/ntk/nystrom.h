@@ -68,13 +68,13 @@ typedef enum {
  * same result; every one must call ntk_nystrom_fit with the same inputs. */
 typedef struct {
     size_t row_begin, row_end;
-    /* A streamed training (ntk_model_train_stream) learns n only from its
-     * first pass: with parts > 0 it sets row_begin..row_end to
-     * ⌊n·part/parts⌋ … ⌊n·(part+1)/parts⌋ − 1 itself. */
-    size_t part, parts;
     int root;
     ntk_status (*sync)(void *ctx, ntk_status st, double *buf, size_t count, ntk_error *err);
     void *ctx;
+    /* A streamed training (ntk_model_train_stream) learns n only from its
+     * first pass: with parts > 0 it sets row_begin..row_end to
+     * ⌊n·part/parts⌋ … ⌊n·(part+1)/parts⌋ − 1 itself (0: as given). */
+    size_t part, parts;
 } ntk_nystrom_split;
 
 typedef struct {

@@ -110,7 +110,7 @@ ntk_status mpi_nystrom_job(ntk_mpi_engine *e, const mpi_nystrom_args *in,
     np.keep_cross = h.keep_cross;
     np.jitter = h.jitter;
     size_t r = (size_t)e->rank, P = (size_t)e->size;
-    ntk_nystrom_split split = {n * r / P, n * (r + 1) / P, 0, 0, e->rank == 0, mpi_split_sum, e};
+    ntk_nystrom_split split = {n * r / P, n * (r + 1) / P, e->rank == 0, mpi_split_sum, e, 0, 0};
     np.split = &split;
     engine_prepare(e, h.threads);
     ntk_nystrom_fit_result *res = NULL;

@@ -149,8 +149,8 @@ ntk_status mpi_stream_job(ntk_mpi_engine *e, const mpi_stream_args *in, ntk_mode
     unpack(&h, text, times, &ro, &eo, &p);
     if (e->rank == 0)
         p.progress = in->p->progress;
-    ntk_nystrom_split split = {0, 0, (size_t)e->rank, (size_t)e->size, e->rank == 0,
-                               mpi_split_sum, e};
+    ntk_nystrom_split split = {0, 0, e->rank == 0, mpi_split_sum, e, (size_t)e->rank,
+                               (size_t)e->size};
     p.nystrom.split = &split;
     engine_prepare(e, h.threads);
     ntk_csv_reader *r = NULL;
