@@ -184,6 +184,12 @@ int cli_stream_predict(const char *cmd, const ntk_model *m, const char *data,
     snprintf(tmp, len + 16, "%s.tmp.XXXXXX", out_path);
     ntk_status st = ntk_csv_reader_open(data, ro, STREAM_CHUNK_ROWS, &r, &err);
     int fd = st == NTK_OK ? mkstemp(tmp) : -1;
+    if (fd >= 0) {
+        /* mkstemp makes the file private; give it the usual permissions. */
+        mode_t mask = umask(0);
+        umask(mask);
+        fchmod(fd, 0666 & ~mask);
+    }
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (st == NTK_OK && !f)
         st = ntk_error_set(&err, NTK_EIO, "cannot write %s: %s", out_path, strerror(errno));
