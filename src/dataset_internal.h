@@ -99,6 +99,11 @@ void ds_parser_set_error(ds_parser *p, ntk_error *err);
  * check_header); the parser then starts over with no rows. */
 ntk_status ds_parser_take(ds_parser *p, int check_header, ntk_table **out);
 
+/* Open a file for reading as ntk_table_read does: NTK_EINPUT "no input file
+ * given" / "cannot open PATH: reason" (directories included); *st filled. */
+struct stat;
+ntk_status ds_open_file(const char *path, int *fd, struct stat *st, ntk_error *err);
+
 /* Duplicate a string (NULL on failure). */
 char *ds_strdup(const char *s);
 

@@ -528,25 +528,32 @@ ntk_status ntk_table_parse(const char *data, size_t size, const char *name,
     return s;
 }
 
-ntk_status ntk_table_read(const char *path, const ntk_read_options *opt, ntk_table **out,
-                          ntk_error *err)
+ntk_status ds_open_file(const char *path, int *fd_out, struct stat *st, ntk_error *err)
 {
-    *out = NULL;
+    *fd_out = -1;
     if (!path || !path[0])
         return ntk_error_set(err, NTK_EINPUT, "no input file given");
     int fd = open(path, O_RDONLY);
     if (fd < 0)
         return ntk_error_set(err, NTK_EINPUT, "cannot open %s: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
+    int e = fstat(fd, st) != 0 ? errno : S_ISDIR(st->st_mode) ? EISDIR : 0;
+    if (e) {
         close(fd);
         return ntk_error_set(err, NTK_EINPUT, "cannot open %s: %s", path, strerror(e));
     }
-    if (S_ISDIR(st.st_mode)) {
-        close(fd);
-        return ntk_error_set(err, NTK_EINPUT, "cannot open %s: %s", path, strerror(EISDIR));
-    }
+    *fd_out = fd;
+    return NTK_OK;
+}
+
+ntk_status ntk_table_read(const char *path, const ntk_read_options *opt, ntk_table **out,
+                          ntk_error *err)
+{
+    *out = NULL;
+    int fd;
+    struct stat st;
+    ntk_status os = ds_open_file(path, &fd, &st, err);
+    if (os != NTK_OK)
+        return os;
     if (S_ISREG(st.st_mode) && st.st_size > 0) {
         /* Map regular files: no copy, pages populated in one go. */
         size_t len = (size_t)st.st_size;

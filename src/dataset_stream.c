@@ -110,18 +110,12 @@ ntk_status ntk_csv_reader_open(const char *path, const ntk_read_options *opt, si
                                ntk_csv_reader **out, ntk_error *err)
 {
     *out = NULL;
-    if (!path || !path[0])
-        return ntk_error_set(err, NTK_EINPUT, "no input file given");
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return ntk_error_set(err, NTK_EINPUT, "cannot open %s: %s", path, strerror(errno));
+    int fd;
     struct stat st;
-    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-        int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
-        close(fd);
-        return ntk_error_set(err, NTK_EINPUT, "cannot open %s: %s", path, strerror(e));
-    }
-    ntk_status s = reader_new(path, opt, chunk_rows, out, err);
+    ntk_status s = ds_open_file(path, &fd, &st, err);
+    if (s != NTK_OK)
+        return s;
+    s = reader_new(path, opt, chunk_rows, out, err);
     if (s != NTK_OK) {
         close(fd);
         return s;

@@ -215,6 +215,21 @@ void model_adopt_nystrom(ntk_model *m, ntk_nystrom_fit_result *r, double t0, dou
     ntk_nystrom_fit_result_free(r);
 }
 
+ntk_model *model_new(ntk_encoder *enc, const ntk_train_params *p, ntk_error *err)
+{
+    ntk_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        ntk_encoder_free(enc);
+        ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        return NULL;
+    }
+    m->encoder = enc;
+    m->arch = p->arch;
+    m->kind = p->kind;
+    m->loss = p->loss;
+    return m;
+}
+
 ntk_status model_init_square(ntk_model *m, const ntk_train_params *p, size_t n, size_t d,
                              ntk_error *err)
 {
@@ -261,15 +276,9 @@ ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,
                              "implemented by the %s engine; use --precision double",
                              p->engine->name ? p->engine->name : "selected");
     }
-    ntk_model *m = calloc(1, sizeof *m);
-    if (!m) {
-        ntk_encoder_free(enc);
-        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
-    }
-    m->encoder = enc;
-    m->arch = p->arch;
-    m->kind = p->kind;
-    m->loss = p->loss;
+    ntk_model *m = model_new(enc, p, err);
+    if (!m)
+        return NTK_ENOMEM;
     if (p->loss == NTK_LOSS_HINGE) {
         ntk_status hs = model_svm_train(train, m, p, train_scores, err);
         if (hs != NTK_OK) {

@@ -11,6 +11,10 @@
  * read. NULL when out of memory. */
 double *model_targets(const ntk_dataset *ds, ntk_model *m, int scaling, ntk_error *err);
 
+/* A new model owning enc (freed on failure: NULL, NTK_ENOMEM in err) with
+ * p's architecture, kernel kind and loss. */
+ntk_model *model_new(ntk_encoder *enc, const ntk_train_params *p, ntk_error *err);
+
 /* The fields of a square-loss model from p and the encoder (m->encoder
  * set): hyperparameters, times, task, k, n, d. */
 ntk_status model_init_square(ntk_model *m, const ntk_train_params *p, size_t n, size_t d,

@@ -118,15 +118,9 @@ ntk_status ntk_model_train_stream(ntk_csv_reader *r, const ntk_encode_options *e
     ntk_status st = ntk_encoder_fit_stream(r, eo, &enc, &n, err);
     if (st != NTK_OK)
         return sync_failure(p, st, err);
-    ntk_model *m = calloc(1, sizeof *m);
-    if (!m) {
-        ntk_encoder_free(enc);
-        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
-    }
-    m->encoder = enc;
-    m->arch = p->arch;
-    m->kind = p->kind;
-    m->loss = p->loss;
+    ntk_model *m = model_new(enc, p, err);
+    if (!m)
+        return sync_failure(p, NTK_ENOMEM, err);
     enc_stream es = {r, enc, NULL, 0};
     ntk_dataset tds = {0};
     double *Y = NULL;

@@ -47,53 +47,30 @@ static uint64_t row_hash(const double *x, size_t d)
 }
 
 /* Walk a seeded permutation of the rows, keeping a row unless it equals one
- * already kept (open-addressing table of kept row indices keyed by hash). */
+ * already kept: candidates in batches (more only when too many are
+ * duplicates), the same walk as a streamed fit's (nystrom.c). */
 static ntk_status select_uniform(const double *X, size_t n, size_t d, size_t M, uint64_t seed,
                                  size_t *idx, size_t *chosen, ntk_error *err)
 {
-    size_t cap = 1;
-    while (cap < 2 * M)
-        cap <<= 1;
-    size_t *perm = malloc(n * sizeof *perm);
-    size_t *table = malloc(cap * sizeof *table);
-    if (!perm || !table) {
-        free(perm);
-        free(table);
-        return ntk_error_set(err, NTK_ENOMEM, "out of memory choosing centers");
+    ntk_status st = NTK_OK;
+    for (size_t K = M + M / 2 + 64;; K *= 2) {
+        if (K > n)
+            K = n;
+        size_t *cand = malloc(K * sizeof *cand);
+        double *Xc = malloc(K * d * sizeof *Xc + 1);
+        if (!cand || !Xc)
+            st = ntk_error_set(err, NTK_ENOMEM, "out of memory choosing centers");
+        if (st == NTK_OK)
+            st = nystrom_uniform_candidates(n, seed, K, cand, err);
+        for (size_t i = 0; st == NTK_OK && i < K; i++)
+            memcpy(Xc + i * d, X + cand[i] * d, d * sizeof *Xc);
+        if (st == NTK_OK)
+            st = nystrom_uniform_walk(Xc, cand, K, d, M, idx, chosen, err);
+        free(cand);
+        free(Xc);
+        if (st != NTK_OK || *chosen == M || K == n)
+            return st;
     }
-    for (size_t i = 0; i < n; i++)
-        perm[i] = i;
-    for (size_t i = 0; i < cap; i++)
-        table[i] = SIZE_MAX;
-    ntk_rng rng;
-    ntk_rng_seed(&rng, seed);
-    size_t m = 0;
-    /* Partial Fisher–Yates: only the positions visited are drawn. */
-    for (size_t i = 0; i < n && m < M; i++) {
-        size_t j = i + ntk_rng_below(&rng, n - i);
-        size_t t = perm[i];
-        perm[i] = perm[j];
-        perm[j] = t;
-        size_t r = perm[i];
-        const double *x = X + r * d;
-        size_t h = (size_t)row_hash(x, d) & (cap - 1);
-        int dup = 0;
-        while (table[h] != SIZE_MAX) {
-            if (memcmp(X + table[h] * d, x, d * sizeof *x) == 0) {
-                dup = 1;
-                break;
-            }
-            h = (h + 1) & (cap - 1);
-        }
-        if (dup)
-            continue;
-        table[h] = r;
-        idx[m++] = r;
-    }
-    *chosen = m;
-    free(perm);
-    free(table);
-    return NTK_OK;
 }
 
 ntk_status nystrom_uniform_candidates(size_t n, uint64_t seed, size_t K, size_t *out,
