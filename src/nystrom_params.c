@@ -21,8 +21,9 @@ void ntk_nystrom_params_init(ntk_nystrom_params *p)
 
 const char *ntk_nystrom_params_check(const ntk_nystrom_params *p)
 {
-    if (p->selection != NTK_CENTERS_UNIFORM && p->selection != NTK_CENTERS_RPCHOLESKY)
-        return "unknown center selection (uniform or rpcholesky)";
+    if (p->selection != NTK_CENTERS_UNIFORM && p->selection != NTK_CENTERS_RPCHOLESKY &&
+        p->selection != NTK_CENTERS_KMEANS)
+        return "unknown center selection (uniform, rpcholesky or kmeans)";
     if (p->keep_cross < -1 || p->keep_cross > 1)
         return "keep_cross must be -1, 0 or 1";
     if (p->correction != NTK_NYSTROM_PLAIN && p->correction != NTK_NYSTROM_DIAG)
@@ -67,7 +68,7 @@ const char *ntk_nystrom_correction_name(ntk_nystrom_correction c)
 
 const char *ntk_center_method_name(ntk_center_method m)
 {
-    return m == NTK_CENTERS_RPCHOLESKY ? "rpcholesky" : "uniform";
+    return m == NTK_CENTERS_RPCHOLESKY ? "rpcholesky" : m == NTK_CENTERS_KMEANS ? "kmeans" : "uniform";
 }
 
 void ntk_nystrom_fit_result_free(ntk_nystrom_fit_result *r)

@@ -47,10 +47,15 @@ typedef enum {
  *   centers is drawn with probability proportional to the current Nyström
  *   residual Θ(x,x) − φ(x)ᵀφ(x), then the residual is updated) on a pool of
  *   at most NTK_NYSTROM_POOL_MAX(M) rows. Never picks a row the chosen centers
- *   already represent; stops early if the pool's residual vanishes. */
+ *   already represent; stops early if the pool's residual vanishes.
+ * KMEANS: k-means++ seeding and 10 Lloyd iterations on a uniform pool of
+ *   max(20000, 10M) rows; each cluster's member nearest to its mean is a
+ *   center (so centers are distinct rows; fewer than M only when the pool
+ *   has fewer distinct rows). */
 typedef enum {
     NTK_CENTERS_UNIFORM = 0,
-    NTK_CENTERS_RPCHOLESKY = 1
+    NTK_CENTERS_RPCHOLESKY = 1,
+    NTK_CENTERS_KMEANS = 2
 } ntk_center_method;
 
 /* Rows above which AUTO always takes the Nyström path (the dense kernel at

@@ -42,7 +42,7 @@ static const char *refusal(const cli_model_opts *o, int select)
     if (o->train.precision != NTK_PRECISION_DOUBLE)
         return "--stream computes in double; --precision float cannot stream";
     if (o->train.nystrom.selection != NTK_CENTERS_UNIFORM)
-        return "--stream draws uniform centers; --center-selection rpcholesky cannot stream";
+        return "--stream draws uniform centers (--center-selection rpcholesky and kmeans cannot stream)";
     if (o->train.engine && !o->train.engine->train_stream)
         return "--stream is not available with this engine";
     return NULL;
