@@ -611,38 +611,47 @@ static ntk_status fit_from(const ntk_arch *a, ntk_kernel_kind kind, row_src *src
     r->centers = malloc(M * d * sizeof *r->centers + 1);
     if (!Xres || !r->centers)
         st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    int means = np->selection == NTK_CENTERS_KMEANS; /* centers are not rows */
     if (st == NTK_OK && !src->X)
         st = stream_centers(src, n, M, np->seed, R, r, &chosen, Xres, err);
     else if (st == NTK_OK && (!np->split || np->split->root))
-        st = ntk_nystrom_select(a, kind, src->X, n, d, M, np->selection, np->seed, threads,
-                                r->center_rows, &chosen, err);
+        st = means ? nystrom_select_kmeans(src->X, n, d, M, np->seed, r->center_rows, r->centers,
+                                           &chosen, err)
+                   : ntk_nystrom_select(a, kind, src->X, n, d, M, np->selection, np->seed,
+                                        threads, r->center_rows, &chosen, err);
     if (np->split) {
-        /* The root's centers for everyone (indices are exact in doubles). */
-        double *idx = malloc((M + 1) * sizeof *idx);
+        /* The root's centers for everyone (indices are exact in doubles;
+         * k-means sends its means too). */
+        size_t cnt = M + 1 + (means ? M * d : 0);
+        double *idx = malloc(cnt * sizeof *idx);
         if (!idx && st == NTK_OK)
             st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
         if (idx) {
-            memset(idx, 0, (M + 1) * sizeof *idx);
+            memset(idx, 0, cnt * sizeof *idx);
             if (np->split->root && st == NTK_OK) {
                 idx[0] = (double)chosen;
                 for (size_t j = 0; j < chosen; j++)
                     idx[1 + j] = (double)r->center_rows[j];
+                if (means)
+                    memcpy(idx + M + 1, r->centers, chosen * d * sizeof *idx);
             }
         }
         int synced = 0;
-        st = split_sync(np, st, idx, M + 1, &synced, err);
+        st = split_sync(np, st, idx, cnt, &synced, err);
         centers_agreed = st == NTK_OK;
         if (st == NTK_OK) {
             chosen = (size_t)idx[0];
             for (size_t j = 0; j < chosen; j++)
                 r->center_rows[j] = (size_t)idx[1 + j];
+            if (means)
+                memcpy(r->centers, idx + M + 1, chosen * d * sizeof *idx);
         }
         free(idx);
     }
     if (st == NTK_OK && chosen == 0)
         st = ntk_error_set(err, NTK_ENUMERIC, "no Nystrom center could be chosen");
     if (st == NTK_OK && src->X) {
-        for (size_t j = 0; j < chosen; j++)
+        for (size_t j = 0; j < chosen && !means; j++)
             memcpy(r->centers + j * d, src->X + r->center_rows[j] * d, d * sizeof *src->X);
         size_t *rows = malloc((R ? R : 1) * sizeof *rows);
         if (!rows)

@@ -341,7 +341,7 @@ ntk_status ntk_nystrom_select(const ntk_arch *a, ntk_kernel_kind kind, const dou
     if (M > n)
         M = n;
     if (method == NTK_CENTERS_KMEANS)
-        return nystrom_select_kmeans(X, n, d, M, seed, idx, chosen, err);
+        return nystrom_select_kmeans(X, n, d, M, seed, idx, NULL, chosen, err);
     if (method == NTK_CENTERS_RPCHOLESKY)
         return select_rpcholesky(a, kind, X, n, d, M, seed, threads, idx, chosen, err);
     return select_uniform(X, n, d, M, seed, idx, chosen, err);

@@ -31,9 +31,11 @@ ntk_status nystrom_flow(double *G, const double *L, const double *Z, const ntk_s
 ntk_status nystrom_flow_cholesky(double *G, const double *L, const double *Z,
                                  ntk_nystrom_fit_result *r, ntk_error *err);
 
-/* k-means centers (NTK_CENTERS_KMEANS, nystrom_kmeans.c): row indices. */
+/* k-means centers (NTK_CENTERS_KMEANS, nystrom_kmeans.c): the clusters'
+ * means into `means` (M×d, or NULL) and each one's nearest member row in idx;
+ * *chosen ≤ M clusters (fewer when the pool has fewer distinct rows). */
 ntk_status nystrom_select_kmeans(const double *X, size_t n, size_t d, size_t M, uint64_t seed,
-                                 size_t *idx, size_t *chosen, ntk_error *err);
+                                 size_t *idx, double *means, size_t *chosen, ntk_error *err);
 
 /* The first K positions of the seeded permutation that uniform selection
  * walks (the same draws as ntk_nystrom_select), in O(K) memory. */

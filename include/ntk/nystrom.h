@@ -49,9 +49,9 @@ typedef enum {
  *   at most NTK_NYSTROM_POOL_MAX(M) rows. Never picks a row the chosen centers
  *   already represent; stops early if the pool's residual vanishes.
  * KMEANS: k-means++ seeding and 10 Lloyd iterations on a uniform pool of
- *   max(20000, 10M) rows; each cluster's member nearest to its mean is a
- *   center (so centers are distinct rows; fewer than M only when the pool
- *   has fewer distinct rows). */
+ *   max(20000, 10M) rows; the centers of a fit are the cluster means (not
+ *   rows; fewer than M only when the pool has fewer distinct rows), and
+ *   ntk_nystrom_select returns each cluster's member nearest to its mean. */
 typedef enum {
     NTK_CENTERS_UNIFORM = 0,
     NTK_CENTERS_RPCHOLESKY = 1,
@@ -143,7 +143,7 @@ NTK_API ntk_status ntk_nystrom_select(const ntk_arch *a, ntk_kernel_kind kind, c
 typedef struct {
     size_t n, d, M, k, n_times;
     double *centers;         /* M×d (row-major): the chosen training rows */
-    size_t *center_rows;     /* M row indices into X */
+    size_t *center_rows;     /* M row indices into X (k-means: the row nearest each mean) */
     double *times;           /* n_times copy */
     double *coef;            /* n_times blocks of M×k: β_t, f_t(x) = Θ(x,C)·β_t */
     double *train_pred;      /* n_times blocks of n×k (if asked), else NULL */
