@@ -203,7 +203,6 @@ void model_adopt_nystrom(ntk_model *m, ntk_nystrom_fit_result *r, double t0, dou
     m->residual_mean = r->residual_mean;
     m->residual_rel = r->residual_rel;
     m->nystrom_streamed = r->streamed;
-    m->nystrom_correction = r->correction;
     m->seconds_centers = r->seconds_centers;
     m->seconds_kernel = r->seconds_kernel;
     m->seconds_solve = omp_get_wtime() - t0 - r->seconds_kernel - r->seconds_centers;

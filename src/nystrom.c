@@ -133,68 +133,15 @@ static int block_next(const ntk_progress *prog, const char *stage, size_t r0, si
 
 /* Pass 1: KtK = Θ(X,C)ᵀΘ(X,C) (upper triangle, row-major = lower
  * column-major), KtY = Θ(X,C)ᵀY (row-major M×k) and the sum of Θ(x,x). */
-/* The diagonal correction's weights for a block: w_i = 1/(residual_i + λ)
- * with residual_i = Θ(x_i,x_i) − ‖L⁻¹Θ(C,x_i)‖² (clamped at 0) and the sum
- * floored at 1e-10 × mean diag; Ws receives the rows of Kb times √w_i and
- * Yw the rows of Y times w_i. */
-static void diag_weights(const double *L, const double *Kb, const double *dg, const double *Yb,
-                         size_t b, size_t M, size_t k, double lambda, double mean_diag,
-                         double *Ws, double *Yw)
-{
-    memcpy(Ws, Kb, b * M * sizeof *Ws);
-    cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)M, (int)b,
-                1.0, L, (int)M, Ws, (int)M);
-    for (size_t i = 0; i < b; i++) {
-        double q = 0.0;
-        for (size_t j = 0; j < M; j++)
-            q += Ws[i * M + j] * Ws[i * M + j];
-        double res = dg[i] - q > 0.0 ? dg[i] - q : 0.0;
-        double den = fmax(res + lambda, 1e-10 * mean_diag);
-        double w = 1.0 / den, sw = sqrt(w);
-        for (size_t j = 0; j < M; j++)
-            Ws[i * M + j] = Kb[i * M + j] * sw;
-        for (size_t c = 0; c < k; c++)
-            Yw[i * k + c] = Yb[i * k + c] * w;
-    }
-}
-
-/* Σ Θ(x,x) over this process's rows alone (the diagonal correction needs
- * the relative ridge before the Gram pass). */
-static ntk_status diag_pass(const ntk_arch *a, ntk_kernel_kind kind, row_src *src, size_t d,
-                            const cross_store *cs, int threads, double *diag_sum, ntk_error *err)
-{
-    size_t B = cs->block, b;
-    double *dg = malloc(B * sizeof *dg), sum = 0.0;
-    ntk_status st = dg ? NTK_OK : ntk_error_set(err, NTK_ENOMEM, "out of memory");
-    for (size_t r0 = cs->lo; block_next(NULL, "", r0, cs->hi, B, &b, &st, err); r0 += B) {
-        const double *Xb;
-        if ((st = src_rows(src, r0, b, &Xb, err)) == NTK_OK)
-            st = nystrom_diag(a, kind, Xb, b, d, threads, dg, err);
-        for (size_t i = 0; st == NTK_OK && i < b; i++)
-            sum += dg[i];
-    }
-    *diag_sum = sum;
-    free(dg);
-    return st;
-}
-
 static ntk_status accumulate(const ntk_arch *a, ntk_kernel_kind kind, row_src *src, size_t d,
                              const double *Y, size_t k, ntk_nystrom_fit_result *r,
                              const cross_store *cs, int threads, const ntk_progress *prog,
-                             const double *Lw, double *KtK, double *KtY, double *diag_sum,
-                             ntk_error *err)
+                             double *KtK, double *KtY, double *diag_sum, ntk_error *err)
 {
     size_t n = cs->hi, M = r->M, B = cs->block;
     double *dg = malloc(B * sizeof *dg);
-    /* Diagonal correction (Lw = L): the weighted block and targets. */
-    double *Ws = Lw ? ntk_alloc_checked(B * M * sizeof *Ws, "weighted block", err) : NULL;
-    double *Yw = Lw ? malloc(B * k * sizeof *Yw) : NULL;
-    if (!dg || (Lw && (!Ws || !Yw))) {
-        free(dg);
-        free(Ws);
-        free(Yw);
+    if (!dg)
         return ntk_error_set(err, NTK_ENOMEM, "out of memory");
-    }
     ntk_status st = NTK_OK;
     double sum = 0.0;
     size_t b;
@@ -208,23 +155,14 @@ static ntk_status accumulate(const ntk_arch *a, ntk_kernel_kind kind, row_src *s
             break;
         for (size_t i = 0; i < b; i++)
             sum += dg[i];
-        /* Corrected: Σ w K_bᵀK_b through √w-scaled rows, Σ K_bᵀ(w∘Y_b). */
-        const double *Kg = Kb, *Yb = Y + r0 * k;
-        if (Lw) {
-            diag_weights(Lw, Kb, dg, Yb, b, M, k, r->reg_abs, r->mean_diag, Ws, Yw);
-            Kg = Ws;
-            Yb = Yw;
-        }
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)M, (int)b, 1.0, Kg, (int)M, 1.0,
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)M, (int)b, 1.0, Kb, (int)M, 1.0,
                     KtK, (int)M);
         cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)M, (int)k, (int)b, 1.0, Kb,
-                    (int)M, Yb, (int)k, 1.0, KtY, (int)k);
+                    (int)M, Y + r0 * k, (int)k, 1.0, KtY, (int)k);
     }
     ntk_progress_report(prog, "nystrom kernel", n, n);
     *diag_sum = sum;
     free(dg);
-    free(Ws);
-    free(Yw);
     return st;
 }
 
@@ -406,20 +344,9 @@ static ntk_status fit_on_centers(const ntk_arch *a, ntk_kernel_kind kind, row_sr
         st = nystrom_factor_centers(L, M, np->jitter, &r->jitter_centers, err);
     memset(KtK, 0, M * M * sizeof *KtK);
     double diag_sum = 0.0;
-    int corr = np->correction == NTK_NYSTROM_DIAG;
-    if (st == NTK_OK && corr) {
-        for (size_t t = 0; t < r->n_times && st == NTK_OK; t++)
-            if (!isinf(r->times[t]))
-                st = ntk_error_set(err, NTK_EINPUT, "the diagonal Nystrom correction is for "
-                                                    "t = inf only (use --times inf)");
-        if (st == NTK_OK)
-            st = diag_pass(a, kind, src, d, &cs, threads, &diag_sum, err);
-        r->mean_diag = diag_sum / (double)n;
-        r->reg_abs = sp->reg_scale == NTK_REG_RELATIVE ? sp->reg * r->mean_diag : sp->reg;
-    }
     if (st == NTK_OK)
-        st = accumulate(a, kind, src, d, Y, k, r, &cs, threads, &sp->progress, corr ? L : NULL,
-                        KtK, KtY, &diag_sum, err);
+        st = accumulate(a, kind, src, d, Y, k, r, &cs, threads, &sp->progress, KtK, KtY,
+                        &diag_sum, err);
     if (np->split) {
         /* One reduction for the Gram, ΘᵀY and the diagonal sum. */
         size_t cnt = M * M + M * k + 1;
@@ -469,16 +396,8 @@ static ntk_status fit_on_centers(const ntk_arch *a, ntk_kernel_kind kind, row_sr
     for (size_t t = 0; t < r->n_times; t++)
         all_inf &= isinf(r->times[t]) != 0;
     r->used_eigen = !all_inf;
-    if (corr) {
-        /* The weights carry λ: (ΦᵀΛ⁻¹Φ + I)⁻¹ΦᵀΛ⁻¹Y, Λ = diag(residual) + λI. */
-        double lambda = r->reg_abs;
-        r->reg_abs = 1.0;
-        st = nystrom_flow_cholesky(KtK, L, Z, r, err);
-        r->reg_abs = lambda;
-    } else {
-        st = all_inf ? nystrom_flow_cholesky(KtK, L, Z, r, err)
-                     : nystrom_flow(KtK, L, Z, sp, r, err);
-    }
+    st = all_inf ? nystrom_flow_cholesky(KtK, L, Z, r, err)
+                 : nystrom_flow(KtK, L, Z, sp, r, err);
     r->seconds_solve = omp_get_wtime() - t0;
     if (st != NTK_OK)
         goto done;
@@ -603,7 +522,6 @@ static ntk_status fit_from(const ntk_arch *a, ntk_kernel_kind kind, row_src *src
     if (!r)
         return err ? err->status : NTK_ENOMEM;
     r->selection = np->selection;
-    r->correction = np->correction;
     double t0 = omp_get_wtime();
     size_t chosen = 0;
     int centers_agreed = 0;

@@ -26,10 +26,6 @@ const char *ntk_nystrom_params_check(const ntk_nystrom_params *p)
         return "unknown center selection (uniform, rpcholesky or kmeans)";
     if (p->keep_cross < -1 || p->keep_cross > 1)
         return "keep_cross must be -1, 0 or 1";
-    if (p->correction != NTK_NYSTROM_PLAIN && p->correction != NTK_NYSTROM_DIAG)
-        return "unknown Nystrom correction (none or diag)";
-    if (p->correction == NTK_NYSTROM_DIAG && p->split)
-        return "the diagonal correction is not available across processes";
     if (!(p->jitter >= 0.0) || !isfinite(p->jitter) || p->jitter > 1e-2)
         return "the center jitter must be between 0 and 1e-2";
     return NULL;
@@ -59,11 +55,6 @@ int ntk_nystrom_auto(size_t n, const double *times, size_t n_times, int float_ke
         bytes *= 0.5;
     size_t avail = ntk_memory_available();
     return avail && bytes > 0.5 * (double)avail;
-}
-
-const char *ntk_nystrom_correction_name(ntk_nystrom_correction c)
-{
-    return c == NTK_NYSTROM_DIAG ? "diag" : "none";
 }
 
 const char *ntk_center_method_name(ntk_center_method m)

@@ -641,94 +641,6 @@ START_TEST(test_split_equals_single)
 }
 END_TEST
 
-/* The diagonal correction against its definition, by explicit matrices:
- * α = (Θ̃ + diag(Θ − Θ̃) + λI)⁻¹Y with Θ̃ = Θ(X,C)Θ(C,C)⁻¹Θ(C,X), and the
- * prediction Θ̃(x,X)α = Θ(x,C)·Θ(C,C)⁻¹Θ(C,X)α must be Θ(x,C)β. */
-START_TEST(test_diag_correction)
-{
-    ntk_arch a;
-    ntk_arch_init(&a);
-    a.depth = 2;
-    double X[N * D], Y[N * K], Xt[MT * D], Yt[MT * K];
-    random_data(21, X, N, Y, K);
-    random_data(22, Xt, MT, Yt, K);
-    double times[] = {INFINITY};
-    ntk_solve_params sp;
-    ntk_solve_params_init(&sp);
-    sp.times = times;
-    sp.n_times = 1;
-    sp.reg = 1e-3;
-    sp.reg_scale = NTK_REG_RELATIVE;
-    ntk_nystrom_params np;
-    ntk_nystrom_params_init(&np);
-    np.centers = 20;
-    np.jitter = 0.0;
-    np.correction = NTK_NYSTROM_DIAG;
-    ntk_error err = {0};
-    ntk_nystrom_fit_result *r = NULL;
-    ck_assert_msg(ntk_nystrom_fit(&a, NTK_KIND_NTK, X, N, D, Y, K, &sp, &np, 0, &r, &err) ==
-                      NTK_OK, "%s", err.msg);
-    size_t M = r->M;
-    double *Kxx = kernel(&a, NTK_KIND_NTK, X, N, NULL, 0);
-    double *Kcc = kernel(&a, NTK_KIND_NTK, r->centers, M, NULL, 0);
-    double *Kcx = kernel(&a, NTK_KIND_NTK, r->centers, M, X, N);   /* M×N */
-    double *Ktc = kernel(&a, NTK_KIND_NTK, Xt, MT, r->centers, M); /* MT×M */
-    double mean = 0.0;
-    for (size_t i = 0; i < N; i++)
-        mean += Kxx[i * N + i];
-    mean /= N;
-    /* S = Θ(C,C)⁻¹Θ(C,X) (M×N), then Θ̃ = Θ(X,C) S. */
-    double *S = malloc(M * N * sizeof *S), *A = malloc(N * N * sizeof *A);
-    memcpy(S, Kcx, M * N * sizeof *S);
-    double *Kc2 = malloc(M * M * sizeof *Kc2);
-    memcpy(Kc2, Kcc, M * M * sizeof *Kc2);
-    ck_assert_int_eq(LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', (lapack_int)M, (lapack_int)N, Kc2,
-                                   (lapack_int)M, S, (lapack_int)N), 0);
-    for (size_t i = 0; i < N; i++)
-        for (size_t j = 0; j < N; j++) {
-            double v = 0.0;
-            for (size_t m = 0; m < M; m++)
-                v += Kcx[m * N + i] * S[m * N + j];
-            A[i * N + j] = v;
-        }
-    for (size_t i = 0; i < N; i++) {
-        double res = fmax(Kxx[i * N + i] - A[i * N + i], 0.0);
-        A[i * N + i] += fmax(res + r->reg_abs, 1e-10 * mean);
-    }
-    ck_assert_close(r->reg_abs, 1e-3 * mean, 1e-12, 0.0);
-    double alpha[N * K];
-    memcpy(alpha, Y, sizeof alpha);
-    ck_assert_int_eq(LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', N, K, A, N, alpha, K), 0);
-    for (size_t i = 0; i < MT; i++)
-        for (size_t c = 0; c < K; c++) {
-            double want = 0.0, got = 0.0;
-            for (size_t m = 0; m < M; m++) {
-                double sa = 0.0;
-                for (size_t j = 0; j < N; j++)
-                    sa += S[m * N + j] * alpha[j * K + c];
-                want += Ktc[i * M + m] * sa;
-                got += Ktc[i * M + m] * r->coef[m * K + c];
-            }
-            ck_assert_close(got, want, 1e-8, 1e-3);
-        }
-    /* Finite times are refused. */
-    double t2[] = {1.0, INFINITY};
-    sp.times = t2;
-    sp.n_times = 2;
-    ntk_nystrom_fit_result *r2 = NULL;
-    ck_assert_int_eq(ntk_nystrom_fit(&a, NTK_KIND_NTK, X, N, D, Y, K, &sp, &np, 0, &r2, &err),
-                     NTK_EINPUT);
-    free(Kxx);
-    free(Kcc);
-    free(Kcx);
-    free(Ktc);
-    free(S);
-    free(A);
-    free(Kc2);
-    ntk_nystrom_fit_result_free(r);
-}
-END_TEST
-
 static Suite *nystrom_suite(void)
 {
     Suite *s = suite_create("nystrom");
@@ -744,7 +656,6 @@ static Suite *nystrom_suite(void)
     tcase_add_test(tc, test_params);
     tcase_add_test(tc, test_model_path);
     tcase_add_test(tc, test_split_equals_single);
-    tcase_add_test(tc, test_diag_correction);
     tcase_add_test(tc, test_kmeans);
     suite_add_tcase(s, tc);
     return s;

@@ -147,7 +147,6 @@ typedef struct {
     size_t residual_rows;     /* approximation estimate (ntk_nystrom_fit_result) */
     double residual_mean, residual_rel;
     int nystrom_streamed;     /* the cross kernel was evaluated twice, never held whole */
-    ntk_nystrom_correction nystrom_correction; /* as fitted (not saved) */
     double seconds_centers;   /* center selection (not part of seconds_kernel) */
     /* Hinge loss (loss = NTK_LOSS_HINGE): coef is NULL, n_times is 1 (t = ∞)
      * and the SVM below holds the duals; C, eps and the class weights are

@@ -82,8 +82,6 @@ typedef struct {
     size_t part, parts;
 } ntk_nystrom_split;
 
-typedef enum { NTK_NYSTROM_PLAIN = 0, NTK_NYSTROM_DIAG = 1 } ntk_nystrom_correction;
-
 typedef struct {
     size_t centers;            /* M; 0: ntk_nystrom_default_centers */
     ntk_center_method selection;
@@ -99,14 +97,6 @@ typedef struct {
     size_t residual_rows;      /* training rows sampled for the residual estimate
                                 * (default 1000; 0: none) */
     const ntk_nystrom_split *split; /* NULL (default): this process alone */
-    /* NTK_NYSTROM_DIAG: t = ∞ on the kernel Θ̃ + diag(Θ − Θ̃) (the Nyström
-     * kernel plus each training row's own residual, as FITC does for
-     * Gaussian processes), a closer stand-in for the dense kernel when the
-     * residual is large against the ridge: every training row's residual is
-     * computed (one more n·M² triangular solve, and a pass for the mean
-     * diagonal first) and weights the Gram by 1/(residual + λ). Every time
-     * must be ∞; not with a split. docs/nystrom.md §10. */
-    ntk_nystrom_correction correction;
 } ntk_nystrom_params;
 
 /* Defaults as documented in the fields above. */
@@ -124,9 +114,6 @@ NTK_API size_t ntk_nystrom_default_centers(size_t n, size_t k);
  * the eigendecomposition, i.e. n < NTK_CHEB_MIN_N; ×½ in float) exceeds half of
  * the available memory. `float_kernel` = 1 for --precision float. */
 NTK_API int ntk_nystrom_auto(size_t n, const double *times, size_t n_times, int float_kernel);
-
-/* Human name of a correction ("none", "diag"). */
-NTK_API const char *ntk_nystrom_correction_name(ntk_nystrom_correction c);
 
 /* Human name of a center method ("uniform", "rpcholesky"). */
 NTK_API const char *ntk_center_method_name(ntk_center_method m);
@@ -162,7 +149,6 @@ typedef struct {
     size_t residual_rows;
     double residual_mean, residual_rel;
     int streamed;            /* 1: Θ(X,C) evaluated again for the training predictions */
-    ntk_nystrom_correction correction; /* as asked (ntk_nystrom_params) */
     size_t block_rows;
     ntk_center_method selection;
     double seconds_centers, seconds_kernel, seconds_solve;

@@ -32,7 +32,6 @@ const struct option cli_model_options[] = {
     {"centers", required_argument, NULL, OPT_CENTERS},
     {"center-selection", required_argument, NULL, OPT_CENTER_SELECTION},
     {"nystrom-block", required_argument, NULL, OPT_NYSTROM_BLOCK},
-    {"nystrom-correction", required_argument, NULL, OPT_NYSTROM_CORRECTION}, /* stream branch */
     /* ---- end scalable path */
     /* ---- hinge loss (C-SVM, #20; handled in cli_svm.c) ---- */
     {"loss", required_argument, NULL, OPT_LOSS},
@@ -100,9 +99,7 @@ const char cli_model_help[] =
     "                       uniform; rpcholesky: adaptive, by the Nystrom residual;\n"
     "                       kmeans: the rows nearest to k-means cluster means)\n"
     "  --nystrom-block B    rows per cross-kernel block (default: 64 MB blocks)\n"
-    "  --nystrom-correction none|diag   diag: t = inf on the Nystrom kernel plus each\n"
-    "                       training row's own residual (FITC-like; closer to the dense\n"
-    "                       fit when the residual is large against the ridge)\n"
+
     /* ---- end scalable path */
     /* ---- hinge loss (C-SVM, #20) ---- */
     "  --loss square|hinge  square (default): the gradient-flow predictor above;\n"
@@ -238,7 +235,6 @@ int cli_opts_handle(const char *cmd, int id, const char *arg, cli_model_opts *o)
     /* ---- scalable path (#21) */
     static const char *const solvers[] = {"auto", "dense", "nystrom", NULL};
     static const char *const selections[] = {"uniform", "rpcholesky", "kmeans", NULL};
-    static const char *const corrections[] = {"none", "diag", NULL};
     switch (id) {
     case OPT_SOLVER:
         if (!parse_choice(cmd, "--solver", arg, solvers, &c))
@@ -255,11 +251,6 @@ int cli_opts_handle(const char *cmd, int id, const char *arg, cli_model_opts *o)
         if (!parse_choice(cmd, "--center-selection", arg, selections, &c))
             return -1;
         o->train.nystrom.selection = (ntk_center_method)c;
-        return 1;
-    case OPT_NYSTROM_CORRECTION:
-        if (!parse_choice(cmd, "--nystrom-correction", arg, corrections, &c))
-            return -1;
-        o->train.nystrom.correction = (ntk_nystrom_correction)c;
         return 1;
     case OPT_NYSTROM_BLOCK:
         if (!cli_parse_int(cmd, "--nystrom-block", arg, 1, 100000000, &l))

@@ -19,9 +19,8 @@ void cli_solver_json(FILE *f, const ntk_model *m)
     cli_json_num(f, m->residual_mean);
     fputs(", \"residual_rel\": ", f);
     cli_json_num(f, m->residual_rel);
-    fprintf(f, ", \"streamed\": %s, \"correction\": \"%s\", \"seconds_centers\": ",
-            m->nystrom_streamed ? "true" : "false",
-            ntk_nystrom_correction_name(m->nystrom_correction));
+    fprintf(f, ", \"streamed\": %s, \"seconds_centers\": ",
+            m->nystrom_streamed ? "true" : "false");
     cli_json_num(f, m->seconds_centers);
     fputs("}", f);
 }
@@ -37,6 +36,5 @@ void cli_solver_text(FILE *f, const ntk_model *m)
                    "rows)", m->residual_rel, m->residual_rows);
     else
         fputs("no residual estimate", f);
-    fprintf(f, "; cross kernel %s%s\n", m->nystrom_streamed ? "streamed in blocks" : "held whole",
-            m->nystrom_correction == NTK_NYSTROM_DIAG ? "; diagonal correction" : "");
+    fprintf(f, "; cross kernel %s\n", m->nystrom_streamed ? "streamed in blocks" : "held whole");
 }
