@@ -151,6 +151,13 @@ for np in 1 2 4; do
 done
 printf 'a,b\n1,2\n3,nan\n' > "$TMPD/nan.csv"
 expect_exit 2 $MPIRUN -np 2 "$NTK_MPI" fit --train "$TMPD/nan.csv" --stream on --depth 2 -o "$TMPD/x.ntk"
+# k-means centers: rank 0's means reach every rank
+KM="--train data/bostonhousing.csv --test-frac 0.25 --seed 0 --depth 2 --reg 1e-4 --reg-scale relative --centers 150 --center-selection kmeans --times 0.5,inf --quiet"
+expect_exit 0 "$NTK" eval $KM --predictions "$TMPD/ref_km.csv" &&
+for np in 2 4; do
+    expect_exit 0 $MPIRUN -np $np "$NTK_MPI" eval $KM --predictions "$TMPD/km$np.csv" || continue
+    close "$TMPD/ref_km.csv" "$TMPD/km$np.csv" 1e-9 || fail "k-means centers, $np ranks"
+done
 # ---- end streamed training
 
 finish
