@@ -14,6 +14,7 @@
 #include "ntk/nystrom.h"
 #include "ntk/rng.h"
 #include "ntk/solver.h"
+#include "split_testutil.h"
 #include "testutil.h"
 
 #define N 60
@@ -533,50 +534,14 @@ START_TEST(test_model_path)
 END_TEST
 
 /* ---- A split fit (ntk_nystrom_split) by three threads standing in for MPI
- * ranks: the sync hook agrees on the status and sums under a mutex. */
+ * ranks (split_testutil.h). */
 typedef struct {
-    pthread_mutex_t mu;
-    pthread_barrier_t bar;
-    int worst;
-    double *acc;
-} split_shared;
-
-typedef struct {
-    split_shared *sh;
+    split_member m; /* first: the sync hook's ctx */
     ntk_nystrom_split split;
     const double *X, *Y;
     ntk_nystrom_fit_result *r;
     ntk_status st;
 } split_proc;
-
-static ntk_status split_sum(void *ctx, ntk_status st, double *buf, size_t count, ntk_error *err)
-{
-    split_proc *p = ctx;
-    split_shared *sh = p->sh;
-    pthread_mutex_lock(&sh->mu);
-    if ((int)st > sh->worst)
-        sh->worst = (int)st;
-    pthread_mutex_unlock(&sh->mu);
-    pthread_barrier_wait(&sh->bar);
-    int worst = sh->worst;
-    pthread_barrier_wait(&sh->bar);
-    if (p->split.root) {
-        sh->worst = 0;
-        free(sh->acc);
-        sh->acc = worst ? NULL : calloc(count + 1, sizeof *sh->acc);
-    }
-    pthread_barrier_wait(&sh->bar);
-    if (worst)
-        return ntk_error_set(err, (ntk_status)worst, "another process failed");
-    pthread_mutex_lock(&sh->mu);
-    for (size_t i = 0; i < count; i++)
-        sh->acc[i] += buf[i];
-    pthread_mutex_unlock(&sh->mu);
-    pthread_barrier_wait(&sh->bar);
-    memcpy(buf, sh->acc, count * sizeof *buf);
-    pthread_barrier_wait(&sh->bar);
-    return NTK_OK;
-}
 
 static ntk_nystrom_fit_result *fit_split(const double *X, const double *Y,
                                          const ntk_nystrom_split *split, ntk_status *st)
@@ -612,8 +577,8 @@ START_TEST(test_split_equals_single)
     split_proc p[3];
     pthread_t th[3];
     for (int i = 0; i < 3; i++) {
-        p[i] = (split_proc){&sh, {cut[i], cut[i + 1], i == 0, split_sum, &p[i], 0, 0}, X, Y, NULL,
-                            NTK_OK};
+        p[i] = (split_proc){{&sh, i == 0}, {cut[i], cut[i + 1], i == 0, split_sum, &p[i], 0, 0}, X,
+                            Y, NULL, NTK_OK};
         pthread_create(&th[i], NULL, split_thread, &p[i]);
     }
     for (int i = 0; i < 3; i++)

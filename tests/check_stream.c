@@ -5,12 +5,14 @@
  * for chunk sizes from 1 row up. */
 #include <check.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ntk/rng.h"
 #include "ntk/stream.h"
+#include "split_testutil.h"
 #include "testutil.h"
 
 /* A CSV text: numeric (some missing), boolean, categorical (missing too),
@@ -283,6 +285,95 @@ START_TEST(test_refusals)
 }
 END_TEST
 
+/* A streamed training split over three threads standing in for ranks
+ * (ntk-mpi fit --stream): each reads the text itself and takes its third of
+ * the rows once n is known; every one ends with the single process's model
+ * (the Gram summed in another order: 1e-9, the tolerance of the MPI tests;
+ * measured 3e-11). */
+typedef struct {
+    split_member m;
+    ntk_nystrom_split split;
+    const char *csv;
+    ntk_model *model;
+    ntk_status st;
+} stream_proc;
+
+static ntk_train_params split_params(void)
+{
+    static const double tinf[] = {INFINITY};
+    ntk_train_params p;
+    ntk_train_params_init(&p);
+    p.arch.depth = 2;
+    p.nystrom.centers = 30;
+    p.nystrom.block_rows = 16;
+    p.solve.times = tinf;
+    p.solve.n_times = 1;
+    p.solve.reg = 1e-3;
+    p.solve.reg_scale = NTK_REG_RELATIVE;
+    p.threads = 1;
+    return p;
+}
+
+static void *stream_thread(void *arg)
+{
+    stream_proc *sp = arg;
+    ntk_error err = {0};
+    ntk_csv_reader *r = NULL;
+    ntk_train_params p = split_params();
+    p.nystrom.split = &sp->split;
+    size_t n;
+    sp->st = ntk_csv_reader_open_memory(sp->csv, strlen(sp->csv), "s.csv", NULL, 7, &r, &err);
+    if (sp->st == NTK_OK)
+        sp->st = ntk_model_train_stream(r, NULL, &p, &sp->model, &n, &err);
+    ntk_csv_reader_free(r);
+    return NULL;
+}
+
+START_TEST(test_split_stream)
+{
+    char *csv = make_csv(230, 0, 0, 17);
+    ntk_error err = {0};
+    ntk_csv_reader *r = NULL;
+    ntk_model *one = NULL;
+    size_t n;
+    ntk_train_params p = split_params();
+    ck_assert_int_eq(ntk_csv_reader_open_memory(csv, strlen(csv), "s.csv", NULL, 50, &r, &err),
+                     NTK_OK);
+    ck_assert_int_eq(ntk_model_train_stream(r, NULL, &p, &one, &n, &err), NTK_OK);
+    ntk_csv_reader_free(r);
+    split_shared sh = {.worst = 0, .acc = NULL};
+    pthread_mutex_init(&sh.mu, NULL);
+    pthread_barrier_init(&sh.bar, NULL, 3);
+    stream_proc sp[3];
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) {
+        sp[i] = (stream_proc){{&sh, i == 0}, {0, 0, i == 0, split_sum, &sp[i], (size_t)i, 3}, csv,
+                              NULL, NTK_OK};
+        pthread_create(&th[i], NULL, stream_thread, &sp[i]);
+    }
+    for (int i = 0; i < 3; i++)
+        pthread_join(th[i], NULL);
+    double cs = 0.0;
+    for (size_t j = 0; j < one->n * one->k; j++)
+        cs = fmax(cs, fabs(one->coef[j]));
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(sp[i].st, NTK_OK);
+        ck_assert_uint_eq(sp[i].model->n, one->n);
+        ck_assert(memcmp(sp[i].model->X, one->X, one->n * one->d * sizeof(double)) == 0);
+        for (size_t j = 0; j < one->n * one->k; j++)
+            ck_assert_msg(fabs(sp[i].model->coef[j] - one->coef[j]) <= 1e-9 * cs,
+                          "coef %zu: %.17g %.17g (scale %g)", j, sp[i].model->coef[j],
+                          one->coef[j], cs);
+        ntk_model_free(sp[i].model);
+    }
+    free(sh.acc);
+    pthread_barrier_destroy(&sh.bar);
+    pthread_mutex_destroy(&sh.mu);
+    ntk_model_free(one);
+    free(csv);
+}
+END_TEST
+
 static Suite *stream_suite(void)
 {
     Suite *s = suite_create("stream");
@@ -293,6 +384,7 @@ static Suite *stream_suite(void)
     tcase_add_test(tc, test_encoder_equals);
     tcase_add_test(tc, test_model_equals);
     tcase_add_test(tc, test_refusals);
+    tcase_add_test(tc, test_split_stream);
     suite_add_tcase(s, tc);
     return s;
 }
