@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ntk/dataset.h"
+#include "ntk/stream.h"
 
 #define CHECK(cond)              \
     do {                         \
@@ -141,6 +142,65 @@ static void encode_with(const ntk_table *t, const ntk_encode_options *o)
     ntk_encoder_free(enc);
 }
 
+/* The chunked reader (ntk/stream.h) must give the records of the whole
+ * parse, or fail when it fails; the streamed encoder fit must fail when the
+ * in-memory fit fails and otherwise equal it bit for bit. */
+static void stream_matches(const char *data, size_t size, const ntk_read_options *ro,
+                           const ntk_table *t, size_t chunk, const ntk_encode_options *o)
+{
+    ntk_csv_reader *r = NULL;
+    ntk_error err;
+    ntk_error_clear(&err);
+    ntk_status st = ntk_csv_reader_open_memory(data, size, "fuzz.csv", ro, chunk, &r, &err);
+    if (st != NTK_OK) {
+        check_error(st, &err);
+        CHECK(t == NULL);
+        return;
+    }
+    size_t row = 0;
+    ntk_table *c = NULL;
+    while ((st = ntk_csv_reader_next(r, &c, &err)) == NTK_OK && c) {
+        check_table(c);
+        /* Without a whole parse the chunks before the bad record still come;
+         * the reader must fail later. */
+        CHECK(!t || (c->n_cols == t->n_cols && row + c->n_rows <= t->n_rows));
+        for (size_t i = 0; t && i < c->n_rows; i++, row++) {
+            CHECK(c->line[i] == t->line[row]);
+            for (size_t j = 0; j < c->n_cols; j++)
+                CHECK(strcmp(c->cells[i * c->n_cols + j], t->cells[row * t->n_cols + j]) == 0);
+        }
+        ntk_table_free(c);
+    }
+    CHECK(t || st != NTK_OK);
+    if (st != NTK_OK) {
+        check_error(st, &err);
+        /* A duplicate header name is reported with the first chunk. */
+        CHECK(t == NULL || strstr(err.msg, "duplicate column name"));
+        ntk_csv_reader_free(r);
+        return;
+    }
+    CHECK(t != NULL && row == t->n_rows);
+    ntk_encoder *e1 = NULL, *e2 = NULL;
+    size_t n = 0;
+    ntk_error_clear(&err);
+    ntk_status s1 = ntk_encoder_fit(t, o, &e1, &err);
+    ntk_error_clear(&err);
+    ntk_status s2 = ntk_encoder_fit_stream(r, o, &e2, &n, &err);
+    CHECK((s1 == NTK_OK) == (s2 == NTK_OK) || (s1 == NTK_OK && s2 == NTK_EINPUT));
+    if (s1 == NTK_OK && s2 == NTK_OK) {
+        CHECK(e1->n_features == e2->n_features && e1->task == e2->task &&
+              e1->n_classes == e2->n_classes);
+        CHECK(memcmp(e1->feature_mean, e2->feature_mean, e1->n_features * sizeof(double)) == 0);
+        CHECK(memcmp(e1->feature_scale, e2->feature_scale, e1->n_features * sizeof(double)) == 0);
+        for (size_t j = 0; j < e1->n_columns; j++)
+            CHECK(e1->columns[j].type == e2->columns[j].type &&
+                  e1->columns[j].n_levels == e2->columns[j].n_levels);
+    }
+    ntk_encoder_free(e1);
+    ntk_encoder_free(e2);
+    ntk_csv_reader_free(r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -158,6 +218,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ntk_error err;
     ntk_error_clear(&err);
     ntk_status st = ntk_table_parse((const char *)data, size, "fuzz.csv", &ro, &t, &err);
+    ntk_encode_options so;
+    ntk_encode_options_init(&so);
+    stream_matches((const char *)data, size, &ro, st == NTK_OK ? t : NULL, 1 + (ctl >> 6) * 3, &so);
     if (st != NTK_OK) {
         check_error(st, &err);
         CHECK(t == NULL);

@@ -1,6 +1,7 @@
 /* Applying a fitted encoder to a table: column matching, target reading and
  * the encoded matrix (see ntk/dataset.h). */
 #include "dataset_internal.h"
+#include "ntk/stream.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -84,6 +85,13 @@ static ntk_status missing_error(ntk_error *err, const ntk_table *t, size_t r, si
 ntk_status ds_encode(const ntk_encoder *enc, const ntk_table *t, const size_t *colmap,
                      int with_target, int standardize, ntk_dataset **out, ntk_error *err)
 {
+    return ds_encode_rows(enc, t, colmap, with_target, standardize, 0, out, err);
+}
+
+ntk_status ds_encode_rows(const ntk_encoder *enc, const ntk_table *t, const size_t *colmap,
+                          int with_target, int standardize, int allow_empty, ntk_dataset **out,
+                          ntk_error *err)
+{
     *out = NULL;
     const char *file = t->path ? t->path : "(input)";
     const size_t d = enc->n_features, tn = t->n_cols;
@@ -141,7 +149,7 @@ ntk_status ds_encode(const ntk_encoder *enc, const ntk_table *t, const size_t *c
         }
         keep[n++] = r;
     }
-    if (s == NTK_OK && n == 0)
+    if (s == NTK_OK && n == 0 && !allow_empty)
         s = ntk_error_set(err, NTK_EINPUT,
                           "%s: no usable rows (%zu with a missing target, %zu with a class label "
                           "not seen in training)",
@@ -276,8 +284,8 @@ static ntk_status match_columns(const ntk_encoder *enc, const ntk_table *t, int 
     return NTK_OK;
 }
 
-ntk_status ntk_encoder_apply(const ntk_encoder *enc, const ntk_table *t, int with_target,
-                             ntk_dataset **out, ntk_error *err)
+static ntk_status apply(const ntk_encoder *enc, const ntk_table *t, int with_target,
+                        int allow_empty, ntk_dataset **out, ntk_error *err)
 {
     *out = NULL;
     size_t *colmap = malloc((enc->n_columns ? enc->n_columns : 1) * sizeof *colmap);
@@ -285,8 +293,20 @@ ntk_status ntk_encoder_apply(const ntk_encoder *enc, const ntk_table *t, int wit
         return ntk_error_set(err, NTK_ENOMEM, "out of memory");
     ntk_status s = match_columns(enc, t, with_target, colmap, err);
     if (s == NTK_OK)
-        s = ds_encode(enc, t, colmap, with_target, enc->standardize != NTK_STANDARDIZE_NONE, out,
-                      err);
+        s = ds_encode_rows(enc, t, colmap, with_target,
+                           enc->standardize != NTK_STANDARDIZE_NONE, allow_empty, out, err);
     free(colmap);
     return s;
+}
+
+ntk_status ntk_encoder_apply(const ntk_encoder *enc, const ntk_table *t, int with_target,
+                             ntk_dataset **out, ntk_error *err)
+{
+    return apply(enc, t, with_target, 0, out, err);
+}
+
+ntk_status ntk_encoder_apply_chunk(const ntk_encoder *enc, const ntk_table *t, int with_target,
+                                   ntk_dataset **out, ntk_error *err)
+{
+    return apply(enc, t, with_target, 1, out, err);
 }

@@ -1,6 +1,6 @@
 /* Fitting an encoder on a training table: target and task, column types,
  * levels, imputation values and standardization (rules in ntk/dataset.h). */
-#include "dataset_internal.h"
+#include "dataset_fit.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -37,34 +37,12 @@ const char *ntk_task_name(ntk_task task)
     return "unknown";
 }
 
-/* What one pass over a column's training cells found. */
-typedef struct {
-    size_t n_missing, n_present;
-    size_t first_missing;    /* row of the first missing cell, SIZE_MAX if none */
-    size_t first_nonfinite;  /* row of the first Inf/overflow, SIZE_MAX if none */
-    size_t first_nonnumber;  /* row of the first cell that is not a number */
-    int numeric, boolean;    /* every present cell so far fits the type */
-    int num_const, bool_const, text_const;
-    double num0, bool0;
-    /* running mean and sum of squared deviations (Welford) of the present
-     * numeric / boolean values */
-    double num_mean, num_m2, bool_mean, bool_m2;
-    size_t n_num, n_bool;
-    const char *text0;
-    /* set when typing: standardization of the column's features */
-    double std_mean, std_m2;   /* numeric/boolean */
-    double std_unit;           /* > 0: std_m2 is in units of std_unit² (huge values) */
-    size_t *level_count;       /* categorical: rows per level */
-} col_stats;
-
 static inline void welford(double *mean, double *m2, size_t *k, double v)
 {
     double d = v - *mean;
     *mean += d / (double)++*k;
     *m2 += d * (v - *mean);
 }
-
-enum { ROLE_FEATURE = 0, ROLE_TARGET, ROLE_DROP };
 
 static const char *file_of(const ntk_table *t) { return t->path ? t->path : "(input)"; }
 
@@ -77,7 +55,7 @@ static int cmp_str(const void *a, const void *b)
  * `lead_empty` places an extra "" first, counted `lead_count` times. With
  * `counts`, *counts receives a malloc'ed count per level. Returns the number
  * of levels or SIZE_MAX when out of memory. */
-static size_t distinct_levels(const char **v, size_t n, int lead_empty, size_t lead_count,
+size_t ds_distinct_levels(const char **v, size_t n, int lead_empty, size_t lead_count,
                               char ***out, size_t **counts)
 {
     qsort(v, n, sizeof *v, cmp_str);
@@ -161,11 +139,8 @@ static ntk_status mark_list(const ntk_table *t, const char *list, const char *wh
     return s;
 }
 
-/* Row-major pass over the used rows collecting per-column statistics. */
-static void scan_columns(const ntk_table *t, const size_t *used, size_t n_used, const int *role,
-                         col_stats *st)
+void ds_stats_init(col_stats *st, size_t nc)
 {
-    const size_t nc = t->n_cols;
     for (size_t c = 0; c < nc; c++) {
         col_stats *s = &st[c];
         memset(s, 0, sizeof *s);
@@ -173,6 +148,12 @@ static void scan_columns(const ntk_table *t, const size_t *used, size_t n_used, 
         s->numeric = s->boolean = 1;
         s->num_const = s->bool_const = s->text_const = 1;
     }
+}
+
+void ds_scan_columns(const ntk_table *t, const size_t *used, size_t n_used, const int *role,
+                     col_stats *st)
+{
+    const size_t nc = t->n_cols;
     for (size_t i = 0; i < n_used; i++) {
         const size_t r = used[i];
         char *const *row = t->cells + r * nc;
@@ -268,20 +249,36 @@ static ntk_status cell_fail(ntk_error *err, const ntk_table *t, size_t r, size_t
                          ds_cell_line(t, r, c), lab, what, snip);
 }
 
-/* Target: rows to use, task, labels. */
-static ntk_status fit_target(const ntk_table *t, const ntk_encode_options *opt, int forced_cat,
-                             ntk_encoder *enc, size_t *used, size_t *n_used, ntk_error *err)
+/* Error at a column's first missing / non-finite cell: its row in t, or
+ * (streamed) the line and text recorded when it was seen. */
+static ntk_status stat_fail(ntk_error *err, const ntk_table *t, const col_stats *s, int nonfinite,
+                            size_t c, const char *what)
+{
+    if (!s->streamed)
+        return cell_fail(err, t, nonfinite ? s->first_nonfinite : s->first_missing, c, what);
+    const ds_cell_ref *ref = nonfinite ? &s->nonfinite_ref : &s->missing_ref;
+    char lab[200], snip[160];
+    ds_column_label(lab, sizeof lab, t->names[c], c);
+    ds_snippet(snip, sizeof snip, ref->text ? ref->text : "", ref->text ? strlen(ref->text) : 0);
+    return ntk_error_set(err, NTK_EINPUT, "%s: line %zu, %s: %s: %s", file_of(t), ref->line, lab,
+                         what, snip);
+}
+
+static ntk_status ref_set(ds_cell_ref *ref, const ntk_table *t, size_t r, size_t c, ntk_error *err)
+{
+    ref->line = ds_cell_line(t, r, c);
+    ref->text = ds_strdup(t->cells[r * t->n_cols + c]);
+    return ref->text ? NTK_OK : ntk_error_set(err, NTK_ENOMEM, "out of memory");
+}
+
+/* The target cells of rows r0..t->n_rows−1: rows with a target appended to
+ * used (as row indices of t), the first non-number and infinity recorded. */
+ntk_status ds_target_scan(const ntk_table *t, const ntk_encode_options *opt, ntk_encoder *enc,
+                          ds_target_state *ts, size_t *used, size_t *n_used, ntk_error *err)
 {
     const size_t tc = enc->target_column, nc = t->n_cols;
     ntk_encoded_column *col = &enc->columns[tc];
-    char lab[200];
-    if (t->names[tc][0])
-        ds_snippet(lab, sizeof lab, t->names[tc], strlen(t->names[tc]));
-    else
-        snprintf(lab, sizeof lab, "column %zu (unnamed)", tc + 1);
     size_t n = 0;
-    int numeric = 1;
-    size_t first_nonnum = SIZE_MAX, first_inf = SIZE_MAX;
     for (size_t r = 0; r < t->n_rows; r++) {
         const char *cell = t->cells[r * nc + tc];
         int mk = ds_missing_kind(cell);
@@ -296,48 +293,72 @@ static ntk_status fit_target(const ntk_table *t, const ntk_encode_options *opt, 
         }
         double v;
         int st = ds_parse_number(cell, &v);
-        if (st == DS_NUM_NONFINITE && first_inf == SIZE_MAX)
-            first_inf = r;
-        if (st == DS_NUM_INVALID && numeric) {
-            numeric = 0;
-            first_nonnum = r;
-        }
+        ntk_status s = NTK_OK;
+        if (st == DS_NUM_NONFINITE && !ts->inf.text)
+            s = ref_set(&ts->inf, t, r, tc, err);
+        if (st == DS_NUM_INVALID && !ts->nonnum.text)
+            s = ref_set(&ts->nonnum, t, r, tc, err);
+        if (s != NTK_OK)
+            return s;
         used[n++] = r;
     }
     *n_used = n;
-    if (n == 0)
+    ts->n += n;
+    return NTK_OK;
+}
+
+void ds_target_state_free(ds_target_state *ts)
+{
+    free(ts->inf.text);
+    free(ts->nonnum.text);
+}
+
+/* Task and labels once every target cell is seen; labels: the present
+ * target texts (v[0..nv−1], any order, repeats allowed; sorted in place). */
+ntk_status ds_target_finish(const ntk_table *t, const ntk_encode_options *opt, int forced_cat,
+                            ntk_encoder *enc, const ds_target_state *ts, const char **v,
+                            size_t nv, ntk_error *err)
+{
+    const size_t tc = enc->target_column;
+    char lab[200];
+    if (t->names[tc][0])
+        ds_snippet(lab, sizeof lab, t->names[tc], strlen(t->names[tc]));
+    else
+        snprintf(lab, sizeof lab, "column %zu (unnamed)", tc + 1);
+    if (ts->n == 0)
         return ntk_error_set(err, NTK_EINPUT, "%s: target %s has no values (every row is missing it)",
                              file_of(t), lab);
+    int numeric = !ts->nonnum.text;
     ntk_task task = opt->task;
     if (task == NTK_TASK_AUTO)
         task = (numeric && !forced_cat) ? NTK_TASK_REGRESSION : NTK_TASK_CLASSIFICATION;
     enc->task = task;
+    char snip[160];
     if (task == NTK_TASK_REGRESSION) {
         if (!numeric) {
-            char snip[160];
-            const char *cell = t->cells[first_nonnum * nc + tc];
-            ds_snippet(snip, sizeof snip, cell, strlen(cell));
+            ds_snippet(snip, sizeof snip, ts->nonnum.text, strlen(ts->nonnum.text));
             return ntk_error_set(err, NTK_EINPUT,
                                  "%s: target %s is not numeric (line %zu: %s); use --task "
                                  "classification for class labels",
-                                 file_of(t), lab, ds_cell_line(t, first_nonnum, tc), snip);
+                                 file_of(t), lab, ts->nonnum.line, snip);
         }
-        if (first_inf != SIZE_MAX)
-            return cell_fail(err, t, first_inf, tc, "the target is not a finite number");
+        if (ts->inf.text) {
+            char clab[200];
+            ds_column_label(clab, sizeof clab, t->names[tc], tc);
+            ds_snippet(snip, sizeof snip, ts->inf.text, strlen(ts->inf.text));
+            return ntk_error_set(err, NTK_EINPUT, "%s: line %zu, %s: %s: %s", file_of(t),
+                                 ts->inf.line, clab, "the target is not a finite number", snip);
+        }
         return NTK_OK;
     }
-    const char **v = malloc(n * sizeof *v);
     if (!v)
-        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++)
-        v[i] = t->cells[used[i] * nc + tc];
-    size_t k = distinct_levels(v, n, 0, 0, &enc->class_labels, NULL);
-    free(v);
+        return ntk_error_set(err, NTK_EINPUT, "%s: target %s has more than %d distinct values: "
+                             "too many classes to stream", file_of(t), lab, DS_STREAM_LEVELS_MAX);
+    size_t k = ds_distinct_levels(v, nv, 0, 0, &enc->class_labels, NULL);
     if (k == SIZE_MAX)
         return ntk_error_set(err, NTK_ENOMEM, "out of memory");
     enc->n_classes = k;
     if (k < 2) {
-        char snip[160];
         ds_snippet(snip, sizeof snip, enc->class_labels[0], strlen(enc->class_labels[0]));
         return ntk_error_set(err, NTK_EINPUT,
                              "%s: target %s has a single class %s; classification needs at least "
@@ -345,6 +366,25 @@ static ntk_status fit_target(const ntk_table *t, const ntk_encode_options *opt, 
                              file_of(t), lab, snip);
     }
     return NTK_OK;
+}
+
+/* Target of a table in memory: rows to use, task, labels. */
+static ntk_status fit_target(const ntk_table *t, const ntk_encode_options *opt, int forced_cat,
+                             ntk_encoder *enc, size_t *used, size_t *n_used, ntk_error *err)
+{
+    ds_target_state ts = {0};
+    ntk_status s = ds_target_scan(t, opt, enc, &ts, used, n_used, err);
+    const char **v = NULL;
+    if (s == NTK_OK && !(v = malloc((*n_used ? *n_used : 1) * sizeof *v)))
+        s = ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    if (s == NTK_OK) {
+        for (size_t i = 0; i < *n_used; i++)
+            v[i] = t->cells[used[i] * t->n_cols + enc->target_column];
+        s = ds_target_finish(t, opt, forced_cat, enc, &ts, v, *n_used, err);
+    }
+    free(v);
+    ds_target_state_free(&ts);
+    return s;
 }
 
 /* Values near the double range (|v| ~ 1e154 and beyond) overflow the running
@@ -381,7 +421,13 @@ static ntk_status type_column(const ntk_table *t, size_t c, col_stats *s, int fo
         for (size_t j = 1; j < t->n_cols && !named; j++)
             named = t->names[j][0] != '\0';
         int oom = 0;
-        if (named && all_distinct(t, c, used, n_used, &oom))
+        if (named && s->streamed && s->distinct < 0)
+            return ntk_error_set(err, NTK_EINPUT,
+                                 "%s: %s: an unnamed first column with more than %d distinct "
+                                 "values cannot be checked for row names while streaming; name "
+                                 "it, or drop it with --drop 1",
+                                 file_of(t), lab, DS_STREAM_LEVELS_MAX);
+        if (named && (s->streamed ? s->distinct > 0 : all_distinct(t, c, used, n_used, &oom)))
             return set_reason(col, "row names", err);
         if (oom)
             return ntk_error_set(err, NTK_ENOMEM, "out of memory");
@@ -396,11 +442,15 @@ static ntk_status type_column(const ntk_table *t, size_t c, col_stats *s, int fo
         constant = s->text_const;
     } else if (s->numeric) {
         if (s->first_nonfinite != SIZE_MAX)
-            return cell_fail(err, t, s->first_nonfinite, c, "numbers must be finite");
+            return stat_fail(err, t, s, 1, c, "numbers must be finite");
         col->type = NTK_COL_NUMERIC;
         constant = s->num_const;
         col->fill = s->std_mean = s->num_mean;
         s->std_m2 = s->num_m2;
+        if ((!isfinite(s->num_mean) || !isfinite(s->num_m2)) && s->streamed)
+            return ntk_error_set(err, NTK_EINPUT, "%s: %s: values near the double range "
+                                 "(|v| > 1e150) are not supported while streaming",
+                                 file_of(t), lab);
         if (!isfinite(s->num_mean) || !isfinite(s->num_m2))
             rescaled_moments(t, c, used, n_used, s);
         col->fill = s->std_mean;
@@ -415,8 +465,18 @@ static ntk_status type_column(const ntk_table *t, size_t c, col_stats *s, int fo
         return set_reason(col, "constant", err);
     }
     if (s->n_missing && opt->missing == NTK_MISSING_ERROR)
-        return cell_fail(err, t, s->first_missing, c, "missing value (--missing error)");
-    if (col->type == NTK_COL_CATEGORICAL) {
+        return stat_fail(err, t, s, 0, c, "missing value (--missing error)");
+    if (col->type == NTK_COL_CATEGORICAL && s->streamed) {
+        if (s->levels_lost)
+            return ntk_error_set(err, NTK_EINPUT, "%s: %s: categorical with more than %d "
+                                 "distinct values: not supported while streaming",
+                                 file_of(t), lab, DS_STREAM_LEVELS_MAX);
+        col->levels = s->levels;
+        s->levels = NULL;
+        s->level_count = s->counts;
+        s->counts = NULL;
+        col->n_levels = col->n_features = s->n_levels;
+    } else if (col->type == NTK_COL_CATEGORICAL) {
         const char **v = malloc((n_used ? n_used : 1) * sizeof *v);
         if (!v)
             return ntk_error_set(err, NTK_ENOMEM, "out of memory");
@@ -426,7 +486,7 @@ static ntk_status type_column(const ntk_table *t, size_t c, col_stats *s, int fo
             if (!ds_is_missing(cell))
                 v[m++] = cell;
         }
-        size_t k = distinct_levels(v, m, s->n_missing > 0, s->n_missing, &col->levels,
+        size_t k = ds_distinct_levels(v, m, s->n_missing > 0, s->n_missing, &col->levels,
                                    &s->level_count);
         free(v);
         if (k == SIZE_MAX)
@@ -481,6 +541,81 @@ static ntk_status fit_standardization(ntk_encoder *enc, const col_stats *st, siz
     return NTK_OK;
 }
 
+/* Everything of the fit that needs the header only: column names, the
+ * --drop / --categorical lists, the target column. */
+ntk_status ds_fit_setup(const ntk_table *t, const ntk_encode_options *opt, ntk_encoder *enc,
+                        int *role, unsigned char *drop, unsigned char *cat, ntk_error *err)
+{
+    const size_t nc = t->n_cols;
+    ntk_status s = NTK_OK;
+    enc->n_columns = nc;
+    enc->missing = opt->missing;
+    enc->standardize = opt->standardize;
+    for (size_t j = 0; j < nc; j++)
+        if (!(enc->columns[j].name = ds_strdup(t->names[j])))
+            return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    if ((s = mark_list(t, opt->drop, "--drop", drop, err)) != NTK_OK ||
+        (s = mark_list(t, opt->categorical, "--categorical", cat, err)) != NTK_OK)
+        return s;
+    if (!opt->no_target) {
+        size_t tc = nc - 1;
+        if (opt->target) {
+            ntk_error e2;
+            ntk_error_clear(&e2);
+            if (ntk_table_find_column(t, opt->target, &tc, &e2) != NTK_OK)
+                return ntk_error_set(err, NTK_EINPUT, "unknown target: %s", e2.msg);
+        }
+        if (drop[tc]) {
+            char lab[200];
+            ds_column_label(lab, sizeof lab, t->names[tc], tc);
+            return ntk_error_set(err, NTK_EINPUT, "--drop: %s is the target (choose another with "
+                                                  "--target, or use --no-target)", lab);
+        }
+        enc->has_target = 1;
+        enc->target_column = tc;
+        role[tc] = ROLE_TARGET;
+        if ((s = set_reason(&enc->columns[tc], "target", err)) != NTK_OK)
+            return s;
+    } else {
+        enc->task = opt->task == NTK_TASK_AUTO ? NTK_TASK_REGRESSION : opt->task;
+    }
+    for (size_t j = 0; j < nc; j++)
+        if (drop[j])
+            role[j] = ROLE_DROP;
+    return NTK_OK;
+}
+
+ntk_status ds_fit_finish(const ntk_table *t, const ntk_encode_options *opt, ntk_encoder *enc,
+                         const int *role, const unsigned char *cat, col_stats *st,
+                         const size_t *used, size_t n_used, ntk_error *err)
+{
+    const size_t nc = t->n_cols;
+    ntk_status s = NTK_OK;
+    size_t d = 0;
+    for (size_t j = 0; j < nc && s == NTK_OK; j++) {
+        ntk_encoded_column *col = &enc->columns[j];
+        if (role[j] == ROLE_TARGET)
+            continue;
+        if (role[j] == ROLE_DROP) {
+            col->n_missing = st[j].n_missing;
+            s = set_reason(col, "--drop", err);
+            continue;
+        }
+        s = type_column(t, j, &st[j], cat[j], used, n_used, opt, col, err);
+        col->first_feature = d;
+        d += col->n_features;
+    }
+    if (s != NTK_OK)
+        return s;
+    if (d == 0)
+        return ntk_error_set(err, NTK_EINPUT,
+                             "%s: no feature columns left (every column is the target, dropped "
+                             "or constant over the %zu training row%s)",
+                             file_of(t), n_used, n_used == 1 ? "" : "s");
+    enc->n_features = d;
+    return fit_standardization(enc, st, n_used, err);
+}
+
 ntk_status ntk_encoder_fit(const ntk_table *t, const ntk_encode_options *opt, ntk_encoder **out,
                            ntk_error *err)
 {
@@ -504,91 +639,47 @@ ntk_status ntk_encoder_fit(const ntk_table *t, const ntk_encode_options *opt, nt
         s = ntk_error_set(err, NTK_ENOMEM, "out of memory");
         goto done;
     }
-    enc->n_columns = nc;
-    enc->missing = opt->missing;
-    enc->standardize = opt->standardize;
-    for (size_t j = 0; j < nc; j++)
-        if (!(enc->columns[j].name = ds_strdup(t->names[j]))) {
-            s = ntk_error_set(err, NTK_ENOMEM, "out of memory");
-            goto done;
-        }
-    if ((s = mark_list(t, opt->drop, "--drop", drop, err)) != NTK_OK ||
-        (s = mark_list(t, opt->categorical, "--categorical", cat, err)) != NTK_OK)
+    if ((s = ds_fit_setup(t, opt, enc, role, drop, cat, err)) != NTK_OK)
         goto done;
-
     size_t n_used = t->n_rows;
-    if (!opt->no_target) {
-        size_t tc = nc - 1;
-        if (opt->target) {
-            ntk_error e2;
-            ntk_error_clear(&e2);
-            if (ntk_table_find_column(t, opt->target, &tc, &e2) != NTK_OK) {
-                s = ntk_error_set(err, NTK_EINPUT, "unknown target: %s", e2.msg);
-                goto done;
-            }
-        }
-        if (drop[tc]) {
-            char lab[200];
-            ds_column_label(lab, sizeof lab, t->names[tc], tc);
-            s = ntk_error_set(err, NTK_EINPUT, "--drop: %s is the target (choose another with "
-                                               "--target, or use --no-target)", lab);
-            goto done;
-        }
-        enc->has_target = 1;
-        enc->target_column = tc;
-        role[tc] = ROLE_TARGET;
-        if ((s = set_reason(&enc->columns[tc], "target", err)) != NTK_OK ||
-            (s = fit_target(t, opt, cat[tc], enc, used, &n_used, err)) != NTK_OK)
+    if (enc->has_target) {
+        if ((s = fit_target(t, opt, cat[enc->target_column], enc, used, &n_used, err)) != NTK_OK)
             goto done;
     } else {
-        enc->task = opt->task == NTK_TASK_AUTO ? NTK_TASK_REGRESSION : opt->task;
         for (size_t r = 0; r < t->n_rows; r++)
             used[r] = r;
     }
-    for (size_t j = 0; j < nc; j++)
-        if (drop[j])
-            role[j] = ROLE_DROP;
-    scan_columns(t, used, n_used, role, st);
-
-    size_t d = 0;
-    for (size_t j = 0; j < nc && s == NTK_OK; j++) {
-        ntk_encoded_column *col = &enc->columns[j];
-        if (role[j] == ROLE_TARGET)
-            continue;
-        if (role[j] == ROLE_DROP) {
-            col->n_missing = st[j].n_missing;
-            s = set_reason(col, "--drop", err);
-            continue;
-        }
-        s = type_column(t, j, &st[j], cat[j], used, n_used, opt, col, err);
-        col->first_feature = d;
-        d += col->n_features;
-    }
-    if (s != NTK_OK)
-        goto done;
-    if (d == 0) {
-        s = ntk_error_set(err, NTK_EINPUT,
-                          "%s: no feature columns left (every column is the target, dropped or "
-                          "constant over the %zu training row%s)",
-                          file_of(t), n_used, n_used == 1 ? "" : "s");
-        goto done;
-    }
-    enc->n_features = d;
-    s = fit_standardization(enc, st, n_used, err);
-
+    ds_stats_init(st, nc);
+    ds_scan_columns(t, used, n_used, role, st);
+    s = ds_fit_finish(t, opt, enc, role, cat, st, used, n_used, err);
 done:
-    if (st)
-        for (size_t j = 0; j < nc; j++)
-            free(st[j].level_count);
+    ds_stats_free(st, nc);
     free(role);
     free(drop);
     free(cat);
     free(used);
-    free(st);
     if (s != NTK_OK) {
         ntk_encoder_free(enc);
         return s;
     }
     *out = enc;
     return NTK_OK;
+}
+
+void ds_stats_free(col_stats *st, size_t nc)
+{
+    if (!st)
+        return;
+    for (size_t j = 0; j < nc; j++) {
+        col_stats *s = &st[j];
+        free(s->level_count);
+        free(s->text0_copy);
+        free(s->missing_ref.text);
+        free(s->nonfinite_ref.text);
+        for (size_t k = 0; s->levels && k < s->n_levels; k++)
+            free(s->levels[k]);
+        free(s->levels);
+        free(s->counts);
+    }
+    free(st);
 }

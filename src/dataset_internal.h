@@ -61,9 +61,48 @@ size_t ds_cell_line(const ntk_table *t, size_t r, size_t c);
 ntk_status ds_encode(const ntk_encoder *enc, const ntk_table *t, const size_t *colmap,
                      int with_target, int standardize, ntk_dataset **out, ntk_error *err);
 
+/* ds_encode; allow_empty: no usable row gives n = 0 rather than an error. */
+ntk_status ds_encode_rows(const ntk_encoder *enc, const ntk_table *t, const size_t *colmap,
+                          int with_target, int standardize, int allow_empty, ntk_dataset **out,
+                          ntk_error *err);
+
 /* Ask for transparent huge pages on the 2 MiB-aligned part of a large heap
  * block (fewer page faults when it is first written). A hint only. */
 void ds_advise_huge(void *p, size_t bytes);
+
+/* ---------------------------------------------------------------- parser
+ * The CSV parser behind ntk_table_parse and the chunked reader: text is fed
+ * in pieces of any size; tables are taken out every so many rows. */
+typedef struct ds_parser ds_parser;
+
+/* A parser for text named `name` (kept by pointer: it must outlive the
+ * parser). `head` (the start of the text) decides the line separator as
+ * ntk_table_parse does; `reserve` bytes of text are reserved up front. */
+ntk_status ds_parser_new(const char *name, const ntk_read_options *opt, const char *head,
+                         size_t head_len, size_t reserve, ds_parser **out, ntk_error *err);
+void ds_parser_free(ds_parser *p);
+
+/* Feed text; stops early, between records at a line end, once stop_rows data
+ * rows are held. *consumed: bytes used (the rest must be fed again). */
+ntk_status ds_parser_feed(ds_parser *p, const char *data, size_t size, size_t stop_rows,
+                          size_t *consumed);
+
+/* End of the text: the last record, unterminated quotes, empty text. */
+ntk_status ds_parser_finish(ds_parser *p);
+
+/* Data rows held now; the header's line; where errors go from now on. */
+size_t ds_parser_rows(const ds_parser *p);
+size_t ds_parser_header_line(const ds_parser *p);
+void ds_parser_set_error(ds_parser *p, ntk_error *err);
+
+/* The rows held as a table (the header checked for duplicate names when
+ * check_header); the parser then starts over with no rows. */
+ntk_status ds_parser_take(ds_parser *p, int check_header, ntk_table **out);
+
+/* Open a file for reading as ntk_table_read does: NTK_EINPUT "no input file
+ * given" / "cannot open PATH: reason" (directories included); *st filled. */
+struct stat;
+ntk_status ds_open_file(const char *path, int *fd, struct stat *st, ntk_error *err);
 
 /* Duplicate a string (NULL on failure). */
 char *ds_strdup(const char *s);

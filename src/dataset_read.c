@@ -304,135 +304,244 @@ static ntk_status check_duplicates(const ntk_table *t, size_t header_line, ntk_e
     return s;
 }
 
-ntk_status ntk_table_parse(const char *data, size_t size, const char *name,
-                           const ntk_read_options *opt, ntk_table **out, ntk_error *err)
+/* ------------------------------------------------------------- the parser
+ * One parser serves ntk_table_parse (all the text in one feed) and the
+ * chunked reader (dataset_stream.c: the file fed piece by piece, a table
+ * taken every chunk_rows rows), so both see the same records, lines and
+ * errors. */
+
+struct ds_parser {
+    parse_state ps;
+    struct csv_parser cp;
+    char delim, sep;
+    int started;          /* the BOM check is done */
+    int cp_ready;
+};
+
+/* Lines end at '\n'; text with only bare '\r' line ends (old Mac) uses '\r'.
+ * `head` is the whole text, or the first piece of a streamed file. */
+static char detect_sep(const char *head, size_t len)
+{
+    if (!memchr(head, '\n', len) && memchr(head, '\r', len))
+        return '\r';
+    return '\n';
+}
+
+ntk_status ds_parser_new(const char *name, const ntk_read_options *opt, const char *head,
+                         size_t head_len, size_t reserve, ds_parser **out, ntk_error *err)
 {
     ntk_read_options defaults;
     if (!opt) {
         ntk_read_options_init(&defaults);
         opt = &defaults;
     }
-    if (!name)
-        name = "(input)";
     *out = NULL;
     char delim = opt->delimiter ? opt->delimiter : ',';
     if (delim == '"' || delim == '\n' || delim == '\r')
         return ntk_error_set(err, NTK_EINPUT, "invalid delimiter '%s'",
                              delim == '"' ? "\\\"" : delim == '\n' ? "\\n" : "\\r");
-
-    parse_state ps;
-    memset(&ps, 0, sizeof ps);
-    ps.name = name;
-    ps.has_header = opt->has_header != 0;
-    ps.err = err;
-    ps.cur_line = 1;
-    /* Reserve for the whole text and for cells of 4 bytes or more: large
-     * blocks are mapped lazily, so unused reserve costs no memory. */
-    if (!grow((void **)&ps.arena, &ps.arena_cap, size + size / 8 + 64, 1) ||
-        !grow((void **)&ps.cells, &ps.cell_cap,
-              size / 4 < ((size_t)1 << 26) ? size / 4 + 64 : (size_t)1 << 26, sizeof(char *))) {
-        free_state(&ps);
-        return ntk_error_set(err, NTK_ENOMEM, "%s: out of memory (%zu bytes of text)", name, size);
+    ds_parser *p = calloc(1, sizeof *p);
+    if (!p)
+        return ntk_error_set(err, NTK_ENOMEM, "%s: out of memory", name);
+    parse_state *ps = &p->ps;
+    ps->name = name;
+    ps->has_header = opt->has_header != 0;
+    ps->err = err;
+    ps->cur_line = 1;
+    p->delim = delim;
+    if (head_len >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0) {
+        head += 3;
+        head_len -= 3;
     }
-
-    const char *p = data, *end = data + size;
-    if (size >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-        p += 3;
-    /* Lines end at '\n'; a file with only bare '\r' line ends (old Mac) uses '\r'. */
-    char sep = '\n';
-    if (!memchr(p, '\n', (size_t)(end - p)) && memchr(p, '\r', (size_t)(end - p)))
-        sep = '\r';
-    const char *nul = memchr(p, '\0', (size_t)(end - p));
-
-    struct csv_parser cp;
-    if (csv_init(&cp, CSV_STRICT | CSV_STRICT_FINI) != 0) {
-        free_state(&ps);
+    p->sep = detect_sep(head, head_len);
+    /* Reserve for the text and for cells of 4 bytes or more: large blocks
+     * are mapped lazily, so unused reserve costs no memory. */
+    if (!grow((void **)&ps->arena, &ps->arena_cap, reserve + reserve / 8 + 64, 1) ||
+        !grow((void **)&ps->cells, &ps->cell_cap,
+              reserve / 4 < ((size_t)1 << 26) ? reserve / 4 + 64 : (size_t)1 << 26,
+              sizeof(char *))) {
+        ds_parser_free(p);
+        return ntk_error_set(err, NTK_ENOMEM, "%s: out of memory (%zu bytes of text)", name,
+                             reserve);
+    }
+    if (csv_init(&p->cp, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+        ds_parser_free(p);
         return ntk_error_set(err, NTK_ENOMEM, "%s: cannot initialize the CSV parser", name);
     }
-    csv_set_delim(&cp, (unsigned char)delim);
-    csv_set_blk_size(&cp, 65536);
+    p->cp_ready = 1;
+    csv_set_delim(&p->cp, (unsigned char)delim);
+    csv_set_blk_size(&p->cp, 65536);
+    *out = p;
+    return NTK_OK;
+}
 
-    while (p < end && !ps.failed) {
-        const char *nl = memchr(p, sep, (size_t)(end - p));
+void ds_parser_free(ds_parser *p)
+{
+    if (!p)
+        return;
+    if (p->cp_ready)
+        csv_free(&p->cp);
+    free_state(&p->ps);
+    free(p);
+}
+
+size_t ds_parser_rows(const ds_parser *p) { return p->ps.n_rows; }
+
+size_t ds_parser_header_line(const ds_parser *p) { return p->ps.header_line; }
+
+void ds_parser_set_error(ds_parser *p, ntk_error *err) { p->ps.err = err; }
+
+ntk_status ds_parser_feed(ds_parser *pr, const char *data, size_t size, size_t stop_rows,
+                          size_t *consumed)
+{
+    parse_state *ps = &pr->ps;
+    struct csv_parser *cp = &pr->cp;
+    const char *p = data, *end = data + size;
+    const char *name = ps->name;
+    *consumed = 0;
+    if (ps->failed)
+        return ps->status;
+    if (!pr->started) {
+        pr->started = 1;
+        if (size >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+            p += 3;
+    }
+    const char *nul = memchr(p, '\0', (size_t)(end - p));
+    while (p < end && !ps->failed) {
+        /* A chunk ends between records: at a line end with no record open. */
+        if (ps->n_rows >= stop_rows && ps->field_in_rec == 0 && cp->pstate == 0)
+            break;
+        const char *nl = memchr(p, pr->sep, (size_t)(end - p));
         size_t len = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
         if (nul && nul < p + len) {
             /* Parse up to the NUL so the column is known, then stop. */
             size_t pre = (size_t)(nul - p);
-            size_t done = csv_parse(&cp, p, pre, on_field, on_record, &ps);
-            if (!ps.failed && done < pre)
-                parse_error(&ps, p, p + len, p + done, delim);
-            if (!ps.failed) {
-                ntk_error_set(err, NTK_EINPUT,
+            size_t done = csv_parse(cp, p, pre, on_field, on_record, ps);
+            if (!ps->failed && done < pre)
+                parse_error(ps, p, p + len, p + done, pr->delim);
+            if (!ps->failed) {
+                ntk_error_set(ps->err, NTK_EINPUT,
                               "%s: line %zu, column %zu: NUL byte in input (binary file?)", name,
-                              ps.cur_line, ps.field_in_rec + 1);
-                fail_set(&ps, NTK_EINPUT);
+                              ps->cur_line, ps->field_in_rec + 1);
+                fail_set(ps, NTK_EINPUT);
             }
             break;
         }
-        size_t done = csv_parse(&cp, p, len, on_field, on_record, &ps);
-        if (ps.failed)
+        size_t done = csv_parse(cp, p, len, on_field, on_record, ps);
+        if (ps->failed)
             break;
         if (done < len) {
-            parse_error(&ps, p, p + len, p + done, delim);
+            parse_error(ps, p, p + len, p + done, pr->delim);
             break;
         }
-        if (cp.entry_pos > DS_FIELD_MAX) {
-            size_t start = ps.cur_line - count_nl((const char *)cp.entry_buf, cp.entry_pos);
-            if (nl && cp.quoted)
+        if (cp->entry_pos > DS_FIELD_MAX) {
+            size_t start = ps->cur_line - count_nl((const char *)cp->entry_buf, cp->entry_pos);
+            if (nl && cp->quoted)
                 start++; /* the newline just fed is inside the field */
-            ntk_error_set(err, NTK_EINPUT,
+            ntk_error_set(ps->err, NTK_EINPUT,
                           "%s: line %zu, column %zu: field too long (over 1 MiB)%s", name,
-                          start, ps.field_in_rec + 1, cp.quoted ? "; unterminated quote?" : "");
-            fail_set(&ps, NTK_EINPUT);
+                          start, ps->field_in_rec + 1, cp->quoted ? "; unterminated quote?" : "");
+            fail_set(ps, NTK_EINPUT);
             break;
         }
         p += len;
         if (nl)
-            ps.cur_line++;
+            ps->cur_line++;
     }
-    if (!ps.failed) {
-        if (csv_fini(&cp, on_field, on_record, &ps) != 0 && !ps.failed) {
-            /* Only an unterminated quoted field makes csv_fini fail. All
-             * newlines since the quote opened are in the partial field. */
-            size_t nl_in = count_nl((const char *)cp.entry_buf, cp.entry_pos);
-            size_t start = ps.cur_line - nl_in;
-            ntk_error_set(err, NTK_EINPUT,
-                          "%s: line %zu, column %zu: unterminated quoted field (missing closing quote)",
-                          name, start, ps.field_in_rec + 1);
-            fail_set(&ps, NTK_EINPUT);
-        }
+    *consumed = (size_t)(p - data);
+    return ps->failed ? ps->status : NTK_OK;
+}
+
+ntk_status ds_parser_finish(ds_parser *pr)
+{
+    parse_state *ps = &pr->ps;
+    struct csv_parser *cp = &pr->cp;
+    if (!ps->failed && csv_fini(cp, on_field, on_record, ps) != 0 && !ps->failed) {
+        /* Only an unterminated quoted field makes csv_fini fail. All
+         * newlines since the quote opened are in the partial field. */
+        size_t nl_in = count_nl((const char *)cp->entry_buf, cp->entry_pos);
+        size_t start = ps->cur_line - nl_in;
+        ntk_error_set(ps->err, NTK_EINPUT,
+                      "%s: line %zu, column %zu: unterminated quoted field (missing closing quote)",
+                      ps->name, start, ps->field_in_rec + 1);
+        fail_set(ps, NTK_EINPUT);
     }
-    csv_free(&cp);
-    if (ps.failed) {
-        free_state(&ps);
-        return ps.status;
-    }
-    if (ps.n_records == 0) {
-        free_state(&ps);
-        return ntk_error_set(err, NTK_EINPUT, "%s: empty file (no %s)", name,
-                             ps.has_header ? "header row" : "data rows");
-    }
-    if (ps.n_rows == 0) {
-        free_state(&ps);
-        return ntk_error_set(err, NTK_EINPUT, "%s: no data rows (only a header, line %zu)", name,
-                             ps.header_line);
-    }
-    /* Keep one NUL at the arena's end for unnamed columns. */
+    if (ps->failed)
+        return ps->status;
+    if (ps->n_records == 0)
+        return ntk_error_set(ps->err, NTK_EINPUT, "%s: empty file (no %s)", ps->name,
+                             ps->has_header ? "header row" : "data rows");
+    return NTK_OK;
+}
+
+ntk_status ds_parser_take(ds_parser *pr, int check_header, ntk_table **out)
+{
+    parse_state *ps = &pr->ps;
+    *out = NULL;
     size_t off;
-    if (!arena_put(&ps, "", 0, &off)) {
-        free_state(&ps);
-        return ps.status;
-    }
+    /* Keep one NUL at the arena's end for unnamed columns. */
+    if (!arena_put(ps, "", 0, &off))
+        return ps->status;
     ntk_table *t = NULL;
-    ntk_status s = build_table(&ps, name, &t, err);
-    if (s == NTK_OK)
-        s = check_duplicates(t, ps.header_line, err);
-    free_state(&ps);
+    ntk_status s = build_table(ps, ps->name, &t, ps->err);
+    if (s == NTK_OK && check_header)
+        s = check_duplicates(t, ps->header_line, ps->err);
     if (s != NTK_OK) {
         ntk_table_free(t);
         return s;
     }
+    /* Start the next chunk: a new arena holding the header names again. */
+    ps->arena = NULL;
+    ps->arena_len = ps->arena_cap = 0;
+    ps->cells = NULL;
+    ps->n_cells = ps->cell_cap = 0;
+    ps->lines = NULL;
+    ps->n_rows = ps->line_cap = 0;
+    for (size_t j = 0; ps->has_header && j < ps->n_names; j++)
+        if (!arena_put(ps, t->names[j], strlen(t->names[j]), &ps->name_off[j])) {
+            ntk_table_free(t);
+            return ps->status;
+        }
     *out = t;
+    return NTK_OK;
+}
+
+ntk_status ntk_table_parse(const char *data, size_t size, const char *name,
+                           const ntk_read_options *opt, ntk_table **out, ntk_error *err)
+{
+    if (!name)
+        name = "(input)";
+    *out = NULL;
+    ds_parser *p = NULL;
+    ntk_status s = ds_parser_new(name, opt, data, size, size, &p, err);
+    size_t used;
+    if (s == NTK_OK)
+        s = ds_parser_feed(p, data, size, SIZE_MAX, &used);
+    if (s == NTK_OK)
+        s = ds_parser_finish(p);
+    if (s == NTK_OK && p->ps.n_rows == 0)
+        s = ntk_error_set(err, NTK_EINPUT, "%s: no data rows (only a header, line %zu)", name,
+                          p->ps.header_line);
+    if (s == NTK_OK)
+        s = ds_parser_take(p, 1, out);
+    ds_parser_free(p);
+    return s;
+}
+
+ntk_status ds_open_file(const char *path, int *fd_out, struct stat *st, ntk_error *err)
+{
+    *fd_out = -1;
+    if (!path || !path[0])
+        return ntk_error_set(err, NTK_EINPUT, "no input file given");
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return ntk_error_set(err, NTK_EINPUT, "cannot open %s: %s", path, strerror(errno));
+    int e = fstat(fd, st) != 0 ? errno : S_ISDIR(st->st_mode) ? EISDIR : 0;
+    if (e) {
+        close(fd);
+        return ntk_error_set(err, NTK_EINPUT, "cannot open %s: %s", path, strerror(e));
+    }
+    *fd_out = fd;
     return NTK_OK;
 }
 
@@ -440,21 +549,11 @@ ntk_status ntk_table_read(const char *path, const ntk_read_options *opt, ntk_tab
                           ntk_error *err)
 {
     *out = NULL;
-    if (!path || !path[0])
-        return ntk_error_set(err, NTK_EINPUT, "no input file given");
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return ntk_error_set(err, NTK_EINPUT, "cannot open %s: %s", path, strerror(errno));
+    int fd;
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return ntk_error_set(err, NTK_EINPUT, "cannot open %s: %s", path, strerror(e));
-    }
-    if (S_ISDIR(st.st_mode)) {
-        close(fd);
-        return ntk_error_set(err, NTK_EINPUT, "cannot open %s: %s", path, strerror(EISDIR));
-    }
+    ntk_status os = ds_open_file(path, &fd, &st, err);
+    if (os != NTK_OK)
+        return os;
     if (S_ISREG(st.st_mode) && st.st_size > 0) {
         /* Map regular files: no copy, pages populated in one go. */
         size_t len = (size_t)st.st_size;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model_internal.h"
 #include "model_svm.h"
 #include "solver_float.h"
 
@@ -85,7 +86,7 @@ void ntk_scores_to_labels(const double *scores, size_t m, size_t k, size_t *labe
 
 /* Targets as the solver sees them: standardized regression values or
  * centered one-hot rows. */
-static double *make_targets(const ntk_dataset *ds, ntk_model *m, int scaling, ntk_error *err)
+double *model_targets(const ntk_dataset *ds, ntk_model *m, int scaling, ntk_error *err)
 {
     size_t n = ds->n, k = m->k;
     double *Y = malloc(n * k * sizeof *Y);
@@ -176,6 +177,12 @@ static ntk_status train_nystrom(ntk_model *m, const double *Y, const ntk_solve_p
                                           &p->nystrom, p->threads, &r, err);
     if (st != NTK_OK)
         return st;
+    model_adopt_nystrom(m, r, t0, train_scores);
+    return NTK_OK;
+}
+
+void model_adopt_nystrom(ntk_model *m, ntk_nystrom_fit_result *r, double t0, double **train_scores)
+{
     m->nystrom = 1;
     free(m->X);
     m->X = r->centers;
@@ -205,6 +212,40 @@ static ntk_status train_nystrom(ntk_model *m, const double *Y, const ntk_solve_p
         unscale(m, *train_scores, m->n_times * m->n_train * m->k);
     }
     ntk_nystrom_fit_result_free(r);
+}
+
+ntk_model *model_new(ntk_encoder *enc, const ntk_train_params *p, ntk_error *err)
+{
+    ntk_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        ntk_encoder_free(enc);
+        ntk_error_set(err, NTK_ENOMEM, "out of memory");
+        return NULL;
+    }
+    m->encoder = enc;
+    m->arch = p->arch;
+    m->kind = p->kind;
+    m->loss = p->loss;
+    return m;
+}
+
+ntk_status model_init_square(ntk_model *m, const ntk_train_params *p, size_t n, size_t d,
+                             ntk_error *err)
+{
+    const ntk_encoder *enc = m->encoder;
+    m->reg = p->solve.reg;
+    m->reg_scale = p->solve.reg_scale;
+    m->lr = p->solve.lr;
+    m->time_scale = p->solve.time_scale;
+    m->n_times = p->solve.n_times;
+    m->task = enc->task;
+    m->k = enc->task == NTK_TASK_CLASSIFICATION ? enc->n_classes : 1;
+    m->n = n;
+    m->d = d;
+    m->times = malloc(m->n_times * sizeof *m->times);
+    if (!m->times)
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    memcpy(m->times, p->solve.times, m->n_times * sizeof *m->times);
     return NTK_OK;
 }
 
@@ -234,15 +275,9 @@ ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,
                              "implemented by the %s engine; use --precision double",
                              p->engine->name ? p->engine->name : "selected");
     }
-    ntk_model *m = calloc(1, sizeof *m);
-    if (!m) {
-        ntk_encoder_free(enc);
-        return ntk_error_set(err, NTK_ENOMEM, "out of memory");
-    }
-    m->encoder = enc;
-    m->arch = p->arch;
-    m->kind = p->kind;
-    m->loss = p->loss;
+    ntk_model *m = model_new(enc, p, err);
+    if (!m)
+        return NTK_ENOMEM;
     if (p->loss == NTK_LOSS_HINGE) {
         ntk_status hs = model_svm_train(train, m, p, train_scores, err);
         if (hs != NTK_OK) {
@@ -252,28 +287,18 @@ ntk_status ntk_model_train(const ntk_dataset *train, ntk_encoder *enc,
         *out = m;
         return NTK_OK;
     }
-    m->reg = p->solve.reg;
-    m->reg_scale = p->solve.reg_scale;
-    m->lr = p->solve.lr;
-    m->time_scale = p->solve.time_scale;
-    m->n_times = p->solve.n_times;
-    m->task = enc->task;
-    m->k = enc->task == NTK_TASK_CLASSIFICATION ? enc->n_classes : 1;
-    m->n = train->n;
-    m->d = train->d;
-    m->times = malloc(m->n_times * sizeof *m->times);
-    m->X = malloc(m->n * m->d * sizeof *m->X + 1);
-    ntk_status st = NTK_OK;
+    ntk_status st = model_init_square(m, p, train->n, train->d, err);
     double *Y = NULL;
     ntk_solution *sol = NULL;
-    if (!m->times || !m->X) {
+    if (st != NTK_OK)
+        goto fail;
+    if (!(m->X = malloc(m->n * m->d * sizeof *m->X + 1))) {
         st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
         goto fail;
     }
-    memcpy(m->times, p->solve.times, m->n_times * sizeof *m->times);
     memcpy(m->X, train->X, m->n * m->d * sizeof *m->X);
 
-    Y = make_targets(train, m, p->target_scaling, err);
+    Y = model_targets(train, m, p->target_scaling, err);
     if (!Y) {
         st = err ? err->status : NTK_ENOMEM;
         goto fail;

@@ -469,7 +469,7 @@ static void get_nystrom(rbuf *r, ntk_model *m)
     m->residual_rows = get_u64(r, "Nystrom residual rows");
     m->residual_mean = get_f64(r, "Nystrom residual");
     m->residual_rel = get_f64(r, "Nystrom relative residual");
-    if (!r->failed && (sel > NTK_CENTERS_RPCHOLESKY || m->n_train < m->n))
+    if (!r->failed && (sel > NTK_CENTERS_KMEANS || m->n_train < m->n))
         corrupt(r, "Nystrom section");
 }
 /* ---- end Nystrom section */

@@ -47,39 +47,87 @@ static uint64_t row_hash(const double *x, size_t d)
 }
 
 /* Walk a seeded permutation of the rows, keeping a row unless it equals one
- * already kept (open-addressing table of kept row indices keyed by hash). */
+ * already kept: candidates in batches (more only when too many are
+ * duplicates), the same walk as a streamed fit's (nystrom.c). */
 static ntk_status select_uniform(const double *X, size_t n, size_t d, size_t M, uint64_t seed,
                                  size_t *idx, size_t *chosen, ntk_error *err)
+{
+    ntk_status st = NTK_OK;
+    for (size_t K = M + M / 2 + 64;; K *= 2) {
+        if (K > n)
+            K = n;
+        size_t *cand = malloc(K * sizeof *cand);
+        double *Xc = malloc(K * d * sizeof *Xc + 1);
+        if (!cand || !Xc)
+            st = ntk_error_set(err, NTK_ENOMEM, "out of memory choosing centers");
+        if (st == NTK_OK)
+            st = nystrom_uniform_candidates(n, seed, K, cand, err);
+        for (size_t i = 0; st == NTK_OK && i < K; i++)
+            memcpy(Xc + i * d, X + cand[i] * d, d * sizeof *Xc);
+        if (st == NTK_OK)
+            st = nystrom_uniform_walk(Xc, cand, K, d, M, idx, chosen, err);
+        free(cand);
+        free(Xc);
+        if (st != NTK_OK || *chosen == M || K == n)
+            return st;
+    }
+}
+
+ntk_status nystrom_uniform_candidates(size_t n, uint64_t seed, size_t K, size_t *out,
+                                      ntk_error *err)
+{
+    /* Fisher–Yates on an implicit identity: only moved positions are
+     * stored (position → value, open addressing). */
+    size_t cap = 1;
+    while (cap < 4 * K + 4)
+        cap <<= 1;
+    size_t *pos = malloc(cap * sizeof *pos), *val = malloc(cap * sizeof *val);
+    if (!pos || !val) {
+        free(pos);
+        free(val);
+        return ntk_error_set(err, NTK_ENOMEM, "out of memory choosing centers");
+    }
+    for (size_t i = 0; i < cap; i++)
+        pos[i] = SIZE_MAX;
+    ntk_rng rng;
+    ntk_rng_seed(&rng, seed);
+    for (size_t i = 0; i < K && i < n; i++) {
+        size_t j = i + ntk_rng_below(&rng, n - i);
+        size_t hi = (size_t)(i * 0x9E3779B97F4A7C15ULL) & (cap - 1);
+        while (pos[hi] != SIZE_MAX && pos[hi] != i)
+            hi = (hi + 1) & (cap - 1);
+        size_t vi = pos[hi] == i ? val[hi] : i;
+        size_t hj = (size_t)(j * 0x9E3779B97F4A7C15ULL) & (cap - 1);
+        while (pos[hj] != SIZE_MAX && pos[hj] != j)
+            hj = (hj + 1) & (cap - 1);
+        size_t vj = pos[hj] == j ? val[hj] : j;
+        out[i] = vj;
+        pos[hj] = j;
+        val[hj] = vi;
+    }
+    free(pos);
+    free(val);
+    return NTK_OK;
+}
+
+ntk_status nystrom_uniform_walk(const double *Xc, const size_t *cand, size_t K, size_t d,
+                                size_t M, size_t *idx, size_t *chosen, ntk_error *err)
 {
     size_t cap = 1;
     while (cap < 2 * M)
         cap <<= 1;
-    size_t *perm = malloc(n * sizeof *perm);
     size_t *table = malloc(cap * sizeof *table);
-    if (!perm || !table) {
-        free(perm);
-        free(table);
+    if (!table)
         return ntk_error_set(err, NTK_ENOMEM, "out of memory choosing centers");
-    }
-    for (size_t i = 0; i < n; i++)
-        perm[i] = i;
     for (size_t i = 0; i < cap; i++)
         table[i] = SIZE_MAX;
-    ntk_rng rng;
-    ntk_rng_seed(&rng, seed);
     size_t m = 0;
-    /* Partial Fisher–Yates: only the positions visited are drawn. */
-    for (size_t i = 0; i < n && m < M; i++) {
-        size_t j = i + ntk_rng_below(&rng, n - i);
-        size_t t = perm[i];
-        perm[i] = perm[j];
-        perm[j] = t;
-        size_t r = perm[i];
-        const double *x = X + r * d;
+    for (size_t i = 0; i < K && m < M; i++) {
+        const double *x = Xc + i * d;
         size_t h = (size_t)row_hash(x, d) & (cap - 1);
         int dup = 0;
         while (table[h] != SIZE_MAX) {
-            if (memcmp(X + table[h] * d, x, d * sizeof *x) == 0) {
+            if (memcmp(Xc + table[h] * d, x, d * sizeof *x) == 0) {
                 dup = 1;
                 break;
             }
@@ -87,11 +135,10 @@ static ntk_status select_uniform(const double *X, size_t n, size_t d, size_t M, 
         }
         if (dup)
             continue;
-        table[h] = r;
-        idx[m++] = r;
+        table[h] = i;
+        idx[m++] = cand[i];
     }
     *chosen = m;
-    free(perm);
     free(table);
     return NTK_OK;
 }
@@ -293,6 +340,8 @@ ntk_status ntk_nystrom_select(const ntk_arch *a, ntk_kernel_kind kind, const dou
         return ntk_error_set(err, NTK_EINPUT, "the number of centers must be at least 1");
     if (M > n)
         M = n;
+    if (method == NTK_CENTERS_KMEANS)
+        return nystrom_select_kmeans(X, n, d, M, seed, idx, NULL, chosen, err);
     if (method == NTK_CENTERS_RPCHOLESKY)
         return select_rpcholesky(a, kind, X, n, d, M, seed, threads, idx, chosen, err);
     return select_uniform(X, n, d, M, seed, idx, chosen, err);

@@ -3,6 +3,7 @@
 #define NTK_NYSTROM_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ntk/nystrom.h"
 
@@ -29,5 +30,21 @@ ntk_status nystrom_flow(double *G, const double *L, const double *Z, const ntk_s
  * jitter ladder (r->jitter). */
 ntk_status nystrom_flow_cholesky(double *G, const double *L, const double *Z,
                                  ntk_nystrom_fit_result *r, ntk_error *err);
+
+/* k-means centers (NTK_CENTERS_KMEANS, nystrom_kmeans.c): the clusters'
+ * means into `means` (M×d, or NULL) and each one's nearest member row in idx;
+ * *chosen ≤ M clusters (fewer when the pool has fewer distinct rows). */
+ntk_status nystrom_select_kmeans(const double *X, size_t n, size_t d, size_t M, uint64_t seed,
+                                 size_t *idx, double *means, size_t *chosen, ntk_error *err);
+
+/* The first K positions of the seeded permutation that uniform selection
+ * walks (the same draws as ntk_nystrom_select), in O(K) memory. */
+ntk_status nystrom_uniform_candidates(size_t n, uint64_t seed, size_t K, size_t *out,
+                                      ntk_error *err);
+
+/* Uniform selection's walk over candidate rows Xc (K×d, row i is row
+ * cand[i]): keep a row unless it equals one kept, until M are kept. */
+ntk_status nystrom_uniform_walk(const double *Xc, const size_t *cand, size_t K, size_t d,
+                                size_t M, size_t *idx, size_t *chosen, ntk_error *err);
 
 #endif

@@ -21,8 +21,9 @@ void ntk_nystrom_params_init(ntk_nystrom_params *p)
 
 const char *ntk_nystrom_params_check(const ntk_nystrom_params *p)
 {
-    if (p->selection != NTK_CENTERS_UNIFORM && p->selection != NTK_CENTERS_RPCHOLESKY)
-        return "unknown center selection (uniform or rpcholesky)";
+    if (p->selection != NTK_CENTERS_UNIFORM && p->selection != NTK_CENTERS_RPCHOLESKY &&
+        p->selection != NTK_CENTERS_KMEANS)
+        return "unknown center selection (uniform, rpcholesky or kmeans)";
     if (p->keep_cross < -1 || p->keep_cross > 1)
         return "keep_cross must be -1, 0 or 1";
     if (!(p->jitter >= 0.0) || !isfinite(p->jitter) || p->jitter > 1e-2)
@@ -58,7 +59,7 @@ int ntk_nystrom_auto(size_t n, const double *times, size_t n_times, int float_ke
 
 const char *ntk_center_method_name(ntk_center_method m)
 {
-    return m == NTK_CENTERS_RPCHOLESKY ? "rpcholesky" : "uniform";
+    return m == NTK_CENTERS_RPCHOLESKY ? "rpcholesky" : m == NTK_CENTERS_KMEANS ? "kmeans" : "uniform";
 }
 
 void ntk_nystrom_fit_result_free(ntk_nystrom_fit_result *r)

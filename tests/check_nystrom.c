@@ -14,6 +14,7 @@
 #include "ntk/nystrom.h"
 #include "ntk/rng.h"
 #include "ntk/solver.h"
+#include "split_testutil.h"
 #include "testutil.h"
 
 #define N 60
@@ -148,6 +149,9 @@ START_TEST(test_equals_dense_relu)
                        NTK_CENTERS_UNIFORM);
     check_equals_dense(&a, NTK_KIND_NTK, 0.05, NTK_REG_ABSOLUTE, NTK_TIME_MEAN,
                        NTK_CENTERS_RPCHOLESKY);
+    /* k-means with a cluster per row: the means are the rows. */
+    check_equals_dense(&a, NTK_KIND_NTK, 1e-3, NTK_REG_RELATIVE, NTK_TIME_SUM,
+                       NTK_CENTERS_KMEANS);
 }
 END_TEST
 
@@ -359,6 +363,53 @@ START_TEST(test_rpcholesky_residual)
 }
 END_TEST
 
+/* k-means centers: the means follow the data (a lower residual than uniform
+ * on clustered rows), the seed fixes them, and the row reported for each is
+ * the member of its cluster nearest to it. */
+START_TEST(test_kmeans)
+{
+    size_t n = 400;
+    double *X = malloc(n * D * sizeof *X), *Y = malloc(n * sizeof *Y);
+    ntk_rng rng;
+    ntk_rng_seed(&rng, 14);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < D; j++)
+            X[i * D + j] = (double)(i % 4) + 0.05 * ntk_rng_normal(&rng) +
+                           (i < 300 ? 0.0 : 2.0 * ntk_rng_normal(&rng));
+        Y[i] = X[i * D];
+    }
+    double ru = 0.0, rk = 0.0;
+    for (uint64_t s = 0; s < 3; s++) {
+        ntk_nystrom_fit_result *u = fit(n, 20, 0, -1, s, NTK_CENTERS_UNIFORM, X, Y);
+        ntk_nystrom_fit_result *k = fit(n, 20, 0, -1, s, NTK_CENTERS_KMEANS, X, Y);
+        ntk_nystrom_fit_result *k2 = fit(n, 20, 0, -1, s, NTK_CENTERS_KMEANS, X, Y);
+        ck_assert_uint_eq(k->M, 20);
+        ck_assert(memcmp(k->centers, k2->centers, 20 * D * sizeof(double)) == 0);
+        /* Each reported row is nearer its center than to any other center. */
+        for (size_t j = 0; j < k->M; j++) {
+            const double *x = X + k->center_rows[j] * D;
+            double own = 0.0;
+            for (size_t t = 0; t < D; t++)
+                own += (x[t] - k->centers[j * D + t]) * (x[t] - k->centers[j * D + t]);
+            for (size_t o = 0; o < k->M; o++) {
+                double dd = 0.0;
+                for (size_t t = 0; t < D; t++)
+                    dd += (x[t] - k->centers[o * D + t]) * (x[t] - k->centers[o * D + t]);
+                ck_assert(own <= dd + 1e-12);
+            }
+        }
+        ru += u->residual_rel;
+        rk += k->residual_rel;
+        ntk_nystrom_fit_result_free(u);
+        ntk_nystrom_fit_result_free(k);
+        ntk_nystrom_fit_result_free(k2);
+    }
+    ck_assert_msg(rk < ru, "kmeans residual %g, uniform %g", rk / 3, ru / 3);
+    free(X);
+    free(Y);
+}
+END_TEST
+
 START_TEST(test_params)
 {
     ntk_nystrom_params p;
@@ -483,50 +534,14 @@ START_TEST(test_model_path)
 END_TEST
 
 /* ---- A split fit (ntk_nystrom_split) by three threads standing in for MPI
- * ranks: the sync hook agrees on the status and sums under a mutex. */
+ * ranks (split_testutil.h). */
 typedef struct {
-    pthread_mutex_t mu;
-    pthread_barrier_t bar;
-    int worst;
-    double *acc;
-} split_shared;
-
-typedef struct {
-    split_shared *sh;
+    split_member m; /* first: the sync hook's ctx */
     ntk_nystrom_split split;
     const double *X, *Y;
     ntk_nystrom_fit_result *r;
     ntk_status st;
 } split_proc;
-
-static ntk_status split_sum(void *ctx, ntk_status st, double *buf, size_t count, ntk_error *err)
-{
-    split_proc *p = ctx;
-    split_shared *sh = p->sh;
-    pthread_mutex_lock(&sh->mu);
-    if ((int)st > sh->worst)
-        sh->worst = (int)st;
-    pthread_mutex_unlock(&sh->mu);
-    pthread_barrier_wait(&sh->bar);
-    int worst = sh->worst;
-    pthread_barrier_wait(&sh->bar);
-    if (p->split.root) {
-        sh->worst = 0;
-        free(sh->acc);
-        sh->acc = worst ? NULL : calloc(count + 1, sizeof *sh->acc);
-    }
-    pthread_barrier_wait(&sh->bar);
-    if (worst)
-        return ntk_error_set(err, (ntk_status)worst, "another process failed");
-    pthread_mutex_lock(&sh->mu);
-    for (size_t i = 0; i < count; i++)
-        sh->acc[i] += buf[i];
-    pthread_mutex_unlock(&sh->mu);
-    pthread_barrier_wait(&sh->bar);
-    memcpy(buf, sh->acc, count * sizeof *buf);
-    pthread_barrier_wait(&sh->bar);
-    return NTK_OK;
-}
 
 static ntk_nystrom_fit_result *fit_split(const double *X, const double *Y,
                                          const ntk_nystrom_split *split, ntk_status *st)
@@ -562,8 +577,8 @@ START_TEST(test_split_equals_single)
     split_proc p[3];
     pthread_t th[3];
     for (int i = 0; i < 3; i++) {
-        p[i] = (split_proc){&sh, {cut[i], cut[i + 1], i == 0, split_sum, &p[i]}, X, Y, NULL,
-                            NTK_OK};
+        p[i] = (split_proc){{&sh, i == 0}, {cut[i], cut[i + 1], i == 0, split_sum, &p[i], 0, 0}, X,
+                            Y, NULL, NTK_OK};
         pthread_create(&th[i], NULL, split_thread, &p[i]);
     }
     for (int i = 0; i < 3; i++)
@@ -606,6 +621,7 @@ static Suite *nystrom_suite(void)
     tcase_add_test(tc, test_params);
     tcase_add_test(tc, test_model_path);
     tcase_add_test(tc, test_split_equals_single);
+    tcase_add_test(tc, test_kmeans);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -347,7 +347,7 @@ START_TEST(test_params_and_edges)
     /* Another engine: refused with a message naming the option. */
     data d;
     data_load(&d, "data/bostonhousing.csv", "medv", 60, 0);
-    ntk_engine other = {"test", NULL, NULL, NULL, NULL};
+    ntk_engine other = {"test", NULL, NULL, NULL, NULL, NULL};
     p.engine = &other;
     ntk_error err = {0};
     ntk_encoder *enc = NULL;

@@ -214,6 +214,14 @@ typedef struct ntk_engine {
                               const double *X, size_t n, size_t d, const double *Y, size_t k,
                               const ntk_solve_params *sp, const ntk_nystrom_params *np,
                               int threads, ntk_nystrom_fit_result **out, ntk_error *err);
+    /* Optional (NULL: streamed training is refused with this engine; #21):
+     * ntk_model_train_stream (ntk/stream.h) of the CSV file `path` across the
+     * engine's processes — each one reads the file itself and evaluates the
+     * cross kernel of its own share of the rows; the Gram is summed. */
+    ntk_status (*train_stream)(const struct ntk_engine *e, const char *path,
+                               const ntk_read_options *ro, const ntk_encode_options *eo,
+                               const ntk_train_params *p, ntk_model **out, size_t *n_train,
+                               ntk_error *err);
 } ntk_engine;
 
 /* ntk_model_predict on an engine (NULL: this process). */

@@ -47,10 +47,15 @@ typedef enum {
  *   centers is drawn with probability proportional to the current Nyström
  *   residual Θ(x,x) − φ(x)ᵀφ(x), then the residual is updated) on a pool of
  *   at most NTK_NYSTROM_POOL_MAX(M) rows. Never picks a row the chosen centers
- *   already represent; stops early if the pool's residual vanishes. */
+ *   already represent; stops early if the pool's residual vanishes.
+ * KMEANS: k-means++ seeding and 10 Lloyd iterations on a uniform pool of
+ *   max(20000, 10M) rows; the centers of a fit are the cluster means (not
+ *   rows; fewer than M only when the pool has fewer distinct rows), and
+ *   ntk_nystrom_select returns each cluster's member nearest to its mean. */
 typedef enum {
     NTK_CENTERS_UNIFORM = 0,
-    NTK_CENTERS_RPCHOLESKY = 1
+    NTK_CENTERS_RPCHOLESKY = 1,
+    NTK_CENTERS_KMEANS = 2
 } ntk_center_method;
 
 /* Rows above which AUTO always takes the Nyström path (the dense kernel at
@@ -71,6 +76,10 @@ typedef struct {
     int root;
     ntk_status (*sync)(void *ctx, ntk_status st, double *buf, size_t count, ntk_error *err);
     void *ctx;
+    /* A streamed training (ntk_model_train_stream) learns n only from its
+     * first pass: with parts > 0 it sets row_begin..row_end to
+     * ⌊n·part/parts⌋ … ⌊n·(part+1)/parts⌋ − 1 itself (0: as given). */
+    size_t part, parts;
 } ntk_nystrom_split;
 
 typedef struct {
@@ -121,7 +130,7 @@ NTK_API ntk_status ntk_nystrom_select(const ntk_arch *a, ntk_kernel_kind kind, c
 typedef struct {
     size_t n, d, M, k, n_times;
     double *centers;         /* M×d (row-major): the chosen training rows */
-    size_t *center_rows;     /* M row indices into X */
+    size_t *center_rows;     /* M row indices into X (k-means: the row nearest each mean) */
     double *times;           /* n_times copy */
     double *coef;            /* n_times blocks of M×k: β_t, f_t(x) = Θ(x,C)·β_t */
     double *train_pred;      /* n_times blocks of n×k (if asked), else NULL */

@@ -95,9 +95,11 @@ const char cli_model_help[] =
     "                       not fit (n > 30000, or 8n^2 bytes over half the free memory)\n"
     "  --centers M          Nystrom centers (default min(n, max(2000, sqrt(n)*k)), at\n"
     "                       most 8000); memory ~16 M^2 bytes + 64 MB blocks\n"
-    "  --center-selection uniform|rpcholesky  how centers are drawn (default uniform;\n"
-    "                       rpcholesky: adaptive, by the Nystrom residual)\n"
+    "  --center-selection uniform|rpcholesky|kmeans  how centers are drawn (default\n"
+    "                       uniform; rpcholesky: adaptive, by the Nystrom residual;\n"
+    "                       kmeans: the rows nearest to k-means cluster means)\n"
     "  --nystrom-block B    rows per cross-kernel block (default: 64 MB blocks)\n"
+
     /* ---- end scalable path */
     /* ---- hinge loss (C-SVM, #20) ---- */
     "  --loss square|hinge  square (default; the selection weighs both unless --loss is\n"
@@ -236,7 +238,7 @@ int cli_opts_handle(const char *cmd, int id, const char *arg, cli_model_opts *o)
     ntk_error err = {0};
     /* ---- scalable path (#21) */
     static const char *const solvers[] = {"auto", "dense", "nystrom", NULL};
-    static const char *const selections[] = {"uniform", "rpcholesky", NULL};
+    static const char *const selections[] = {"uniform", "rpcholesky", "kmeans", NULL};
     switch (id) {
     case OPT_SOLVER:
         if (!parse_choice(cmd, "--solver", arg, solvers, &c))

@@ -22,6 +22,9 @@ enum {
  * --nystrom-block; handled by cli_opts_handle like the others. */
 enum { OPT_SOLVER = 1900, OPT_CENTERS, OPT_CENTER_SELECTION, OPT_NYSTROM_BLOCK };
 /* ---- end scalable path */
+/* ---- streamed input (#21, branch stream): ntk fit --stream on|off|auto */
+enum { OPT_STREAM = 2100 };
+/* ---- end streamed input */
 /* ---- hinge loss (C-SVM) options, handled in cli_svm.c (#20) ---- */
 enum { OPT_LOSS = 1950, OPT_C, OPT_CLASS_WEIGHT, OPT_SVM_EPS };
 /* ---- end of hinge loss options ---- */

@@ -371,19 +371,24 @@ void cli_predictions_write(FILE *f, const ntk_model *m, const double *scores, si
     cli_predictions_write_u(f, m, scores, NULL, rows);
 }
 
-void cli_predictions_write_u(FILE *f, const ntk_model *m, const double *scores,
-                             const double *var, size_t rows)
+void cli_predictions_header(FILE *f, const ntk_model *m, int with_std)
 {
     char tb[48];
-    if (m->task != NTK_TASK_REGRESSION)
-        var = NULL;
+    with_std = with_std && m->task == NTK_TASK_REGRESSION;
     for (size_t t = 0; t < m->n_times; t++) {
         cli_fmt_time(tb, sizeof tb, m->times[t]);
         fprintf(f, "%st=%s", t ? "," : "", tb);
-        if (var)
+        if (with_std)
             fprintf(f, ",std@t=%s", tb);
     }
     fputc('\n', f);
+}
+
+void cli_predictions_rows(FILE *f, const ntk_model *m, const double *scores, const double *var,
+                          size_t rows)
+{
+    if (m->task != NTK_TASK_REGRESSION)
+        var = NULL;
     for (size_t i = 0; i < rows; i++) {
         for (size_t t = 0; t < m->n_times; t++) {
             if (t)
@@ -401,4 +406,11 @@ void cli_predictions_write_u(FILE *f, const ntk_model *m, const double *scores,
         }
         fputc('\n', f);
     }
+}
+
+void cli_predictions_write_u(FILE *f, const ntk_model *m, const double *scores,
+                             const double *var, size_t rows)
+{
+    cli_predictions_header(f, m, var != NULL);
+    cli_predictions_rows(f, m, scores, var, rows);
 }

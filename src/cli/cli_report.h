@@ -47,4 +47,10 @@ void cli_predictions_write(FILE *f, const ntk_model *m, const double *scores, si
 void cli_predictions_write_u(FILE *f, const ntk_model *m, const double *scores,
                              const double *var, size_t rows);
 
+/* The two halves of cli_predictions_write_u, for predictions written chunk
+ * by chunk (ntk predict --stream): the header line, then rows. */
+void cli_predictions_header(FILE *f, const ntk_model *m, int with_std);
+void cli_predictions_rows(FILE *f, const ntk_model *m, const double *scores, const double *var,
+                          size_t rows);
+
 #endif

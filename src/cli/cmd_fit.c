@@ -10,6 +10,7 @@
 #include "cli_opts.h"
 #include "cli_report.h"
 #include "cli_select.h"
+#include "cli_stream.h"
 #include "cli_svm.h"
 
 enum { OPT_TRAIN = OPT_CMD_BASE, OPT_OUTPUT };
@@ -18,6 +19,7 @@ static const struct option fit_options[] = {
     {"train", required_argument, NULL, OPT_TRAIN},
     {"data", required_argument, NULL, OPT_TRAIN},
     {"output", required_argument, NULL, OPT_OUTPUT},
+    {"stream", required_argument, NULL, OPT_STREAM},
     {NULL, 0, NULL, 0},
 };
 
@@ -30,6 +32,9 @@ static void help(void)
            "  --train FILE (or --data FILE)   training data (CSV with a header row)\n"
            "  -o, --output MODEL   model file to write (written atomically)\n"
            "  --format table|csv|json   training report format (default table)\n"
+           "  --stream on|off|auto   read the training file in chunks, never whole (Nystrom\n"
+           "                       path, uniform centers, no training errors); auto (default):\n"
+           "                       when the file is over 1/4 of the available memory\n"
            "  --quiet, --progress\n\n%s\n%s\n%s\n"
            "Example:\n"
            "  ntk fit --train data/iris.csv --depth 2 --times 10,inf -o iris.ntk\n",
@@ -38,6 +43,7 @@ static void help(void)
 
 typedef struct {
     const char *train, *model_path;
+    int stream; /* 1 on, 0 off, −1 auto */
 } fit_args;
 
 static int fit_option(const char *cmd, int id, const char *arg, void *ctx)
@@ -52,6 +58,8 @@ static int fit_option(const char *cmd, int id, const char *arg, void *ctx)
         a->model_path = arg;
         return 1;
     }
+    if (id == OPT_STREAM)
+        return cli_stream_parse(cmd, arg, &a->stream) ? 1 : -1;
     return 0;
 }
 
@@ -79,7 +87,7 @@ static int fit_run(const char *cmd, int search, int argc, char **argv)
     cli_opts_init(&o);
     cli_select_opts sel;
     cli_select_init(&sel);
-    fit_args a = {0};
+    fit_args a = {NULL, NULL, -1};
     int rc = CLI_EXIT_USAGE;
     int parsed = cli_args_parse(cmd, argc, argv, tables, "ho:", fit_option, &a, &o, &sel);
     if (parsed == CLI_ARGS_HELP) {
@@ -96,6 +104,14 @@ static int fit_run(const char *cmd, int search, int argc, char **argv)
     const char *train = a.train, *model_path = a.model_path;
     if (!train || !model_path) {
         cli_usage(cmd, "--train FILE and -o MODEL are required");
+        goto out;
+    }
+    /* Streaming (asked, or a file past the memory): no default selection. */
+    if (!search && cli_stream_wanted(cmd, a.stream, train, &o, sel.enabled)) {
+        cli_opts_apply_threads(&o);
+        rc = a.stream < 0 || cli_stream_usable(cmd, &o, sel.enabled)
+                 ? cli_stream_fit(cmd, &o, train, model_path)
+                 : CLI_EXIT_USAGE;
         goto out;
     }
     cli_select_default(&sel, &o);

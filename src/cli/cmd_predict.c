@@ -8,6 +8,7 @@
 #include "cli_data.h"
 #include "cli_opts.h"
 #include "cli_report.h"
+#include "cli_stream.h"
 #include "cli_svm.h"
 
 enum { OPT_MODEL = OPT_CMD_BASE, OPT_DATA, OPT_OUTPUT, OPT_DECISION_VALUES };
@@ -19,6 +20,7 @@ static const struct option predict_options[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"delimiter", required_argument, NULL, OPT_DELIMITER},
     {"decision-values", no_argument, NULL, OPT_DECISION_VALUES},
+    {"stream", required_argument, NULL, OPT_STREAM},
     {NULL, 0, NULL, 0},
 };
 
@@ -35,6 +37,9 @@ static void help(void)
            "  --delimiter C        field separator of FILE (default ',')\n"
            "  --decision-values    hinge-loss model: add one column per class pair,\n"
            "                       'dec:A|B' (one-vs-one; positive votes for A)\n"
+           "  --stream on|off|auto   read FILE in chunks and write each chunk's predictions\n"
+           "                       as computed (needs -o; not with --decision-values); auto\n"
+           "                       (default): with -o, when FILE is over 1/4 of the memory\n"
            "  --threads N, --quiet, --progress\n\n"
            "Example:\n"
            "  ntk predict --model iris.ntk --data data/iris.csv -o predictions.csv\n");
@@ -43,6 +48,7 @@ static void help(void)
 typedef struct {
     const char *model_path, *data, *out_path;
     int decision_values;
+    int stream; /* 1 on, 0 off, −1 auto */
 } predict_args;
 
 static int predict_option(const char *cmd, int id, const char *arg, void *ctx)
@@ -55,6 +61,7 @@ static int predict_option(const char *cmd, int id, const char *arg, void *ctx)
     case 'o':
     case OPT_OUTPUT: a->out_path = arg; return 1;
     case OPT_DECISION_VALUES: a->decision_values = 1; return 1;
+    case OPT_STREAM: return cli_stream_parse(cmd, arg, &a->stream) ? 1 : -1;
     }
     return 0;
 }
@@ -65,7 +72,7 @@ int ntk_cmd_predict(int argc, char **argv)
     const struct option *tables[] = {predict_options, cli_general_options, NULL};
     cli_model_opts o;
     cli_opts_init(&o);
-    predict_args a = {0};
+    predict_args a = {NULL, NULL, NULL, 0, -1};
     int rc = CLI_EXIT_USAGE;
     int parsed = cli_args_parse(cmd, argc, argv, tables, "ho:", predict_option, &a, &o, NULL);
     if (parsed == CLI_ARGS_HELP) {
@@ -79,6 +86,10 @@ int ntk_cmd_predict(int argc, char **argv)
         cli_usage(cmd, "--model MODEL and --data FILE are required");
         goto out;
     }
+    if (a.stream == 1 && (!out_path || a.decision_values)) {
+        cli_usage(cmd, "--stream on needs -o FILE and cannot add --decision-values");
+        goto out;
+    }
     cli_opts_apply_threads(&o);
     ntk_error err = {0};
     ntk_model *m = NULL;
@@ -87,6 +98,12 @@ int ntk_cmd_predict(int argc, char **argv)
     double *scores = NULL, *dec = NULL;
     cli_output out = {0};
     ntk_status st = ntk_model_load(model_path, &m, &err);
+    if (st == NTK_OK && (a.stream == 1 || (a.stream < 0 && out_path && !a.decision_values &&
+                                           cli_stream_large(data)))) {
+        rc = cli_stream_predict(cmd, m, data, &o.read, out_path, o.threads);
+        ntk_model_free(m);
+        goto out;
+    }
     if (st == NTK_OK)
         st = ntk_table_read(data, &o.read, &t, &err);
     if (st == NTK_OK)

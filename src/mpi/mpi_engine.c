@@ -52,6 +52,17 @@ static ntk_status engine_predict(const ntk_engine *eng, const ntk_model *m, cons
     return mpi_predict_job(e, m, X, rows, scores, threads, progress, err);
 }
 
+static ntk_status engine_stream(const ntk_engine *eng, const char *path,
+                                const ntk_read_options *ro, const ntk_encode_options *eo,
+                                const ntk_train_params *p, ntk_model **out, size_t *n_train,
+                                ntk_error *err)
+{
+    ntk_mpi_engine *e = eng->ctx;
+    job_bcast(0, JOB_STREAM);
+    mpi_stream_args in = {path, ro, eo, p};
+    return mpi_stream_job(e, &in, out, n_train, err);
+}
+
 static ntk_status engine_nystrom(const ntk_engine *eng, const ntk_arch *a, ntk_kernel_kind kind,
                                  const double *X, size_t n, size_t d, const double *Y, size_t k,
                                  const ntk_solve_params *sp, const ntk_nystrom_params *np,
@@ -111,6 +122,7 @@ ntk_status ntk_mpi_engine_create(int nprow, int npcol, int nb, ntk_mpi_engine **
     e->engine.fit = engine_fit;
     e->engine.predict = engine_predict;
     e->engine.nystrom_fit = engine_nystrom;
+    e->engine.train_stream = engine_stream;
     e->engine.ctx = e;
     *out = e;
     return NTK_OK;
@@ -152,6 +164,11 @@ ntk_status ntk_mpi_serve(ntk_mpi_engine *e)
             ntk_solution_free(s);
         } else if (job == JOB_PREDICT) {
             mpi_predict_job(e, NULL, NULL, 0, NULL, 0, NULL, &err);
+        } else if (job == JOB_STREAM) {
+            ntk_model *m = NULL;
+            size_t n = 0;
+            mpi_stream_job(e, NULL, &m, &n, &err);
+            ntk_model_free(m);
         } else if (job == JOB_NYSTROM) {
             ntk_nystrom_fit_result *r = NULL;
             mpi_nystrom_job(e, NULL, &r, &err);

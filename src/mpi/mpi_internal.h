@@ -12,7 +12,7 @@
 #include "ntk/solver.h"
 
 /* Jobs rank 0 broadcasts to the serving ranks. */
-enum { JOB_STOP = 0, JOB_FIT = 1, JOB_PREDICT = 2, JOB_NYSTROM = 3 };
+enum { JOB_STOP = 0, JOB_FIT = 1, JOB_PREDICT = 2, JOB_NYSTROM = 3, JOB_STREAM = 4 };
 
 struct ntk_mpi_engine {
     ntk_engine engine;        /* what rank 0 hands to the model code */
@@ -94,5 +94,20 @@ typedef struct {
  * *out is set on rank 0 only. */
 ntk_status mpi_nystrom_job(ntk_mpi_engine *e, const mpi_nystrom_args *in,
                            ntk_nystrom_fit_result **out, ntk_error *err);
+
+/* The split hook of ntk_nystrom_split (ctx: the engine): agree on the
+ * status, then sum buf over the ranks in MPI-sized pieces. */
+ntk_status mpi_split_sum(void *ctx, ntk_status st, double *buf, size_t count, ntk_error *err);
+
+/* ntk_model_train_stream across the ranks (mpi_stream.c, #21): rank 0
+ * passes the file and options, the others NULLs; *out is set on rank 0. */
+typedef struct {
+    const char *path;
+    const ntk_read_options *ro;
+    const ntk_encode_options *eo;
+    const ntk_train_params *p;
+} mpi_stream_args;
+ntk_status mpi_stream_job(ntk_mpi_engine *e, const mpi_stream_args *in, ntk_model **out,
+                          size_t *n_train, ntk_error *err);
 
 #endif

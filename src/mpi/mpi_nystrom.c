@@ -17,8 +17,7 @@ typedef struct {
     int reg_scale, time_scale, want_train, threads, selection, keep_cross, refused;
 } nys_header;
 
-/* The split hook: agree on the status, then sum in MPI-sized pieces. */
-static ntk_status mpi_sum(void *ctx, ntk_status st, double *buf, size_t count, ntk_error *err)
+ntk_status mpi_split_sum(void *ctx, ntk_status st, double *buf, size_t count, ntk_error *err)
 {
     const ntk_mpi_engine *e = ctx;
     st = engine_agree(e, st, err);
@@ -111,7 +110,7 @@ ntk_status mpi_nystrom_job(ntk_mpi_engine *e, const mpi_nystrom_args *in,
     np.keep_cross = h.keep_cross;
     np.jitter = h.jitter;
     size_t r = (size_t)e->rank, P = (size_t)e->size;
-    ntk_nystrom_split split = {n * r / P, n * (r + 1) / P, e->rank == 0, mpi_sum, e};
+    ntk_nystrom_split split = {n * r / P, n * (r + 1) / P, e->rank == 0, mpi_split_sum, e, 0, 0};
     np.split = &split;
     engine_prepare(e, h.threads);
     ntk_nystrom_fit_result *res = NULL;

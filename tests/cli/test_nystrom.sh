@@ -52,9 +52,17 @@ expect_exit 0 $NTK eval --train data/iris.csv --test-frac 0.3 --seed 1 --select 
     --reg-grid 0,1e-3 --time-grid 10,inf --folds 3 --centers 40 --format json &&
 grep -q '"selection": {' "$OUT" && grep -q '"solver": "nystrom"' "$OUT" || fail "select + nystrom"
 
+# k-means centers: a model file that predicts as eval does
+expect_exit 0 $NTK eval $B --centers 80 --center-selection kmeans --times inf --format json &&
+grep -q '"selection": "kmeans"' "$OUT" || fail "kmeans centers not reported"
+expect_exit 0 $NTK fit --train data/bostonhousing.csv --centers 80 --center-selection kmeans \
+    -o $TMPD/k.ntk --quiet --depth 2 &&
+expect_exit 0 $NTK predict --model $TMPD/k.ntk --data data/bostonhousing.csv -o $TMPD/k.csv ||
+    fail "kmeans model"
+
 # bad input: exit 2, one message, nothing on stdout
 for bad in "--centers 0" "--centers -3" "--centers abc" "--solver foo" "--centers 10 --solver dense" \
-           "--center-selection kmeans" "--nystrom-block 0"; do
+           "--center-selection kmedoids" "--nystrom-block 0"; do
     expect_exit 2 $NTK eval --train data/iris.csv --test-frac 0.3 $bad && expect_no_stdout
 done
 expect_exit 2 $NTK eval $B --centers 50 --uncertainty && expect_no_stdout

@@ -155,4 +155,28 @@ expect_exit 0 "$NTK" predict --model "$TMPD/nys1.ntk" --data data/bostonhousing.
     { close "$TMPD/pn1.csv" "$TMPD/pn2.csv" 1e-9 || fail "Nystrom model fitted on 2 ranks"; }
 # ---- end Nystrom path
 
+# ---- streamed training (#21): every rank reads the file in chunks and
+# evaluates its own share of the rows; the model predicts as ntk's streamed
+# fit to 1e-9 (1, 2, 4 ranks); a bad file fails on every rank, exit 2
+STR="--train data/bostonhousing.csv --centers 120 --depth 2 --times 3,inf --reg 1e-3 --reg-scale relative --stream on --quiet"
+expect_exit 0 "$NTK" fit $STR -o "$TMPD/str.ntk" &&
+expect_exit 0 "$NTK" predict --model "$TMPD/str.ntk" --data data/bostonhousing.csv -o "$TMPD/pstr.csv"
+for np in 1 2 4; do
+    expect_exit 0 $MPIRUN -np $np "$NTK_MPI" fit $STR -o "$TMPD/str$np.ntk" &&
+    expect_out_match "streamed fit: 506 training rows" &&
+    expect_exit 0 "$NTK" predict --model "$TMPD/str$np.ntk" --data data/bostonhousing.csv \
+        -o "$TMPD/pstr$np.csv" || continue
+    close "$TMPD/pstr.csv" "$TMPD/pstr$np.csv" 1e-9 || fail "streamed fit, $np ranks"
+done
+printf 'a,b\n1,2\n3,nan\n' > "$TMPD/nan.csv"
+expect_exit 2 $MPIRUN -np 2 "$NTK_MPI" fit --train "$TMPD/nan.csv" --stream on --depth 2 -o "$TMPD/x.ntk"
+# k-means centers: rank 0's means reach every rank
+KM="--train data/bostonhousing.csv --test-frac 0.25 --seed 0 --depth 2 --reg 1e-4 --reg-scale relative --centers 150 --center-selection kmeans --times 0.5,inf --quiet"
+expect_exit 0 "$NTK" eval $KM --predictions "$TMPD/ref_km.csv" &&
+for np in 2 4; do
+    expect_exit 0 $MPIRUN -np $np "$NTK_MPI" eval $KM --predictions "$TMPD/km$np.csv" || continue
+    close "$TMPD/ref_km.csv" "$TMPD/km$np.csv" 1e-9 || fail "k-means centers, $np ranks"
+done
+# ---- end streamed training
+
 finish
