@@ -83,7 +83,7 @@ static void format_bytes(size_t bytes, char *buf, size_t n)
 }
 
 /* From this size on, blocks get huge pages (see alloc_large.h). */
-#define HUGE_ALLOC_MIN ((size_t)4 << 20)
+#define HUGE_ALLOC_MIN ((size_t)2 << 20)
 
 void *ntk_alloc_large(size_t bytes)
 {

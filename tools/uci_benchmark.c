@@ -11,7 +11,7 @@
  *
  * The selection on the split is ntk_select's hold-out mode: successive
  * halving over the kernels on growing stratified subsets of the train part
- * (first stage --halving rows, default 256; 0 = every kernel on the whole
+ * (first stage --halving rows, default 128; 0 = every kernel on the whole
  * train part), each scored exactly on the whole validation part.
  *
  * --loss auto (#20): the same search, then C-SVMs on its best --hinge-kernels
@@ -348,7 +348,7 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             printf("usage: uci-benchmark DIR [--datasets a,b,c] [--format table|json] [--quiet]\n"
                    "       [--max-depth L] [--threads N] [--tie-break mse|simpler] [--no-nngp]\n"
-                   "       [--halving N]   first-stage rows of the selection (default 256, 0 = off)\n"
+                   "       [--halving N]   first-stage rows of the selection (default 128, 0 = off)\n"
                    "       [--loss square|hinge|auto] [--c-scale published|relative]\n"
                    "       [--hinge-kernels N]  auto: the SVM on the N best kernels (default 3,\n"
                    "                            0 = every kernel)\n");

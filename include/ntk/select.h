@@ -71,7 +71,7 @@ typedef struct {
     size_t folds;                  /* 0 (default): closed-form leave-one-out; K >= 2:
                                       exact stratified K-fold (no halving) */
     const unsigned char *split;    /* optional: split[i] = 1 marks validation rows (one split) */
-    size_t halving_rows;           /* rows of the first halving stage (default 256);
+    size_t halving_rows;           /* rows of the first halving stage (default 128);
                                       0: every kernel on all rows */
     double halving_keep;           /* fraction of kernels kept per stage (default 1/3;
                                       at least 2 survive) */
