@@ -21,7 +21,7 @@ static void help(void)
     printf("usage: ntk kernel --data A.csv [--data2 B.csv] [--no-target] [options]\n\n"
            "Print the kernel matrix rows(A) x rows(B) (B defaults to A) as CSV without a\n"
            "header, each value '%%.17g'. Columns are used as given (--standardize none)\n"
-           "unless --standardize zscore (fitted on A). With a target column (default: the\n"
+           "unless --standardize balanced|zscore (fitted on A). With a target column (default: the\n"
            "last) it is excluded; --no-target makes every column a feature.\n\n"
            "  --data FILE, --data2 FILE\n"
            "  -o, --output FILE    write here instead of standard output\n"
