@@ -604,10 +604,17 @@ static void fop_solve(void *ctx, double *W, size_t nb)
     double scale = max_abs(W, len);
     for (size_t i = 0; i < len; i++)
         o->F[i] = (float)(W[i] / scale);
-    cblas_strsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, (int)nb,
-                1.0f, o->c->A, (int)n, o->F, (int)n);
-    cblas_strsm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)nb,
-                1.0f, o->c->A, (int)n, o->F, (int)n);
+    if (nb == 1) { /* strsv streams the factor faster than a one-column strsm */
+        cblas_strsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, o->c->A,
+                    (int)n, o->F, 1);
+        cblas_strsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, (int)n, o->c->A,
+                    (int)n, o->F, 1);
+    } else {
+        cblas_strsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)n,
+                    (int)nb, 1.0f, o->c->A, (int)n, o->F, (int)n);
+        cblas_strsm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)n,
+                    (int)nb, 1.0f, o->c->A, (int)n, o->F, (int)n);
+    }
     for (size_t i = 0; i < len; i++)
         W[i] = scale * (double)o->F[i];
 }

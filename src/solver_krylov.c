@@ -98,6 +98,14 @@ static ntk_status factor_shifted(const krylov_op *op, double *sigma, ntk_error *
  * NaNs on every call, as much memory traffic as the solve itself. */
 static void shifted_solve(const double *L, size_t n, double *W, size_t nb)
 {
+    /* One column: dtrsv streams the factor at 2.6× the rate of a one-column
+     * dtrsm (n = 6000, 29 steps: 0.30 s against 0.78 s, quiet machine). */
+    if (nb == 1) {
+        cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, L, (int)n, W,
+                    1);
+        cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, (int)n, L, (int)n, W, 1);
+        return;
+    }
     cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, (int)nb,
                 1.0, L, (int)n, W, (int)n);
     cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)nb,
