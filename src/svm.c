@@ -57,7 +57,7 @@ void ntk_svm_model_free(ntk_svm_model *m)
 
 /* Solve pair (a, b): rows of class a (y = +1) then b (y = −1), original order. */
 static ntk_status solve_pair(const double *K, size_t ld, const size_t *rows, size_t n,
-                             const size_t *labels, size_t k, size_t a, size_t b,
+                             const double *kdiag, const size_t *labels, size_t k, size_t a, size_t b,
                              const ntk_svm_params *p, ntk_svm_model *m, svm_binary_result *res,
                              ntk_error *err)
 {
@@ -93,7 +93,7 @@ static ntk_status solve_pair(const double *K, size_t ld, const size_t *rows, siz
             grows[t] = rows ? rows[i] : i;
             y[t] = pass ? -1.0 : 1.0;
             Cb[t] = p->C * w;
-            diag[t] = K[grows[t] * ld + grows[t]];
+            diag[t] = kdiag[i];
             t++;
         }
     }
@@ -149,14 +149,21 @@ ntk_status ntk_svm_train(const double *K, size_t ld, const size_t *rows, size_t 
     }
     memset(m->coef, 0, n * P * sizeof *m->coef);
     size_t *pa = malloc(P * sizeof *pa), *pbv = malloc(P * sizeof *pbv);
-    if (!pa || !pbv) {
+    /* K_ii once: each row is in k − 1 pairs, and every K_ii is a cache miss. */
+    double *kdiag = malloc(n * sizeof *kdiag);
+    if (!pa || !pbv || !kdiag) {
         free(pa);
         free(pbv);
+        free(kdiag);
         free(res);
         free(sts);
         free(errs);
         ntk_svm_model_free(m);
         return ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t g = rows ? rows[i] : i;
+        kdiag[i] = K[g * ld + g];
     }
     for (size_t a = 0, q = 0; a < k; a++)
         for (size_t b = a + 1; b < k; b++, q++) {
@@ -170,7 +177,8 @@ ntk_status ntk_svm_train(const double *K, size_t ld, const size_t *rows, size_t 
      * result does not depend on the number of threads. */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (size_t q = 0; q < P; q++)
-        sts[q] = solve_pair(K, ld, rows, n, labels, k, pa[q], pbv[q], p, m, &res[q], &errs[q]);
+        sts[q] = solve_pair(K, ld, rows, n, kdiag, labels, k, pa[q], pbv[q], p, m, &res[q],
+                            &errs[q]);
     ntk_status st = NTK_OK;
     for (size_t q = 0; q < P; q++) {
         if (sts[q] != NTK_OK && st == NTK_OK) {
@@ -190,6 +198,7 @@ ntk_status ntk_svm_train(const double *K, size_t ld, const size_t *rows, size_t 
     }
     free(pa);
     free(pbv);
+    free(kdiag);
     free(res);
     free(sts);
     free(errs);

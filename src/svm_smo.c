@@ -24,7 +24,14 @@
 
 typedef struct {
     const svm_binary_problem *pb;
-    double *alpha, *G;
+    double *alpha;
+    /* V[t] = v_t = −y_t ∇_t, kept instead of ∇: y_t = ±1, so the update
+     * V −= c_i K_it + c_j K_jt gives exactly the bits −y_t(∇_t + y_t(…)) would,
+     * one multiplication per element fewer. */
+    double *V;
+    /* up_pen[t] = 0 if t ∈ I_up else −∞, low_pen[t] = 0 if t ∈ I_low else +∞:
+     * the sweeps add them instead of branching on flag[], so they vectorize. */
+    double *up_pen, *low_pen;
     size_t *act; /* active variables (local indices), act[0..n_act) */
     size_t n_act;
     /* Kernel access: krow(t)[col ? col[u] : u] is K(t, u). When the rows are
@@ -72,6 +79,25 @@ static inline const double *krow(smo *s, size_t t)
     return r;
 }
 
+/* The row cache for rows scattered in K (pages are touched only for rows
+ * actually used), or, when it would be too large, reads through col[]. */
+static void rows_setup(smo *s)
+{
+    size_t l = s->pb->l;
+    if (l <= CACHE_MAX_BYTES / sizeof(double) / l) {
+        s->cache = malloc(l * l * sizeof *s->cache);
+        s->have = calloc(l, 1);
+        if (!s->cache || !s->have) {
+            free(s->cache);
+            free(s->have);
+            s->cache = NULL;
+            s->have = NULL;
+        }
+    }
+    if (!s->cache)
+        s->col = s->pb->rows;
+}
+
 #define KV(s, row, u) ((s)->col ? (row)[(s)->col[u]] : (row)[u])
 
 static inline void set_flag(smo *s, size_t t)
@@ -79,13 +105,15 @@ static inline void set_flag(smo *s, size_t t)
     int lo = s->alpha[t] > 0, hi = s->alpha[t] < s->pb->Cb[t];
     s->flag[t] = (unsigned char)(s->pb->y[t] > 0 ? (hi ? FLAG_UP : 0) | (lo ? FLAG_LOW : 0)
                                                : (lo ? FLAG_UP : 0) | (hi ? FLAG_LOW : 0));
+    s->up_pen[t] = s->flag[t] & FLAG_UP ? 0.0 : -INFINITY;
+    s->low_pen[t] = s->flag[t] & FLAG_LOW ? 0.0 : INFINITY;
 }
 
 static inline int in_up(const smo *s, size_t t) { return s->flag[t] & FLAG_UP; }
 
 static inline int in_low(const smo *s, size_t t) { return s->flag[t] & FLAG_LOW; }
 
-static inline double viol(const smo *s, size_t t) { return -s->pb->y[t] * s->G[t]; }
+static inline double viol(const smo *s, size_t t) { return s->V[t]; }
 
 /* Gradients of the shrunk variables from the kernel and the current α. The
  * whole kernel is in memory, so this is cheaper than keeping LIBSVM's Ḡ up to
@@ -102,20 +130,21 @@ static void reconstruct(smo *s, size_t *sv, unsigned char *mark)
         if (s->alpha[t] > 0)
             sv[nsv++] = t;
     /* By symmetry, through the support vectors' rows (cached anyway). */
+    /* V of the shrunk variables holds Σ y_u α_u K_ut while it is summed. */
     for (size_t t = 0; t < l; t++)
         if (!mark[t])
-            s->G[t] = 0.0;
+            s->V[t] = 0.0;
     for (size_t q = 0; q < nsv; q++) {
         size_t u = sv[q];
         const double *Ku = krow(s, u);
         double c = pb->y[u] * s->alpha[u];
         for (size_t t = 0; t < l; t++)
             if (!mark[t])
-                s->G[t] += c * KV(s, Ku, t);
+                s->V[t] += c * KV(s, Ku, t);
     }
     for (size_t t = 0; t < l; t++)
         if (!mark[t])
-            s->G[t] = pb->y[t] * s->G[t] - 1.0;
+            s->V[t] = -pb->y[t] * (pb->y[t] * s->V[t] - 1.0);
     for (size_t t = 0; t < l; t++)
         s->act[t] = t;
     s->n_act = l;
@@ -142,6 +171,8 @@ static void extremes(const smo *s, double *m, double *M)
 static void shrink(smo *s, double eps, int *unshrunk, size_t *sv, unsigned char *mark)
 {
     s->next_ok = 0;
+    if (!s->contiguous && !s->cache && !s->col)
+        rows_setup(s); /* the sweeps over act[] read rows through krow */
     double m, M;
     extremes(s, &m, &M);
     if (!*unshrunk && m - M <= 10.0 * eps) {
@@ -161,6 +192,189 @@ static void shrink(smo *s, double eps, int *unshrunk, size_t *sv, unsigned char 
             s->act[keep++] = t;
     }
     s->n_act = keep;
+}
+
+/* Two lanes in GCC's generic vectors (one SSE2 register), two of them side
+ * by side for four independent lanes; wider generic vectors are split into
+ * scalar compares by GCC 12 at -march=x86-64-v2. The lane count is fixed, so
+ * the results do not depend on the machine. */
+typedef double v2 __attribute__((vector_size(16)));
+typedef double v2u __attribute__((vector_size(16), aligned(8)));
+typedef long long m2 __attribute__((vector_size(16)));
+
+static inline v2 ld2(const double *p) { return *(const v2u *)p; }
+
+static inline void st2(double *p, v2 x) { *(v2u *)p = x; }
+
+static inline v2 splat(double x) { return (v2){x, x}; }
+
+/* m ? a : b per lane (m all ones or zero). */
+static inline v2 pick(m2 m, v2 a, v2 b) { return (v2)(((m2)a & m) | ((m2)b & ~m)); }
+
+/* The variables in kernel-row runs: segment g holds t ∈ [seg_lo[g], seg_hi[g])
+ * and kseg(s, r, g)[t] is K(r, t) for those t. Two segments when the pair's
+ * rows are two runs in K (the classes of a one-vs-one pair), read in place. */
+static inline const double *kseg(smo *s, size_t r, int g)
+{
+    const svm_binary_problem *pb = s->pb;
+    const double *row = pb->K + pb->rows[r] * pb->ld;
+    if (s->contiguous)
+        return row + pb->rows[0];
+    if (s->run_b)
+        return g ? row + (pb->rows[s->run_b] - s->run_b) : row + pb->rows[0];
+    return krow(s, r);
+}
+
+static inline size_t n_seg(const smo *s) { return !s->contiguous && s->run_b ? 2 : 1; }
+
+static inline size_t seg_lo(const smo *s, size_t g) { return g ? s->run_b : 0; }
+
+static inline size_t seg_hi(const smo *s, size_t g)
+{
+    return n_seg(s) == 2 && g == 0 ? s->run_b : s->pb->l;
+}
+
+/* Nothing shrunk and the rows readable as segments: the sweeps run over
+ * contiguous arrays with the vector kernels below (most pairs of a one-vs-one
+ * SVM finish before the first shrinking pass). */
+static inline int direct(const smo *s) { return s->n_act == s->pb->l && !s->col; }
+
+/* Running argmax: the first index of the largest value. */
+typedef struct {
+    double best;
+    size_t at;
+} arg_best;
+
+static inline void arg_merge(arg_best *a, double w, size_t t)
+{
+    if (w > a->best || (w == a->best && w > -INFINITY && t < a->at)) {
+        a->best = w;
+        a->at = t;
+    }
+}
+
+/* Lanes of the update's argmax: bv the best V + up_pen, bi its index. */
+typedef struct {
+    v2 bv, bi;
+} up_lane;
+
+static inline void update_lane(up_lane *L, double *V, const double *pen, const double *ki,
+                               const double *kj, v2 vci, v2 vcj, size_t t, v2 tv)
+{
+    v2 v = ld2(V + t) - (vci * ld2(ki + t) + vcj * ld2(kj + t));
+    st2(V + t, v);
+    v2 w = v + ld2(pen + t);
+    m2 gt = w > L->bv;
+    L->bv = pick(gt, w, L->bv);
+    L->bi = pick(gt, tv, L->bi);
+}
+
+/* V[t] −= ci·ki[t] + cj·kj[t] for t ∈ [lo, hi) and the first t of largest
+ * V[t] + up_pen[t] merged into *a. */
+static void update_max(smo *s, const double *ki, const double *kj, double ci, double cj,
+                       size_t lo, size_t hi, arg_best *a)
+{
+    double *V = s->V;
+    const double *pen = s->up_pen;
+    v2 vci = splat(ci), vcj = splat(cj);
+    up_lane L[2] = {{splat(-INFINITY), splat(-1.0)}, {splat(-INFINITY), splat(-1.0)}};
+    v2 tv = {(double)lo, (double)lo + 1};
+    size_t t = lo;
+    for (; t + 4 <= hi; t += 4, tv += 4.0) {
+        update_lane(&L[0], V, pen, ki, kj, vci, vcj, t, tv);
+        update_lane(&L[1], V, pen, ki, kj, vci, vcj, t + 2, tv + 2.0);
+    }
+    for (int h = 0; h < 2; h++)
+        for (int q = 0; q < 2; q++)
+            if (L[h].bi[q] >= 0)
+                arg_merge(a, L[h].bv[q], (size_t)L[h].bi[q]);
+    for (; t < hi; t++) {
+        V[t] -= ci * ki[t] + cj * kj[t];
+        arg_merge(a, V[t] + pen[t], t);
+    }
+}
+
+/* j's candidates: the best b²/curv is kept as the pair (bb, bc), compared by
+ * cross-multiplication (no division per candidate). */
+typedef struct {
+    double bb, bc, M;
+    size_t j;
+} j_best;
+
+static inline int j_better(double bb, double bc, size_t j, const j_best *c)
+{
+    if (c->j == SIZE_MAX)
+        return 1;
+    double x = bb * c->bc, y = c->bb * bc;
+    return x > y || (x == y && j < c->j);
+}
+
+typedef struct {
+    v2 M, bb, bc, bj;
+} j_lane;
+
+static inline void select_lane(j_lane *L, const double *V, const double *pen,
+                               const double *diag, const double *ki, v2 vm, v2 vkii, size_t t,
+                               v2 tv)
+{
+    const v2 zero = splat(0.0), tau = splat(TAU);
+    v2 v = ld2(V + t), p = ld2(pen + t);
+    v2 w = v + p;
+    L->M = pick(w < L->M, w, L->M);
+    v2 b = vm - v;
+    v2 curv = vkii + ld2(diag + t) - 2.0 * ld2(ki + t);
+    curv = pick(curv <= zero, tau, curv);
+    v2 b2 = b * b;
+    m2 ok = (p == zero) & (b > zero) & (b2 * L->bc > L->bb * curv);
+    L->bb = pick(ok, b2, L->bb);
+    L->bc = pick(ok, curv, L->bc);
+    L->bj = pick(ok, tv, L->bj);
+}
+
+/* Second-order choice of j ∈ I_low, v_j < m, over t ∈ [lo, hi) of a segment
+ * (ki: row i of that segment), and M = min of v over I_low. */
+static void select_j(const smo *s, const double *ki, double Kii, double m, size_t lo, size_t hi,
+                     j_best *c)
+{
+    const double *V = s->V, *pen = s->low_pen, *diag = s->pb->diag;
+    v2 vm = splat(m), vkii = splat(Kii);
+    j_lane L[2];
+    for (int h = 0; h < 2; h++)
+        L[h] = (j_lane){splat(INFINITY), splat(0.0), splat(1.0), splat(-1.0)};
+    v2 tv = {(double)lo, (double)lo + 1};
+    size_t t = lo;
+    for (; t + 4 <= hi; t += 4, tv += 4.0) {
+        select_lane(&L[0], V, pen, diag, ki, vm, vkii, t, tv);
+        select_lane(&L[1], V, pen, diag, ki, vm, vkii, t + 2, tv + 2.0);
+    }
+    for (int h = 0; h < 2; h++)
+        for (int q = 0; q < 2; q++) {
+            if (L[h].M[q] < c->M)
+                c->M = L[h].M[q];
+            if (L[h].bj[q] >= 0 && j_better(L[h].bb[q], L[h].bc[q], (size_t)L[h].bj[q], c)) {
+                c->bb = L[h].bb[q];
+                c->bc = L[h].bc[q];
+                c->j = (size_t)L[h].bj[q];
+            }
+        }
+    for (; t < hi; t++) {
+        if (pen[t] != 0.0)
+            continue;
+        double v = V[t];
+        if (v < c->M)
+            c->M = v;
+        double b = m - v;
+        if (b > 0) {
+            double curv = Kii + diag[t] - 2.0 * ki[t];
+            if (curv <= 0)
+                curv = TAU;
+            if (b * b > 0 && j_better(b * b, curv, t, c)) {
+                c->bb = b * b;
+                c->bc = curv;
+                c->j = t;
+            }
+        }
+    }
 }
 
 /* Second-order working-set selection; returns the gap m − M and sets i, j
@@ -190,44 +404,41 @@ static double select_pair(smo *s, size_t *pi, size_t *pj)
     *pj = SIZE_MAX;
     if (i == SIZE_MAX)
         return 0.0;
-    const double *Ki = krow(s, i);
     double Kii = pb->diag[i];
-    /* Maximize b²/curv without a division per candidate: b²·c_best > b_best²·curv
-     * (both curvatures positive). */
-    double M = INFINITY, bb = 0.0, bc = 1.0;
-    size_t j = SIZE_MAX;
-    /* Nothing shrunk (most pairs of a one-vs-one SVM finish before the first
-     * shrinking pass) and rows read directly: index the arrays without act[],
-     * the same operations in the same order. */
-    int direct = s->n_act == pb->l && !s->col;
-    for (size_t a = 0; a < s->n_act; a++) {
-        size_t t = direct ? a : s->act[a];
-        if (!in_low(s, t))
-            continue;
-        double v = viol(s, t);
-        if (v < M)
-            M = v;
-        double b = m - v;
-        if (b > 0) {
-            double curv = Kii + pb->diag[t] - 2.0 * KV(s, Ki, t);
-            if (curv <= 0)
-                curv = TAU;
-            if (j == SIZE_MAX || b * b * bc > bb * curv) {
-                bb = b * b;
-                bc = curv;
-                j = t;
+    j_best c = {0.0, 1.0, INFINITY, SIZE_MAX};
+    if (direct(s)) {
+        for (size_t g = 0; g < n_seg(s); g++)
+            select_j(s, kseg(s, i, (int)g), Kii, m, seg_lo(s, g), seg_hi(s, g), &c);
+    } else {
+        const double *Ki = krow(s, i);
+        for (size_t a = 0; a < s->n_act; a++) {
+            size_t t = s->act[a];
+            if (!in_low(s, t))
+                continue;
+            double v = viol(s, t);
+            if (v < c.M)
+                c.M = v;
+            double b = m - v;
+            if (b > 0) {
+                double curv = Kii + pb->diag[t] - 2.0 * KV(s, Ki, t);
+                if (curv <= 0)
+                    curv = TAU;
+                if (b * b > 0 && j_better(b * b, curv, t, &c)) {
+                    c.bb = b * b;
+                    c.bc = curv;
+                    c.j = t;
+                }
             }
         }
     }
-    *pj = j;
-    return M == INFINITY ? 0.0 : m - M;
+    *pj = c.j;
+    return c.M == INFINITY ? 0.0 : m - c.M;
 }
 
 static void step(smo *s, size_t i, size_t j)
 {
     const svm_binary_problem *pb = s->pb;
-    const double *Ki = krow(s, i), *Kj = krow(s, j);
-    double curv = pb->diag[i] + pb->diag[j] - 2.0 * KV(s, Ki, j);
+    double curv = pb->diag[i] + pb->diag[j] - 2.0 * pb->K[pb->rows[i] * pb->ld + pb->rows[j]];
     if (curv <= 0)
         curv = TAU;
     double delta = (viol(s, i) - viol(s, j)) / curv;
@@ -251,46 +462,25 @@ static void step(smo *s, size_t i, size_t j)
     set_flag(s, i);
     set_flag(s, j);
     double ci = pb->y[i] * (s->alpha[i] - ai), cj = pb->y[j] * (s->alpha[j] - aj);
-    double m = -INFINITY;
-    size_t ni = SIZE_MAX;
-    if (s->n_act == pb->l && !s->col) {
-        /* Nothing shrunk, rows read directly (see select_pair): contiguous
-         * arrays, so the update runs two rows at a time (SIMD); the same
-         * operations per element, so the same results. */
-        double *G = s->G;
-        const double *y = pb->y;
-        size_t l = pb->l;
-        /* -O2's cost model leaves a loop of unknown length scalar. */
-#pragma omp simd
-        for (size_t t = 0; t < l; t++)
-            G[t] += y[t] * (ci * Ki[t] + cj * Kj[t]);
-        for (size_t t = 0; t < l; t++)
-            if (s->flag[t] & FLAG_UP) {
-                double v = -y[t] * G[t];
-                if (v > m) {
-                    m = v;
-                    ni = t;
-                }
-            }
-        s->next_i = ni;
-        s->next_m = m;
-        s->next_ok = 1;
-        return;
-    }
-    for (size_t a = 0; a < s->n_act; a++) {
-        size_t t = s->act[a];
-        double g = s->G[t] + pb->y[t] * (ci * KV(s, Ki, t) + cj * KV(s, Kj, t));
-        s->G[t] = g;
-        if (s->flag[t] & FLAG_UP) {
-            double v = -pb->y[t] * g;
-            if (v > m) {
-                m = v;
-                ni = t;
+    arg_best a = {-INFINITY, SIZE_MAX};
+    if (direct(s)) {
+        for (size_t g = 0; g < n_seg(s); g++)
+            update_max(s, kseg(s, i, (int)g), kseg(s, j, (int)g), ci, cj, seg_lo(s, g),
+                       seg_hi(s, g), &a);
+    } else {
+        const double *Ki = krow(s, i), *Kj = krow(s, j);
+        for (size_t q = 0; q < s->n_act; q++) {
+            size_t t = s->act[q];
+            double v = s->V[t] - (ci * KV(s, Ki, t) + cj * KV(s, Kj, t));
+            s->V[t] = v;
+            if ((s->flag[t] & FLAG_UP) && v > a.best) {
+                a.best = v;
+                a.at = t;
             }
         }
     }
-    s->next_i = ni;
-    s->next_m = m;
+    s->next_i = a.at;
+    s->next_m = a.best;
     s->next_ok = 1;
 }
 
@@ -326,7 +516,7 @@ ntk_status svm_solve_binary(const svm_binary_problem *pb, double *alpha, svm_bin
 {
     size_t l = pb->l;
     memset(res, 0, sizeof *res);
-    smo s = {pb, alpha, NULL, NULL, 0, NULL, NULL, NULL, 1, 0, NULL, 0, 0.0, 0};
+    smo s = {.pb = pb, .alpha = alpha, .contiguous = 1};
     for (size_t t = 1; t < l && s.contiguous; t++)
         s.contiguous = pb->rows[t] == pb->rows[0] + t;
     if (!s.contiguous) {
@@ -338,29 +528,21 @@ ntk_status svm_solve_binary(const svm_binary_problem *pb, double *alpha, svm_bin
             t++;
         s.run_b = t == l ? b : 0;
     }
-    if (!s.contiguous) {
-        if (l <= CACHE_MAX_BYTES / sizeof(double) / l) {
-            /* Pages are touched only for rows actually used. */
-            s.cache = malloc(l * l * sizeof *s.cache);
-            s.have = calloc(l, 1);
-            if (!s.cache || !s.have) {
-                free(s.cache);
-                free(s.have);
-                s.cache = NULL;
-                s.have = NULL;
-            }
-        }
-        if (!s.cache)
-            s.col = pb->rows;
-    }
-    s.G = malloc(l * sizeof *s.G);
+    /* Two runs are read in place until something is shrunk (see shrink). */
+    if (!s.contiguous && !s.run_b)
+        rows_setup(&s);
+    s.V = malloc(l * sizeof *s.V);
+    s.up_pen = malloc(l * sizeof *s.up_pen);
+    s.low_pen = malloc(l * sizeof *s.low_pen);
     s.act = malloc(l * sizeof *s.act);
     size_t *sv = malloc(l * sizeof *sv);
     unsigned char *mark = malloc(l);
     s.flag = malloc(l);
-    if (!s.G || !s.act || !sv || !mark || !s.flag) {
+    if (!s.V || !s.up_pen || !s.low_pen || !s.act || !sv || !mark || !s.flag) {
         free(s.flag);
-        free(s.G);
+        free(s.V);
+        free(s.up_pen);
+        free(s.low_pen);
         free(s.act);
         free(sv);
         free(mark);
@@ -368,7 +550,7 @@ ntk_status svm_solve_binary(const svm_binary_problem *pb, double *alpha, svm_bin
     }
     for (size_t t = 0; t < l; t++) {
         alpha[t] = 0.0;
-        s.G[t] = -1.0;
+        s.V[t] = pb->y[t]; /* ∇ = −e */
         s.act[t] = t;
         set_flag(&s, t);
     }
@@ -409,9 +591,11 @@ ntk_status svm_solve_binary(const svm_binary_problem *pb, double *alpha, svm_bin
     res->b = bias(&s);
     double obj = 0.0;
     for (size_t t = 0; t < l; t++)
-        obj += alpha[t] * (s.G[t] - 1.0);
+        obj += alpha[t] * (-pb->y[t] * s.V[t] - 1.0);
     res->objective = 0.5 * obj;
-    free(s.G);
+    free(s.V);
+    free(s.up_pen);
+    free(s.low_pen);
     free(s.act);
     free(sv);
     free(mark);

@@ -4,7 +4,7 @@
   agree: on UCI sets (Arora et al.'s folder layout), train on conxuntos.dat's training
          part, compare the one-vs-one decision values at every row (train + validation)
          with a tight tolerance on both sides; prints the largest difference per set.
-  time:  SVM training time on one CSV (first --rows rows, or a seeded subsample) with
+  time:  SVM training time on one CSV or UCI set directory (a seeded subsample of --rows) with
          both solvers, default tolerance (1e-3) on both, same kernel, same run.
 
 The kernel comes from `ntk kernel` (so both solvers see the same float64 matrix); the
@@ -132,7 +132,13 @@ def votes(dec, k):
 
 def timing(a):
     import pandas as pd
-    df = pd.read_csv(a.csv)
+    if os.path.isdir(a.csv):  # a UCI set in Arora et al.'s layout: every row
+        name = os.path.basename(os.path.normpath(a.csv))
+        Xall, yall, _, _ = read_uci(os.path.dirname(os.path.normpath(a.csv)), name)
+        df = pd.DataFrame(Xall)
+        df["target"] = yall
+    else:
+        df = pd.read_csv(a.csv)
     target = df.columns[-1]
     rng = np.random.default_rng(a.seed)
     idx = np.sort(rng.choice(len(df), size=min(a.rows, len(df)), replace=False))
@@ -148,6 +154,9 @@ def timing(a):
     with tempfile.TemporaryDirectory() as tmp:
         K = ntk_kernel(X, a.depth, tmp)
         n = len(lab)
+        if a.save_kernel:  # for svm_bench alone (profiling, A/B of two builds)
+            np.ascontiguousarray(K, dtype=np.float64).tofile(a.save_kernel + ".bin")
+            np.savetxt(a.save_kernel + ".labels", lab, fmt="%d")
         res = {"data": a.csv, "rows": n, "classes": len(classes), "depth": a.depth, "C": a.C,
                "tol": 1e-3, "loadavg_before": load}
         for threads in (1, 2):
@@ -189,6 +198,8 @@ def main():
     t.add_argument("--C", type=float, default=1.0)
     t.add_argument("--repeat", type=int, default=10)
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--save-kernel", metavar="PREFIX",
+                   help="also write PREFIX.bin and PREFIX.labels (svm_bench's input)")
     a = ap.parse_args()
     return agree(a) if a.cmd == "agree" else timing(a)
 
