@@ -211,6 +211,11 @@ static inline v2 splat(double x) { return (v2){x, x}; }
 /* m ? a : b per lane (m all ones or zero). */
 static inline v2 pick(m2 m, v2 a, v2 b) { return (v2)(((m2)a & m) | ((m2)b & ~m)); }
 
+static inline v2 vmin(v2 a, v2 b) { return pick(a < b, a, b); }
+
+/* Some lane of m set. */
+static inline int any2(m2 m) { return (m[0] | m[1]) != 0; }
+
 /* The variables in kernel-row runs: segment g holds t ∈ [seg_lo[g], seg_hi[g])
  * and kseg(s, r, g)[t] is K(r, t) for those t. Two segments when the pair's
  * rows are two runs in K (the classes of a one-vs-one pair), read in place. */
@@ -245,29 +250,10 @@ typedef struct {
     size_t at;
 } arg_best;
 
-static inline void arg_merge(arg_best *a, double w, size_t t)
-{
-    if (w > a->best || (w == a->best && w > -INFINITY && t < a->at)) {
-        a->best = w;
-        a->at = t;
-    }
-}
-
-/* Lanes of the update's argmax: bv the best V + up_pen, bi its index. */
-typedef struct {
-    v2 bv, bi;
-} up_lane;
-
-static inline void update_lane(up_lane *L, double *V, const double *pen, const double *ki,
-                               const double *kj, v2 vci, v2 vcj, size_t t, v2 tv)
-{
-    v2 v = ld2(V + t) - (vci * ld2(ki + t) + vcj * ld2(kj + t));
-    st2(V + t, v);
-    v2 w = v + ld2(pen + t);
-    m2 gt = w > L->bv;
-    L->bv = pick(gt, w, L->bv);
-    L->bi = pick(gt, tv, L->bi);
-}
+/* The sweeps test four elements at a time against the best value found before
+ * them; only a block holding a better one (a new record: a few per sweep) is
+ * redone one element at a time. So the choice is exactly the sequential
+ * scan's, and no loop-carried select chain limits the vector loop. */
 
 /* V[t] −= ci·ki[t] + cj·kj[t] for t ∈ [lo, hi) and the first t of largest
  * V[t] + up_pen[t] merged into *a. */
@@ -277,20 +263,27 @@ static void update_max(smo *s, const double *ki, const double *kj, double ci, do
     double *V = s->V;
     const double *pen = s->up_pen;
     v2 vci = splat(ci), vcj = splat(cj);
-    up_lane L[2] = {{splat(-INFINITY), splat(-1.0)}, {splat(-INFINITY), splat(-1.0)}};
-    v2 tv = {(double)lo, (double)lo + 1};
     size_t t = lo;
-    for (; t + 4 <= hi; t += 4, tv += 4.0) {
-        update_lane(&L[0], V, pen, ki, kj, vci, vcj, t, tv);
-        update_lane(&L[1], V, pen, ki, kj, vci, vcj, t + 2, tv + 2.0);
+    for (; t + 4 <= hi; t += 4) {
+        v2 v0 = ld2(V + t) - (vci * ld2(ki + t) + vcj * ld2(kj + t));
+        v2 v1 = ld2(V + t + 2) - (vci * ld2(ki + t + 2) + vcj * ld2(kj + t + 2));
+        st2(V + t, v0);
+        st2(V + t + 2, v1);
+        v2 best = splat(a->best);
+        if (!any2((v0 + ld2(pen + t) > best) | (v1 + ld2(pen + t + 2) > best)))
+            continue;
+        for (size_t u = t; u < t + 4; u++)
+            if (V[u] + pen[u] > a->best) {
+                a->best = V[u] + pen[u];
+                a->at = u;
+            }
     }
-    for (int h = 0; h < 2; h++)
-        for (int q = 0; q < 2; q++)
-            if (L[h].bi[q] >= 0)
-                arg_merge(a, L[h].bv[q], (size_t)L[h].bi[q]);
     for (; t < hi; t++) {
         V[t] -= ci * ki[t] + cj * kj[t];
-        arg_merge(a, V[t] + pen[t], t);
+        if (V[t] + pen[t] > a->best) {
+            a->best = V[t] + pen[t];
+            a->at = t;
+        }
     }
 }
 
@@ -301,34 +294,23 @@ typedef struct {
     size_t j;
 } j_best;
 
-static inline int j_better(double bb, double bc, size_t j, const j_best *c)
+/* The sequential rule for one candidate t (v = V[t], t ∈ I_low). */
+static inline void j_consider(j_best *c, double m, double Kii, double v, double dt, double kit,
+                              size_t t)
 {
-    if (c->j == SIZE_MAX)
-        return 1;
-    double x = bb * c->bc, y = c->bb * bc;
-    return x > y || (x == y && j < c->j);
-}
-
-typedef struct {
-    v2 M, bb, bc, bj;
-} j_lane;
-
-static inline void select_lane(j_lane *L, const double *V, const double *pen,
-                               const double *diag, const double *ki, v2 vm, v2 vkii, size_t t,
-                               v2 tv)
-{
-    const v2 zero = splat(0.0), tau = splat(TAU);
-    v2 v = ld2(V + t), p = ld2(pen + t);
-    v2 w = v + p;
-    L->M = pick(w < L->M, w, L->M);
-    v2 b = vm - v;
-    v2 curv = vkii + ld2(diag + t) - 2.0 * ld2(ki + t);
-    curv = pick(curv <= zero, tau, curv);
-    v2 b2 = b * b;
-    m2 ok = (p == zero) & (b > zero) & (b2 * L->bc > L->bb * curv);
-    L->bb = pick(ok, b2, L->bb);
-    L->bc = pick(ok, curv, L->bc);
-    L->bj = pick(ok, tv, L->bj);
+    if (v < c->M)
+        c->M = v;
+    double b = m - v;
+    if (b > 0) {
+        double curv = Kii + dt - 2.0 * kit;
+        if (curv <= 0)
+            curv = TAU;
+        if (c->j == SIZE_MAX || b * b * c->bc > c->bb * curv) {
+            c->bb = b * b;
+            c->bc = curv;
+            c->j = t;
+        }
+    }
 }
 
 /* Second-order choice of j ∈ I_low, v_j < m, over t ∈ [lo, hi) of a segment
@@ -337,44 +319,34 @@ static void select_j(const smo *s, const double *ki, double Kii, double m, size_
                      j_best *c)
 {
     const double *V = s->V, *pen = s->low_pen, *diag = s->pb->diag;
-    v2 vm = splat(m), vkii = splat(Kii);
-    j_lane L[2];
-    for (int h = 0; h < 2; h++)
-        L[h] = (j_lane){splat(INFINITY), splat(0.0), splat(1.0), splat(-1.0)};
-    v2 tv = {(double)lo, (double)lo + 1};
+    const v2 vm = splat(m), vkii = splat(Kii), zero = splat(0.0), tau = splat(TAU);
+    v2 M0 = splat(INFINITY), M1 = M0;
     size_t t = lo;
-    for (; t + 4 <= hi; t += 4, tv += 4.0) {
-        select_lane(&L[0], V, pen, diag, ki, vm, vkii, t, tv);
-        select_lane(&L[1], V, pen, diag, ki, vm, vkii, t + 2, tv + 2.0);
-    }
-    for (int h = 0; h < 2; h++)
-        for (int q = 0; q < 2; q++) {
-            if (L[h].M[q] < c->M)
-                c->M = L[h].M[q];
-            if (L[h].bj[q] >= 0 && j_better(L[h].bb[q], L[h].bc[q], (size_t)L[h].bj[q], c)) {
-                c->bb = L[h].bb[q];
-                c->bc = L[h].bc[q];
-                c->j = (size_t)L[h].bj[q];
-            }
-        }
-    for (; t < hi; t++) {
-        if (pen[t] != 0.0)
+    for (; t + 4 <= hi; t += 4) {
+        /* Outside I_low, w = +∞: never the min, and b = −∞ fails b > 0. */
+        v2 w0 = ld2(V + t) + ld2(pen + t), w1 = ld2(V + t + 2) + ld2(pen + t + 2);
+        M0 = vmin(M0, w0);
+        M1 = vmin(M1, w1);
+        v2 b0 = vm - w0, b1 = vm - w1;
+        v2 c0 = vkii + ld2(diag + t) - 2.0 * ld2(ki + t);
+        v2 c1 = vkii + ld2(diag + t + 2) - 2.0 * ld2(ki + t + 2);
+        c0 = pick(c0 <= zero, tau, c0);
+        c1 = pick(c1 <= zero, tau, c1);
+        /* No j yet: every b > 0 is taken (bb = −1 makes the test true). */
+        v2 bb = splat(c->j == SIZE_MAX ? -1.0 : c->bb), bc = splat(c->bc);
+        m2 hit = ((b0 > zero) & (b0 * b0 * bc > bb * c0)) | ((b1 > zero) & (b1 * b1 * bc > bb * c1));
+        if (!any2(hit))
             continue;
-        double v = V[t];
-        if (v < c->M)
-            c->M = v;
-        double b = m - v;
-        if (b > 0) {
-            double curv = Kii + diag[t] - 2.0 * ki[t];
-            if (curv <= 0)
-                curv = TAU;
-            if (b * b > 0 && j_better(b * b, curv, t, c)) {
-                c->bb = b * b;
-                c->bc = curv;
-                c->j = t;
-            }
-        }
+        for (size_t u = t; u < t + 4; u++)
+            if (pen[u] == 0.0)
+                j_consider(c, m, Kii, V[u], diag[u], ki[u], u);
     }
+    double M = fmin(fmin(M0[0], M0[1]), fmin(M1[0], M1[1]));
+    if (M < c->M)
+        c->M = M;
+    for (; t < hi; t++)
+        if (pen[t] == 0.0)
+            j_consider(c, m, Kii, V[t], diag[t], ki[t], t);
 }
 
 /* Second-order working-set selection; returns the gap m − M and sets i, j
@@ -413,22 +385,8 @@ static double select_pair(smo *s, size_t *pi, size_t *pj)
         const double *Ki = krow(s, i);
         for (size_t a = 0; a < s->n_act; a++) {
             size_t t = s->act[a];
-            if (!in_low(s, t))
-                continue;
-            double v = viol(s, t);
-            if (v < c.M)
-                c.M = v;
-            double b = m - v;
-            if (b > 0) {
-                double curv = Kii + pb->diag[t] - 2.0 * KV(s, Ki, t);
-                if (curv <= 0)
-                    curv = TAU;
-                if (b * b > 0 && j_better(b * b, curv, t, &c)) {
-                    c.bb = b * b;
-                    c.bc = curv;
-                    c.j = t;
-                }
-            }
+            if (in_low(s, t))
+                j_consider(&c, m, Kii, viol(s, t), pb->diag[t], KV(s, Ki, t), t);
         }
     }
     *pj = c.j;
