@@ -97,7 +97,7 @@ static ntk_status solve_pair(const double *K, size_t ld, const size_t *rows, siz
             t++;
         }
     }
-    svm_binary_problem pb = {K, ld, grows, l, y, Cb, diag, p->eps, p->shrinking, p->max_iter};
+    svm_binary_problem pb = {K, ld, grows, l, y, Cb, diag, p->eps, p->shrinking, p->max_iter, 0};
     st = svm_solve_binary(&pb, alpha, res, err);
     if (st != NTK_OK)
         goto done;

@@ -56,29 +56,6 @@ typedef struct {
 #define FLAG_UP 1
 #define FLAG_LOW 2
 
-static inline const double *krow(smo *s, size_t t)
-{
-    const svm_binary_problem *pb = s->pb;
-    if (s->contiguous)
-        return pb->K + pb->rows[t] * pb->ld + pb->rows[0];
-    if (!s->cache)
-        return pb->K + pb->rows[t] * pb->ld;
-    double *r = s->cache + t * pb->l;
-    if (!s->have[t]) {
-        const double *src = pb->K + pb->rows[t] * pb->ld;
-        if (s->run_b) {
-            /* Rows grouped by class in K (the model sorts them so): two copies. */
-            memcpy(r, src + pb->rows[0], s->run_b * sizeof *r);
-            memcpy(r + s->run_b, src + pb->rows[s->run_b], (pb->l - s->run_b) * sizeof *r);
-        } else {
-            for (size_t u = 0; u < pb->l; u++)
-                r[u] = src[pb->rows[u]];
-        }
-        s->have[t] = 1;
-    }
-    return r;
-}
-
 /* The row cache for rows scattered in K (pages are touched only for rows
  * actually used), or, when it would be too large, reads through col[]. */
 static void rows_setup(smo *s)
@@ -96,6 +73,31 @@ static void rows_setup(smo *s)
     }
     if (!s->cache)
         s->col = s->pb->rows;
+}
+
+static inline const double *krow(smo *s, size_t t)
+{
+    const svm_binary_problem *pb = s->pb;
+    if (s->contiguous)
+        return pb->K + pb->rows[t] * pb->ld + pb->rows[0];
+    if (!s->cache && !s->col)
+        rows_setup(s); /* two runs: the sweeps over act[] begin (see direct) */
+    if (!s->cache)
+        return pb->K + pb->rows[t] * pb->ld;
+    double *r = s->cache + t * pb->l;
+    if (!s->have[t]) {
+        const double *src = pb->K + pb->rows[t] * pb->ld;
+        if (s->run_b) {
+            /* Rows grouped by class in K (the model sorts them so): two copies. */
+            memcpy(r, src + pb->rows[0], s->run_b * sizeof *r);
+            memcpy(r + s->run_b, src + pb->rows[s->run_b], (pb->l - s->run_b) * sizeof *r);
+        } else {
+            for (size_t u = 0; u < pb->l; u++)
+                r[u] = src[pb->rows[u]];
+        }
+        s->have[t] = 1;
+    }
+    return r;
 }
 
 #define KV(s, row, u) ((s)->col ? (row)[(s)->col[u]] : (row)[u])
@@ -171,8 +173,6 @@ static void extremes(const smo *s, double *m, double *M)
 static void shrink(smo *s, double eps, int *unshrunk, size_t *sv, unsigned char *mark)
 {
     s->next_ok = 0;
-    if (!s->contiguous && !s->cache && !s->col)
-        rows_setup(s); /* the sweeps over act[] read rows through krow */
     double m, M;
     extremes(s, &m, &M);
     if (!*unshrunk && m - M <= 10.0 * eps) {
@@ -242,7 +242,10 @@ static inline size_t seg_hi(const smo *s, size_t g)
 /* Nothing shrunk and the rows readable as segments: the sweeps run over
  * contiguous arrays with the vector kernels below (most pairs of a one-vs-one
  * SVM finish before the first shrinking pass). */
-static inline int direct(const smo *s) { return s->n_act == s->pb->l && !s->col; }
+static inline int direct(const smo *s)
+{
+    return s->n_act == s->pb->l && !s->col && !s->pb->scalar_sweeps;
+}
 
 /* Running argmax: the first index of the largest value. */
 typedef struct {
