@@ -33,6 +33,7 @@ typedef struct {
      * the sweeps add them instead of branching on flag[], so they vectorize. */
     double *up_pen, *low_pen;
     size_t *act; /* active variables (local indices), act[0..n_act) */
+    size_t *inact; /* reconstruct's list of the shrunk ones */
     size_t n_act;
     /* Kernel access: krow(t)[col ? col[u] : u] is K(t, u). When the rows are
      * contiguous in K (two classes, or a block) the rows are read in place;
@@ -102,6 +103,29 @@ static inline const double *krow(smo *s, size_t t)
 
 #define KV(s, row, u) ((s)->col ? (row)[(s)->col[u]] : (row)[u])
 
+/* The variables in kernel-row runs: segment g holds t ∈ [seg_lo[g], seg_hi[g])
+ * and kseg(s, r, g)[t] is K(r, t) for those t. Two segments when the pair's
+ * rows are two runs in K (the classes of a one-vs-one pair), read in place. */
+static inline const double *kseg(smo *s, size_t r, int g)
+{
+    const svm_binary_problem *pb = s->pb;
+    const double *row = pb->K + pb->rows[r] * pb->ld;
+    if (s->contiguous)
+        return row + pb->rows[0];
+    if (s->run_b)
+        return g ? row + (pb->rows[s->run_b] - s->run_b) : row + pb->rows[0];
+    return krow(s, r);
+}
+
+static inline size_t n_seg(const smo *s) { return !s->contiguous && s->run_b ? 2 : 1; }
+
+static inline size_t seg_lo(const smo *s, size_t g) { return g ? s->run_b : 0; }
+
+static inline size_t seg_hi(const smo *s, size_t g)
+{
+    return n_seg(s) == 2 && g == 0 ? s->run_b : s->pb->l;
+}
+
 static inline void set_flag(smo *s, size_t t)
 {
     int lo = s->alpha[t] > 0, hi = s->alpha[t] < s->pb->Cb[t];
@@ -131,18 +155,30 @@ static void reconstruct(smo *s, size_t *sv, unsigned char *mark)
     for (size_t t = 0; t < l; t++)
         if (s->alpha[t] > 0)
             sv[nsv++] = t;
-    /* By symmetry, through the support vectors' rows (cached anyway). */
-    /* V of the shrunk variables holds Σ y_u α_u K_ut while it is summed. */
+    /* By symmetry, through the support vectors' rows, each read once in
+     * place; V of the shrunk variables holds Σ y_u α_u K_ut while it is
+     * summed (u ascending, as a plain loop would). */
+    size_t *out = s->inact, n_out = 0, split = 0;
     for (size_t t = 0; t < l; t++)
-        if (!mark[t])
+        if (!mark[t]) {
             s->V[t] = 0.0;
+            out[n_out++] = t;
+            split += t < seg_hi(s, 0);
+        }
     for (size_t q = 0; q < nsv; q++) {
         size_t u = sv[q];
-        const double *Ku = krow(s, u);
         double c = pb->y[u] * s->alpha[u];
-        for (size_t t = 0; t < l; t++)
-            if (!mark[t])
-                s->V[t] += c * KV(s, Ku, t);
+        if (s->col) {
+            const double *Ku = krow(s, u);
+            for (size_t a = 0; a < n_out; a++)
+                s->V[out[a]] += c * Ku[s->col[out[a]]];
+            continue;
+        }
+        const double *k0 = kseg(s, u, 0), *k1 = kseg(s, u, 1);
+        for (size_t a = 0; a < split; a++)
+            s->V[out[a]] += c * k0[out[a]];
+        for (size_t a = split; a < n_out; a++)
+            s->V[out[a]] += c * k1[out[a]];
     }
     for (size_t t = 0; t < l; t++)
         if (!mark[t])
@@ -215,29 +251,6 @@ static inline v2 vmin(v2 a, v2 b) { return pick(a < b, a, b); }
 
 /* Some lane of m set. */
 static inline int any2(m2 m) { return (m[0] | m[1]) != 0; }
-
-/* The variables in kernel-row runs: segment g holds t ∈ [seg_lo[g], seg_hi[g])
- * and kseg(s, r, g)[t] is K(r, t) for those t. Two segments when the pair's
- * rows are two runs in K (the classes of a one-vs-one pair), read in place. */
-static inline const double *kseg(smo *s, size_t r, int g)
-{
-    const svm_binary_problem *pb = s->pb;
-    const double *row = pb->K + pb->rows[r] * pb->ld;
-    if (s->contiguous)
-        return row + pb->rows[0];
-    if (s->run_b)
-        return g ? row + (pb->rows[s->run_b] - s->run_b) : row + pb->rows[0];
-    return krow(s, r);
-}
-
-static inline size_t n_seg(const smo *s) { return !s->contiguous && s->run_b ? 2 : 1; }
-
-static inline size_t seg_lo(const smo *s, size_t g) { return g ? s->run_b : 0; }
-
-static inline size_t seg_hi(const smo *s, size_t g)
-{
-    return n_seg(s) == 2 && g == 0 ? s->run_b : s->pb->l;
-}
 
 /* Nothing shrunk and the rows readable as segments: the sweeps run over
  * contiguous arrays with the vector kernels below (most pairs of a one-vs-one
@@ -496,11 +509,13 @@ ntk_status svm_solve_binary(const svm_binary_problem *pb, double *alpha, svm_bin
     s.up_pen = malloc(l * sizeof *s.up_pen);
     s.low_pen = malloc(l * sizeof *s.low_pen);
     s.act = malloc(l * sizeof *s.act);
+    s.inact = malloc(l * sizeof *s.inact);
     size_t *sv = malloc(l * sizeof *sv);
     unsigned char *mark = malloc(l);
     s.flag = malloc(l);
-    if (!s.V || !s.up_pen || !s.low_pen || !s.act || !sv || !mark || !s.flag) {
+    if (!s.V || !s.up_pen || !s.low_pen || !s.act || !s.inact || !sv || !mark || !s.flag) {
         free(s.flag);
+        free(s.inact);
         free(s.V);
         free(s.up_pen);
         free(s.low_pen);
@@ -558,6 +573,7 @@ ntk_status svm_solve_binary(const svm_binary_problem *pb, double *alpha, svm_bin
     free(s.up_pen);
     free(s.low_pen);
     free(s.act);
+    free(s.inact);
     free(sv);
     free(mark);
     free(s.cache);
