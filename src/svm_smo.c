@@ -230,10 +230,10 @@ static void shrink(smo *s, double eps, int *unshrunk, size_t *sv, unsigned char 
     s->n_act = keep;
 }
 
-/* Two lanes in GCC's generic vectors (one SSE2 register), two of them side
- * by side for four independent lanes; wider generic vectors are split into
- * scalar compares by GCC 12 at -march=x86-64-v2. The lane count is fixed, so
- * the results do not depend on the machine. */
+/* Two lanes in GCC's generic vectors (one SSE2 register), used in pairs;
+ * wider generic vectors are split into scalar compares by GCC 12 at
+ * -march=x86-64-v2. The sweeps below choose exactly what the element-by-element
+ * scan does, so no result depends on the vector width. */
 typedef double v2 __attribute__((vector_size(16)));
 typedef double v2u __attribute__((vector_size(16), aligned(8)));
 typedef long long m2 __attribute__((vector_size(16)));
