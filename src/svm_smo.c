@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "svm_internal.h"
 
@@ -249,8 +252,15 @@ static inline v2 pick(m2 m, v2 a, v2 b) { return (v2)(((m2)a & m) | ((m2)b & ~m)
 
 static inline v2 vmin(v2 a, v2 b) { return pick(a < b, a, b); }
 
-/* Some lane of m set. */
-static inline int any2(m2 m) { return (m[0] | m[1]) != 0; }
+/* Some lane of m set (one movmskpd where SSE2 is there). */
+static inline int any2(m2 m)
+{
+#ifdef __SSE2__
+    return _mm_movemask_pd((__m128d)m) != 0;
+#else
+    return (m[0] | m[1]) != 0;
+#endif
+}
 
 /* Nothing shrunk and the rows readable as segments: the sweeps run over
  * contiguous arrays with the vector kernels below (most pairs of a one-vs-one
