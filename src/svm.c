@@ -55,9 +55,22 @@ void ntk_svm_model_free(ntk_svm_model *m)
     free(m);
 }
 
+typedef struct {
+    size_t rows, q;
+} svm_pair_job;
+
+/* More rows first; ties in pair order. */
+static int job_cmp(const void *x, const void *y)
+{
+    const svm_pair_job *a = x, *b = y;
+    if (a->rows != b->rows)
+        return a->rows > b->rows ? -1 : 1;
+    return a->q < b->q ? -1 : a->q > b->q;
+}
+
 /* Solve pair (a, b): rows of class a (y = +1) then b (y = −1), original order. */
 static ntk_status solve_pair(const double *K, size_t ld, const size_t *rows, size_t n,
-                             const size_t *labels, size_t k, size_t a, size_t b,
+                             const double *kdiag, const size_t *labels, size_t k, size_t a, size_t b,
                              const ntk_svm_params *p, ntk_svm_model *m, svm_binary_result *res,
                              ntk_error *err)
 {
@@ -93,11 +106,11 @@ static ntk_status solve_pair(const double *K, size_t ld, const size_t *rows, siz
             grows[t] = rows ? rows[i] : i;
             y[t] = pass ? -1.0 : 1.0;
             Cb[t] = p->C * w;
-            diag[t] = K[grows[t] * ld + grows[t]];
+            diag[t] = kdiag[i];
             t++;
         }
     }
-    svm_binary_problem pb = {K, ld, grows, l, y, Cb, diag, p->eps, p->shrinking, p->max_iter};
+    svm_binary_problem pb = {K, ld, grows, l, y, Cb, diag, p->eps, p->shrinking, p->max_iter, 0};
     st = svm_solve_binary(&pb, alpha, res, err);
     if (st != NTK_OK)
         goto done;
@@ -149,28 +162,62 @@ ntk_status ntk_svm_train(const double *K, size_t ld, const size_t *rows, size_t 
     }
     memset(m->coef, 0, n * P * sizeof *m->coef);
     size_t *pa = malloc(P * sizeof *pa), *pbv = malloc(P * sizeof *pbv);
-    if (!pa || !pbv) {
+    /* K_ii once: each row is in k − 1 pairs, and every K_ii is a cache miss. */
+    double *kdiag = malloc(n * sizeof *kdiag);
+    if (!pa || !pbv || !kdiag) {
         free(pa);
         free(pbv);
+        free(kdiag);
         free(res);
         free(sts);
         free(errs);
         ntk_svm_model_free(m);
         return ntk_error_set(err, NTK_ENOMEM, "out of memory");
     }
+    for (size_t i = 0; i < n; i++) {
+        size_t g = rows ? rows[i] : i;
+        kdiag[i] = K[g * ld + g];
+    }
     for (size_t a = 0, q = 0; a < k; a++)
         for (size_t b = a + 1; b < k; b++, q++) {
             pa[q] = a;
             pbv[q] = b;
         }
+    /* Largest pairs first, so that the threads finish together (each pair's
+     * result does not depend on when it runs). */
+    svm_pair_job *job = malloc(P * sizeof *job);
+    size_t *cnt = calloc(k, sizeof *cnt);
+    if (job && cnt) {
+        for (size_t i = 0; i < n; i++)
+            cnt[labels[i]]++;
+        for (size_t q = 0; q < P; q++)
+            job[q] = (svm_pair_job){cnt[pa[q]] + cnt[pbv[q]], q};
+        qsort(job, P, sizeof *job, job_cmp);
+        size_t *na = malloc(P * sizeof *na), *nb = malloc(P * sizeof *nb);
+        if (na && nb) {
+            for (size_t q = 0; q < P; q++) {
+                na[q] = pa[job[q].q];
+                nb[q] = pbv[job[q].q];
+            }
+            memcpy(pa, na, P * sizeof *pa);
+            memcpy(pbv, nb, P * sizeof *pbv);
+        }
+        free(na);
+        free(nb);
+    }
+    free(job);
+    free(cnt);
     int threads = p->threads > 0 ? p->threads : omp_get_max_threads();
     if ((size_t)threads > P)
         threads = (int)P;
     /* Pairs write disjoint columns of coef; each solve is sequential, so the
      * result does not depend on the number of threads. */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (size_t q = 0; q < P; q++)
-        sts[q] = solve_pair(K, ld, rows, n, labels, k, pa[q], pbv[q], p, m, &res[q], &errs[q]);
+    for (size_t q = 0; q < P; q++) {
+        size_t pi = ntk_svm_pair_index(pa[q], pbv[q], k); /* results in pair order */
+        sts[pi] = solve_pair(K, ld, rows, n, kdiag, labels, k, pa[q], pbv[q], p, m, &res[pi],
+                             &errs[pi]);
+    }
     ntk_status st = NTK_OK;
     for (size_t q = 0; q < P; q++) {
         if (sts[q] != NTK_OK && st == NTK_OK) {
@@ -190,6 +237,7 @@ ntk_status ntk_svm_train(const double *K, size_t ld, const size_t *rows, size_t 
     }
     free(pa);
     free(pbv);
+    free(kdiag);
     free(res);
     free(sts);
     free(errs);

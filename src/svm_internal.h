@@ -19,6 +19,9 @@ typedef struct {
     double eps;
     int shrinking;
     size_t max_iter; /* 0: max(10^7, 100·l) */
+    /* Tests: 1 sweeps through act[] one element at a time (the reference for
+     * the vector sweeps, which must choose the same pairs bit for bit). */
+    int scalar_sweeps;
 } svm_binary_problem;
 
 typedef struct {

@@ -10,6 +10,7 @@
 #include "ntk/kernel.h"
 #include "ntk/rng.h"
 #include "ntk/svm.h"
+#include "svm_internal.h"
 #include "testutil.h"
 
 /* NTK (depth 1, ReLU) of n random points in d dimensions: positive definite. */
@@ -444,6 +445,61 @@ START_TEST(decision_paths)
 }
 END_TEST
 
+/* The vector sweeps (blocks of 4, records redone one at a time, two runs of
+ * K read in place) against the element-by-element sweeps through act[]: the
+ * same pairs in the same order, so bit-identical duals, biases and step
+ * counts. Row layouts: one run (rows 0..l-1), two runs with a boundary and
+ * lengths that are not multiples of 4, and scattered rows (row cache). */
+START_TEST(vector_sweeps_match_scalar)
+{
+    size_t n = 83;
+    double *K = make_kernel(n, 4, 11, NULL);
+    size_t *lab = make_labels(n, 2, 12, K);
+    size_t rows[3][83], l[3] = {n, 0, 0};
+    double y[3][83], Cb[83], diag[3][83];
+    for (size_t i = 0; i < n; i++) {
+        rows[0][i] = i;
+        Cb[i] = i % 3 ? 5.0 : 0.5;
+    }
+    /* Two runs: rows 3..41 then 50..80. */
+    for (size_t i = 3; i < 42; i++)
+        rows[1][l[1]++] = i;
+    for (size_t i = 50; i < 81; i++)
+        rows[1][l[1]++] = i;
+    /* Scattered: every row of class 0, then of class 1. */
+    for (int c = 0; c < 2; c++)
+        for (size_t i = 0; i < n; i++)
+            if (lab[i] == (size_t)c)
+                rows[2][l[2]++] = i;
+    for (int v = 0; v < 3; v++)
+        for (size_t t = 0; t < l[v]; t++) {
+            size_t r = rows[v][t];
+            /* Runs: the first 39 rows are +1 (a class pair's layout); else the labels. */
+            y[v][t] = v == 1 ? (t < 39 ? 1.0 : -1.0) : (lab[r] ? -1.0 : 1.0);
+            diag[v][t] = K[r * n + r];
+        }
+    for (int v = 0; v < 3; v++)
+        for (int shrink = 0; shrink < 2; shrink++)
+            for (int e = 0; e < 2; e++) {
+                double a[2][83];
+                svm_binary_result res[2];
+                for (int sc = 0; sc < 2; sc++) {
+                    svm_binary_problem pb = {K,        n,      rows[v], l[v],   y[v], Cb,
+                                             diag[v],  e ? 1e-10 : 1e-3, shrink, 0,    sc};
+                    ntk_error err = {0};
+                    ck_assert(svm_solve_binary(&pb, a[sc], &res[sc], &err) == NTK_OK);
+                }
+                ck_assert_msg(res[0].iterations > 10, "layout %d: %zu steps", v,
+                              res[0].iterations);
+                ck_assert_uint_eq(res[0].iterations, res[1].iterations);
+                ck_assert(memcmp(a[0], a[1], l[v] * sizeof a[0][0]) == 0);
+                ck_assert(memcmp(&res[0].b, &res[1].b, sizeof res[0].b) == 0);
+            }
+    free(K);
+    free(lab);
+}
+END_TEST
+
 static Suite *svm_suite(void)
 {
     Suite *s = suite_create("svm");
@@ -456,6 +512,7 @@ static Suite *svm_suite(void)
     tcase_add_test(tc, subset_rows_and_validate);
     tcase_add_test(tc, parameter_checks);
     tcase_add_test(tc, decision_paths);
+    tcase_add_test(tc, vector_sweeps_match_scalar);
     suite_add_tcase(s, tc);
     return s;
 }

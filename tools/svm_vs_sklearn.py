@@ -4,8 +4,10 @@
   agree: on UCI sets (Arora et al.'s folder layout), train on conxuntos.dat's training
          part, compare the one-vs-one decision values at every row (train + validation)
          with a tight tolerance on both sides; prints the largest difference per set.
-  time:  SVM training time on one CSV (first --rows rows, or a seeded subsample) with
-         both solvers, default tolerance (1e-3) on both, same kernel, same run.
+  time:  SVM training time on one CSV or UCI set directory (a seeded subsample of --rows) with
+         both solvers, default tolerance (1e-3) on both, same kernel, same run: --repeat
+         timed fits per side in --rounds alternating rounds (ntk 1 thread, ntk 2 threads,
+         scikit-learn; one untimed warm-up fit per side and round); best and median.
 
 The kernel comes from `ntk kernel` (so both solvers see the same float64 matrix); the
 C side is build/tools/svm_bench (ntk_svm_train alone is timed); sklearn's fit() is timed.
@@ -132,7 +134,13 @@ def votes(dec, k):
 
 def timing(a):
     import pandas as pd
-    df = pd.read_csv(a.csv)
+    if os.path.isdir(a.csv):  # a UCI set in Arora et al.'s layout: every row
+        name = os.path.basename(os.path.normpath(a.csv))
+        Xall, yall, _, _ = read_uci(os.path.dirname(os.path.normpath(a.csv)), name)
+        df = pd.DataFrame(Xall)
+        df["target"] = yall
+    else:
+        df = pd.read_csv(a.csv)
     target = df.columns[-1]
     rng = np.random.default_rng(a.seed)
     idx = np.sort(rng.choice(len(df), size=min(a.rows, len(df)), replace=False))
@@ -148,18 +156,41 @@ def timing(a):
     with tempfile.TemporaryDirectory() as tmp:
         K = ntk_kernel(X, a.depth, tmp)
         n = len(lab)
+        if a.save_kernel:  # for svm_bench alone (profiling, A/B of two builds)
+            np.ascontiguousarray(K, dtype=np.float64).tofile(a.save_kernel + ".bin")
+            np.savetxt(a.save_kernel + ".labels", lab, fmt="%d")
         res = {"data": a.csv, "rows": n, "classes": len(classes), "depth": a.depth, "C": a.C,
-               "tol": 1e-3, "loadavg_before": load}
-        for threads in (1, 2):
-            info, dec = run_bench(K, lab, n, a.C, 1e-3, tmp, threads, a.repeat)
-            res["ntk_threads%d" % threads] = info
-        # Both sides: best of --repeat fits in one warm process.
+               "tol": 1e-3, "loadavg_before": load, "rounds": a.rounds}
+        # Rounds alternate ntk (1 thread, 2 threads) and scikit-learn, so that all three
+        # see the same load; each round starts with one untimed fit per side.
+        kb, lb, ob = (os.path.join(tmp, s) for s in ("k.bin", "y.txt", "dec.bin"))
+        np.ascontiguousarray(K, dtype=np.float64).tofile(kb)
+        np.savetxt(lb, lab, fmt="%d")
+        per = max(1, -(-a.repeat // a.rounds))
+        times = {1: [], 2: []}
+        info = {}
         sk = []
-        for _ in range(a.repeat):
-            sec, ref, clf = sklearn_dec(K, lab, n, a.C, 1e-3)
-            sk.append(sec)
+        for _ in range(a.rounds):
+            for threads in (1, 2):
+                env = dict(os.environ, SVM_BENCH_REPEAT=str(per), SVM_BENCH_WARMUP="1")
+                out = subprocess.run([BENCH, kb, lb, str(n), repr(a.C), "0.001", ob, str(threads)],
+                                     check=True, capture_output=True, text=True, env=env).stdout
+                info[threads] = json.loads(out)
+                times[threads] += info[threads]["times"]
+            sklearn_dec(K, lab, n, a.C, 1e-3)  # warm-up
+            for _ in range(per):
+                sec, ref, clf = sklearn_dec(K, lab, n, a.C, 1e-3)
+                sk.append(sec)
+        k = int(lab.max()) + 1
+        dec = np.fromfile(ob, dtype=np.float64).reshape(n, k * (k - 1) // 2)
+        for threads in (1, 2):
+            t = info[threads]
+            t.update(seconds=min(times[threads]), median_seconds=float(np.median(times[threads])),
+                     repeats=len(times[threads]), times=times[threads])
+            res["ntk_threads%d" % threads] = t
         res["sklearn_seconds"] = min(sk)
         res["sklearn_median_seconds"] = float(np.median(sk))
+        res["sklearn_times"] = sk
         res["sklearn_support_vectors"] = int(clf.n_support_.sum())
         res["max_abs_diff_decision_at_tol_1e-3"] = float(np.abs(dec - ref).max())
         for threads in (1, 2):
@@ -187,8 +218,12 @@ def main():
     t.add_argument("--rows", type=int, default=4000)
     t.add_argument("--depth", type=int, default=2)
     t.add_argument("--C", type=float, default=1.0)
-    t.add_argument("--repeat", type=int, default=10)
+    t.add_argument("--repeat", type=int, default=10, help="timed fits per side")
+    t.add_argument("--rounds", type=int, default=5,
+                   help="alternating rounds the fits are spread over")
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--save-kernel", metavar="PREFIX",
+                   help="also write PREFIX.bin and PREFIX.labels (svm_bench's input)")
     a = ap.parse_args()
     return agree(a) if a.cmd == "agree" else timing(a)
 
