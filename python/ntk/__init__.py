@@ -360,7 +360,9 @@ class NTKRegressor(RegressorMixin, _NTKBase):
     ``w_std``) with its defaults: depth 1, ReLU, σ_w = √2, σ_b = 0, NTK, no
     ridge (``reg``, ``reg_scale`` 'absolute' or 'relative' × mean diag Θ),
     learning rate 1, ``times`` = (inf,) with ``time_scale`` 'sum' or 'mean',
-    features z-scored, targets standardized (``target_scaling``). ``select``
+    features scaled by ``standardize`` ('balanced': numeric columns z-scored,
+    one-hot levels centered and divided by √2; 'zscore'; 'none'), targets
+    standardized (``target_scaling``). ``select``
     chooses depth, fixed layers, σ_b, kernel kind, ridge and time by the
     library's selection (``ntk fit --select``: closed-form leave-one-out with
     successive halving, or K-fold with ``folds``). The default,
