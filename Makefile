@@ -1,7 +1,11 @@
 # ntk — GNU make build. `make` builds bin/ntk and lib/libntk.{a,so};
 # `make check` runs every test, then again under ASan+UBSan in build-asan/.
-# Sources are found by wildcard: add src/foo.c, src/cli/cmd_foo.c or
+# Sources are found by wildcard: add src/<module>/foo.c, src/cli/cmd_foo.c or
 # tests/check_foo.c and they are built and run without editing this file.
+# The library's sources live in one folder per module (src/core, src/dataset,
+# src/kernel, ...; README "Source layout"); src/cli and src/mpi are the programs.
+# Internal headers are included as "foo.h" from their own module and as
+# "module/foo.h" from elsewhere (-Isrc).
 
 PREFIX   ?= /usr/local
 BUILD    ?= build
@@ -42,11 +46,17 @@ override CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno
 LDSAN    := -fsanitize=address,undefined
 endif
 
-LIB_SRCS := $(sort $(wildcard src/*.c))
+LIB_SRCS := $(sort $(filter-out src/cli/% src/mpi/%,$(wildcard src/*/*.c)))
+LIB_HDRS := $(filter-out src/cli/% src/mpi/%,$(wildcard src/*/*.h))
+# A source left directly in src/ (say, from a branch older than the module
+# folders) would silently not be built: say so instead.
+ifneq ($(wildcard src/*.c src/*.h),)
+$(error $(wildcard src/*.c src/*.h): move into a module folder src/<module>/ (git mv))
+endif
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 TEST_SRCS:= $(sort $(wildcard tests/check_*.c))
 # Files allowed fast-math in their hot loops (validity checks stay outside them).
-FAST_SRCS:= $(wildcard src/kernel_tile.c)
+FAST_SRCS:= $(wildcard src/kernel/kernel_tile.c)
 
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(OBJDIR)/%.o)
 CLI_OBJS := $(CLI_SRCS:src/cli/%.c=$(OBJDIR)/cli/%.o)
@@ -78,7 +88,9 @@ default: deps
 
 all: $(NTK) $(STATIC) $(SHARED)
 
-$(OBJDIR)/%.o: src/%.c $(OBJDIR)/%.d | $(OBJDIR)
+# One object folder per module ($(OBJDIR)/kernel/, ...), made on demand.
+$(OBJDIR)/%.o: src/%.c $(OBJDIR)/%.d
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(FAST_SRCS:src/%.c=$(OBJDIR)/%.o): override CFLAGS += -ffast-math -fno-finite-math-only
@@ -88,7 +100,7 @@ $(LIB_OBJS): override CFLAGS += -fvisibility=hidden
 $(OBJDIR)/cli/%.o: src/cli/%.c $(OBJDIR)/cli/%.d | $(OBJDIR)/cli
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(OBJDIR) $(OBJDIR)/cli $(BINDIR) $(LIBDIR) $(BUILD)/tests:
+$(OBJDIR)/cli $(BINDIR) $(LIBDIR) $(BUILD)/tests:
 	mkdir -p $@
 
 $(STATIC): $(LIB_OBJS) | $(LIBDIR)
@@ -236,11 +248,11 @@ clean:
 FUZZ_SECONDS ?= 30
 FUZZ_CC      ?= clang
 FUZZ_DIR     := build-fuzz
-FUZZ_SRCS    := $(sort $(wildcard src/dataset_*.c src/table_subset.c)) src/common.c src/rng.c
+FUZZ_SRCS    := $(sort $(wildcard src/dataset/*.c)) src/core/common.c src/core/rng.c
 FUZZ_FLAGS   := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined -Iinclude -Isrc
 
-$(FUZZ_DIR)/fuzz_csv: fuzz/fuzz_csv.c $(FUZZ_SRCS) $(wildcard include/ntk/*.h src/*.h)
+$(FUZZ_DIR)/fuzz_csv: fuzz/fuzz_csv.c $(FUZZ_SRCS) $(wildcard include/ntk/*.h) $(LIB_HDRS)
 	mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_csv.c $(FUZZ_SRCS) -lcsv -lm
 
@@ -255,7 +267,7 @@ fuzz-run: $(FUZZ_DIR)/fuzz_csv
 	    -artifact_prefix=$(FUZZ_DIR)/ -print_final_stats=1 $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds
 # The model-file reader: every library source, OpenBLAS/LAPACKE and gcc's
 # OpenMP runtime (clang -fopenmp=libgomp). Seeds: models written by bin/ntk fit.
-$(FUZZ_DIR)/fuzz_model: fuzz/fuzz_model.c $(LIB_SRCS) $(wildcard include/ntk/*.h src/*.h)
+$(FUZZ_DIR)/fuzz_model: fuzz/fuzz_model.c $(LIB_SRCS) $(wildcard include/ntk/*.h) $(LIB_HDRS)
 	mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fopenmp=libgomp $(PKG_CFLAGS) -o $@ fuzz/fuzz_model.c $(LIB_SRCS) \
 	    $(PKG_LIBS) -lcsv -lm -lgomp
@@ -302,7 +314,7 @@ bench-blas: $(BUILD)/tools/bench_blas
 # `make check`; see docs/hardening.md.
 FUZZ_CLI_SRCS := src/cli/cli_opts.c src/cli/cli_select.c src/cli/cli_util.c src/cli/cli_format.c src/cli/cli_svm.c \
                  src/cli/cli_args.c
-$(FUZZ_DIR)/fuzz_opts: fuzz/fuzz_opts.c $(FUZZ_CLI_SRCS) $(LIB_SRCS) $(wildcard include/ntk/*.h src/*.h src/cli/*.h)
+$(FUZZ_DIR)/fuzz_opts: fuzz/fuzz_opts.c $(FUZZ_CLI_SRCS) $(LIB_SRCS) $(wildcard include/ntk/*.h src/cli/*.h) $(LIB_HDRS)
 	mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Wno-unknown-attributes -fopenmp=libgomp $(PKG_CFLAGS) -o $@ fuzz/fuzz_opts.c \
 	    $(FUZZ_CLI_SRCS) $(LIB_SRCS) $(PKG_LIBS) -lcsv -lm -lgomp

@@ -4,7 +4,7 @@
 #include <cblas.h>
 #include <pthread.h>
 
-#include "blas_threads.h"
+#include "core/blas_threads.h"
 #include "ntk/rng.h"
 #include "ntk/select.h"
 #include "testutil.h"

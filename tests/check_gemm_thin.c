@@ -1,4 +1,4 @@
-/* The thin-block product (src/gemm_thin.c) against cblas_dgemm: odd sizes,
+/* The thin-block product (src/linalg/gemm_thin.c) against cblas_dgemm: odd sizes,
  * every ISA variant the CPU has, 1 and 2 threads, alpha/beta/gamma and the
  * accumulator epilogue, strided operands, and determinism across threads;
  * and the Chebyshev solver path both through gemm_thin (k ≤ 1024) and
@@ -11,8 +11,8 @@
 #include <omp.h>
 #include <string.h>
 
-#include "chol_thin.h"
-#include "gemm_thin.h"
+#include "linalg/chol_thin.h"
+#include "linalg/gemm_thin.h"
 #include "ntk/rng.h"
 #include "ntk/solver.h"
 #include "testutil.h"

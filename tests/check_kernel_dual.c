@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel_internal.h"
+#include "kernel/kernel_internal.h"
 #include "ntk/kernel.h"
 #include "testutil.h"
 

@@ -10,7 +10,7 @@
 #include "ntk/rng.h"
 #include "ntk/select.h"
 #include "ntk/solver.h"
-#include "select_internal.h"
+#include "select/select_internal.h"
 #include "testutil.h"
 
 static void random_X(double *X, size_t n, size_t d, uint64_t seed)

@@ -13,7 +13,7 @@
 #include "ntk/model.h"
 #include "ntk/rng.h"
 #include "ntk/solver.h"
-#include "solver_float.h"
+#include "solver/solver_float.h"
 #include "solver_testutil.h"
 #include "testutil.h"
 

@@ -6,7 +6,7 @@
  *   (NF×NF by NF×K dgemm), dpotrf and dsyevd at NF (on a ReLU NTK + ridge).
  *   prints lines "name n seconds gflops fraction_of_peak". The Chebyshev
  *   step is measured both ways: dgemm_block_kK (OpenBLAS) and thin_block_kK
- *   (src/gemm_thin.c, A streamed once, row-major blocks), best of 5 each.
+ *   (src/linalg/gemm_thin.c, A streamed once, row-major blocks), best of 5 each.
  * usage: bench_blas thin N K1,K2,...
  *   the N×N by N×K product for each K by OpenBLAS dgemm (column-major blocks,
  *   as the solver used to; and row-major) and by gemm_thin, interleaved,
@@ -37,7 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gemm_thin.h"
+#include "linalg/gemm_thin.h"
 #include "ntk/kernel.h"
 #include "ntk/rng.h"
 #include "ntk/solver.h"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "kernel_internal.h"
+#include "kernel/kernel_internal.h"
 #include "ntk/kernel.h"
 
 static double now(void)

@@ -1,7 +1,7 @@
 /* Error reporting, progress and atomic output for the CLI (see cli.h). */
 #define _GNU_SOURCE
 #include "cli.h"
-#include "file_atomic.h"
+#include "core/file_atomic.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -8,10 +8,10 @@
 
 #include "mpi_internal.h"
 #include "scalapack.h"
-#include "gemm_thin.h"       /* the single-process solver's thin-block product */
-#include "solver_cheb.h"     /* Chebyshev coefficients, as the single-process path */
-#include "solver_internal.h" /* the jitter ladder and solutions of src/solver.c */
-#include "solver_krylov.h"   /* the Krylov path, with a distributed operator */
+#include "linalg/gemm_thin.h"        /* the single-process solver's thin-block product */
+#include "solver/solver_cheb.h"      /* Chebyshev coefficients, as the single-process path */
+#include "solver/solver_internal.h"  /* the jitter ladder and solutions of solver.c */
+#include "solver/solver_krylov.h"    /* the Krylov path, with a distributed operator */
 
 typedef struct {
     uint64_t n, d, k, n_times;
@@ -193,7 +193,7 @@ static ntk_status dist_symm_thin(const fit_ctx *c, const double *T, size_t k, do
 }
 
 /* Finite times by the Chebyshev expansion of g_s(A) = A⁻¹(I − e^{−sA}) on
- * [0, L] (src/solver_cheb.c's coefficients and degree rule), with the n×k
+ * [0, L] (src/solver/solver_cheb.c's coefficients and degree rule), with the n×k
  * recurrence blocks replicated on every rank and each product A·T_j done by
  * dist_symm_thin. A is only read, so t = ∞ (if asked) factors it afterwards.
  * Sets *declined (touching nothing) when the degree would exceed max_degree. */
@@ -435,7 +435,7 @@ done:
     return err && err->status ? err->status : NTK_OK;
 }
 
-/* The Krylov path of src/solver_krylov.c with the distributed matrix: every
+/* The Krylov path of src/solver/solver_krylov.c with the distributed matrix: every
  * rank runs it in lockstep on replicated n×k blocks and a replicated basis;
  * the shift-invert solve is pdpotrf of A + σI (once) and pdpotrs per step,
  * its result gathered and broadcast from rank 0 (so every rank extends the

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc_large.h"
+#include "core/alloc_large.h"
 #include "ntk/solver.h"
 
 void select_targets(const select_grid *g, const double *y, const size_t *idx, size_t m,

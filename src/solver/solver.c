@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gemm_thin.h"
+#include "linalg/gemm_thin.h"
 #include "solver_cheb.h"
 #include "solver_internal.h"
 #include "solver_krylov.h"

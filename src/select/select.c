@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blas_threads.h"
+#include "core/blas_threads.h"
 #include "ntk/rng.h"
 #include "select_internal.h"
 

@@ -13,7 +13,7 @@
 
 #include "ntk/stream.h"
 #include "nystrom_internal.h"
-#include "solver_internal.h"
+#include "solver/solver_internal.h"
 
 #define BLOCK_BYTES ((size_t)64 << 20)
 #define KEEP_BUDGET_MAX ((size_t)2 << 30)

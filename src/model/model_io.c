@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "file_atomic.h"
+#include "core/file_atomic.h"
 #include "ntk/model.h"
 
 #define MAGIC "NTKMODEL"

@@ -2,7 +2,7 @@
  * (see solver_cheb.h and ntk/solver.h). */
 #include "solver_cheb.h"
 
-#include "gemm_thin.h"
+#include "linalg/gemm_thin.h"
 
 #include <cblas.h>
 #include <math.h>

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "nystrom_internal.h"
-#include "solver_internal.h"
+#include "solver/solver_internal.h"
 
 /* Cholesky of Θ(C,C) + εI in place (column-major lower), ε from the
  * parameter and escalated ×10 while dpotrf fails. */

@@ -9,7 +9,7 @@
 
 #include "model_internal.h"
 #include "model_svm.h"
-#include "solver_float.h"
+#include "solver/solver_float.h"
 
 /* Test-kernel rows computed per block: bounds prediction memory to
  * PREDICT_BLOCK_BYTES whatever the number of test rows. */

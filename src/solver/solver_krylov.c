@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "chol_thin.h"
+#include "linalg/chol_thin.h"
 #include "ntk/solver.h"
 
 /* A new direction is kept when orthogonalization leaves more than this
