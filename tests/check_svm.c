@@ -10,7 +10,7 @@
 #include "ntk/kernel.h"
 #include "ntk/rng.h"
 #include "ntk/svm.h"
-#include "svm_internal.h"
+#include "svm/svm_internal.h"
 #include "testutil.h"
 
 /* NTK (depth 1, ReLU) of n random points in d dimensions: positive definite. */

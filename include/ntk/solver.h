@@ -59,7 +59,7 @@ typedef enum { NTK_REG_ABSOLUTE = 0, NTK_REG_RELATIVE = 1 } ntk_reg_scale;
  * (and d·max(2k, 16) ≤ 8n); Krylov falls back to the eigendecomposition if
  * it has not converged within ~19 Choleskys' worth of steps or n/3 basis
  * columns. Below NTK_CHEB_MIN_N, the eigendecomposition
- * (docs/performance.md). The same rule (src/solver_flow.c) serves double
+ * (docs/performance.md). The same rule (src/solver/solver_flow.c) serves double
  * and single precision and ntk-mpi.
  * CHEBYSHEV / KRYLOV force that path for the finite times (t = ∞ then goes
  * through a Cholesky of the same matrix, afterwards). */
