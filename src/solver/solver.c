@@ -111,31 +111,23 @@ void solver_to_row_major(const double *cm, size_t n, size_t k, double *rm)
             rm[i * k + c] = cm[i + c * n];
 }
 
-/* After a failed dpotrf('L'), the strict upper triangle (column-major) is
- * intact: rebuild the lower triangle from it and the saved diagonal. */
-static void restore_lower(double *A, size_t n, const double *diag, double shift)
+/* After a dpotrf('L') (failed, or on a singular matrix), the strict upper
+ * triangle (column-major) is intact: rebuild the lower triangle from it and
+ * the saved diagonal. */
+static void restore_lower(double *A, size_t n, const double *diag)
 {
     for (size_t j = 0; j < n; j++) {
-        A[j + j * n] = diag[j] + shift;
+        A[j + j * n] = diag[j];
         for (size_t i = j + 1; i < n; i++)
             A[i + j * n] = A[j + i * n];
     }
 }
 
-/* A factorization that succeeded on a numerically singular matrix (exact
- * duplicate rows at ridge 0) has pivots at rounding level, and its inverse
- * is rounding noise amplified — not the interpolant: such pivots count as a
- * failure (the eigen path's floor n·ε·max). */
-static int pivots_singular(const double *L, size_t n, const double *diag)
+int solver_pivots_singular(const double *L, size_t n, double dmax)
 {
-    double dmax = 0, pmin = INFINITY;
-    for (size_t i = 0; i < n; i++) {
-        if (diag[i] > dmax)
-            dmax = diag[i];
-        double p = L[i + i * n] * L[i + i * n];
-        if (p < pmin)
-            pmin = p;
-    }
+    double pmin = INFINITY;
+    for (size_t i = 0; i < n; i++)
+        pmin = fmin(pmin, L[i + i * n] * L[i + i * n]);
     return pmin < (double)n * 2.2e-16 * dmax;
 }
 
@@ -194,19 +186,21 @@ static ntk_status solve_cholesky(double *A, size_t n, const double *Y, size_t k,
     for (size_t i = 0; i < n; i++)
         diag[i] = A[i + i * n]; /* already includes λ */
 
-    double jitter = 0.0;
+    double dmax = 0;
+    for (size_t i = 0; i < n; i++)
+        dmax = fmax(dmax, diag[i]);
     ntk_status st = NTK_OK;
     ntk_progress_report(&p->progress, "cholesky", 0, 1);
     lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)n);
     ntk_progress_report(&p->progress, "cholesky", 1, 1);
     if (info < 0)
         st = ntk_error_set(err, NTK_EFAILED, "dpotrf: illegal argument %d", (int)-info);
-    else if (info > 0 || pivots_singular(A, n, diag)) {
+    else if (info > 0 || solver_pivots_singular(A, n, dmax)) {
         /* Singular (duplicate rows, ridge 0): the flow's t = ∞ limit is the
          * minimum-norm interpolant — directions of zero eigenvalue never
          * move — which the eigendecomposition gives exactly; a jittered
          * inverse would amplify rounding in those directions by 1/jitter. */
-        restore_lower(A, n, diag, 0.0);
+        restore_lower(A, n, diag);
         free(diag);
         free(B);
         int done = 0;
@@ -214,7 +208,6 @@ static ntk_status solve_cholesky(double *A, size_t n, const double *Y, size_t k,
         return st != NTK_OK || done ? st : solve_eigen(A, n, Y, k, p, s, err);
     }
     if (st == NTK_OK) {
-        s->jitter = jitter;
         solver_to_col_major(Y, n, k, B);
         info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)n, (lapack_int)k, A,
                              (lapack_int)n, B, (lapack_int)n);
@@ -223,7 +216,7 @@ static ntk_status solve_cholesky(double *A, size_t n, const double *Y, size_t k,
         } else {
             /* One solve serves every t = ∞ (finite times, if any, were
              * served by the Chebyshev path before A was factored). */
-            double shift = s->reg_abs + jitter;
+            double shift = s->reg_abs;
             for (size_t t = 0; t < s->n_times; t++) {
                 if (!isinf(s->times[t]))
                     continue;

@@ -64,10 +64,11 @@ ntk_status solver_dedupe_solve(const double *A, size_t n, const double *Y, size_
                                ntk_error *err)
 {
     *ok = 0;
-    double *Au = malloc(u * u * sizeof *Au), *Yu = calloc(u * k, sizeof *Yu);
+    double *Au = malloc(u * u * sizeof *Au), *mean = calloc(u * k, sizeof *mean);
+    double *Yu = malloc(u * k * sizeof *Yu);
     size_t *first = malloc(u * sizeof *first), *count = calloc(u, sizeof *count);
     ntk_status st = NTK_OK;
-    if (!Au || !Yu || !first || !count) {
+    if (!Au || !mean || !Yu || !first || !count) {
         st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
         goto done;
     }
@@ -75,26 +76,24 @@ ntk_status solver_dedupe_solve(const double *A, size_t n, const double *Y, size_
         first[group[i]] = i;
         count[group[i]]++;
     }
-    /* Mean targets of each group (column-major u×k). */
+    /* Mean targets of each group (column-major u×k): the right-hand side,
+     * and the training fits. */
     for (size_t i = 0; i < n; i++)
         for (size_t c = 0; c < k; c++)
-            Yu[group[i] + c * u] += Y[i * k + c];
+            mean[group[i] + c * u] += Y[i * k + c];
     for (size_t g = 0; g < u; g++)
         for (size_t c = 0; c < k; c++)
-            Yu[g + c * u] /= (double)count[g];
+            mean[g + c * u] /= (double)count[g];
+    memcpy(Yu, mean, u * k * sizeof *Yu);
     for (size_t b = 0; b < u; b++)
         for (size_t a = 0; a < u; a++)
             Au[a + b * u] = A[first[a] + first[b] * n];
-    double dmax = 0, pmin = INFINITY;
+    double dmax = 0;
     for (size_t g = 0; g < u; g++)
         if (Au[g + g * u] > dmax)
             dmax = Au[g + g * u];
-    if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)u, Au, (lapack_int)u) != 0)
-        goto done;
-    for (size_t g = 0; g < u; g++)
-        if (Au[g + g * u] * Au[g + g * u] < pmin)
-            pmin = Au[g + g * u] * Au[g + g * u];
-    if (pmin < (double)u * 2.2e-16 * dmax)
+    if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)u, Au, (lapack_int)u) != 0 ||
+        solver_pivots_singular(Au, u, dmax))
         goto done; /* singular beyond the duplicates */
     if (LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)u, (lapack_int)k, Au, (lapack_int)u,
                        Yu, (lapack_int)u) != 0)
@@ -104,18 +103,14 @@ ntk_status solver_dedupe_solve(const double *A, size_t n, const double *Y, size_
     for (size_t i = 0; i < n; i++)
         for (size_t c = 0; c < k; c++)
             C[i * k + c] = Yu[group[i] + c * u] / (double)count[group[i]];
-    if (F) {
-        memset(Yu, 0, u * k * sizeof *Yu);
+    if (F)
         for (size_t i = 0; i < n; i++)
             for (size_t c = 0; c < k; c++)
-                Yu[group[i] + c * u] += Y[i * k + c] / (double)count[group[i]];
-        for (size_t i = 0; i < n; i++)
-            for (size_t c = 0; c < k; c++)
-                F[i * k + c] = Yu[group[i] + c * u];
-    }
+                F[i * k + c] = mean[group[i] + c * u];
     *ok = 1;
 done:
     free(Au);
+    free(mean);
     free(Yu);
     free(first);
     free(count);

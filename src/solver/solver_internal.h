@@ -91,6 +91,13 @@ void solver_record_chebyshev(ntk_solution *s, const cheb_plan *plan);
 ntk_status solver_check_problem(size_t n, const double *Y, size_t k, const ntk_solve_params *p,
                                 ntk_error *err);
 
+/* A Cholesky factor L (n×n col-major, the matrix's largest diagonal entry
+ * dmax) that succeeded on a numerically singular matrix — exact duplicate
+ * rows at ridge 0 — has pivots at rounding level, and its inverse is
+ * rounding noise amplified, not the interpolant: 1 if the smallest pivot²
+ * is below n·ε·dmax (the eigen path's floor), else 0. */
+int solver_pivots_singular(const double *L, size_t n, double dmax);
+
 /* Rows of A (n×n symmetric PSD, col-major) whose feature vectors coincide
  * to rounding — duplicate training inputs — share a group: group[i] ∈
  * [0, u); returns u (0 if out of memory). O(n log n) plus the rows of
