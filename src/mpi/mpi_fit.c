@@ -12,6 +12,7 @@
 #include "solver/solver_cheb.h"      /* Chebyshev coefficients, as the single-process path */
 #include "solver/solver_internal.h"  /* the jitter ladder and solutions of solver.c */
 #include "solver/solver_krylov.h"    /* the Krylov path, with a distributed operator */
+#include "solver/solver_matrix.h"    /* the Chebyshev and eigen paths, with a distributed matrix */
 
 typedef struct {
     uint64_t n, d, k, n_times;
@@ -192,247 +193,299 @@ static ntk_status dist_symm_thin(const fit_ctx *c, const double *T, size_t k, do
     return NTK_OK;
 }
 
-/* Finite times by the Chebyshev expansion of g_s(A) = A⁻¹(I − e^{−sA}) on
- * [0, L] (src/solver/solver_cheb.c's coefficients and degree rule), with the n×k
- * recurrence blocks replicated on every rank and each product A·T_j done by
- * dist_symm_thin. A is only read, so t = ∞ (if asked) factors it afterwards.
- * Sets *declined (touching nothing) when the degree would exceed max_degree. */
-static ntk_status fit_chebyshev(fit_ctx *c, size_t max_degree, int *declined, ntk_error *err)
+/* The distributed matrix as a solver_matrix (src/solver/solver_matrix.h):
+ * the Chebyshev and eigen paths of the single-process solver, run by every
+ * rank in lockstep on replicated n×k blocks. A product is dist_symm_thin
+ * (one allreduce of n×k), a pass of |A| sums the tiles' rows across ranks,
+ * the eigensolver is pdsyevd (eigenvectors in a second tile) and products
+ * with its eigenvectors are pdgemm, gathered and broadcast. */
+typedef struct {
+    fit_ctx *c;
+    double *Tr, *P; /* local scratch, lmax × cap */
+    double *R;      /* replicated n × cap */
+    size_t cap;
+    double *Z;      /* eigenvectors (local tile), after eigen */
+} mpi_mat;
+
+static ntk_status mm_scratch(mpi_mat *m, size_t k, ntk_error *err)
 {
-    ntk_mpi_engine *e = c->e;
-    size_t n = (size_t)c->h.n, k = (size_t)c->h.k, nt = (size_t)c->h.n_times, nf = 0;
-    *declined = 0;
-    /* Gershgorin bound on λ_max: the largest absolute row sum, summed across
-     * the ranks holding each row's pieces. */
-    double *rs = calloc(n, sizeof *rs);
-    double *sc = malloc(nt * sizeof *sc);
-    size_t *slot = malloc(nt * sizeof *slot);
-    ntk_status st = !rs || !sc || !slot ? ntk_error_set(err, NTK_ENOMEM, "out of memory") : NTK_OK;
-    if (engine_agree(e, st, err) != NTK_OK) {
-        free(rs);
-        free(sc);
-        free(slot);
-        return err ? err->status : NTK_ENOMEM;
+    ntk_status st = NTK_OK;
+    if (k > m->cap) {
+        const dist *D = &m->c->D;
+        size_t n = (size_t)m->c->h.n, lmax = (size_t)(D->lr > D->lc ? D->lr : D->lc);
+        free(m->Tr);
+        free(m->P);
+        free(m->R);
+        m->Tr = malloc((lmax ? lmax : 1) * k * sizeof *m->Tr);
+        m->P = malloc((lmax ? lmax : 1) * k * sizeof *m->P);
+        m->R = malloc(n * k * sizeof *m->R);
+        m->cap = m->Tr && m->P && m->R ? k : 0;
+        if (!m->cap)
+            st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
     }
-    for (int j = 0; j < c->D.lc; j++)
-        for (int i = 0; i < c->D.lr; i++)
-            rs[dist_grow(e, &c->D, i)] += fabs(c->A[(size_t)i + (size_t)j * c->D.lld]);
-    MPI_Allreduce(MPI_IN_PLACE, rs, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-    double L = 0.0;
-    for (size_t i = 0; i < n; i++)
-        L = fmax(L, rs[i]);
-    free(rs);
-    L *= 1.0 + (double)(n + 2) * 1.12e-16; /* rounding in the row sums */
-    for (size_t t = 0; t < nt; t++)
-        if (!isinf(c->times[t])) {
-            sc[nf] = solver_time_scale(&c->sp, n, k, c->times[t]);
-            slot[nf++] = t;
-        }
-    cheb_plan plan;
-    st = cheb_plan_make(&L, 1, sc, nf, max_degree, &plan, err);
-    free(sc);
-    if (engine_agree(e, st, err) != NTK_OK) {
-        free(slot);
-        return err ? err->status : NTK_EFAILED;
-    }
-    if (plan.degree == SIZE_MAX) {
-        cheb_plan_free(&plan);
-        free(slot);
-        *declined = 1;
-        return NTK_OK;
-    }
-    size_t len = n * k, lmax = (size_t)(c->D.lr > c->D.lc ? c->D.lr : c->D.lc);
-    /* three recurrence blocks, nf accumulators, one result, local scratch */
-    double *buf = malloc((4 + nf) * len * sizeof *buf);
-    double *Tr = malloc((lmax ? lmax : 1) * k * sizeof *Tr);
-    double *P = malloc((lmax ? lmax : 1) * k * sizeof *P);
-    st = !buf || !Tr || !P ? ntk_error_set(err, NTK_ENOMEM, "out of memory") : NTK_OK;
-    if (engine_agree(e, st, err) != NTK_OK)
-        goto done;
-    double *Tp = buf, *Tc = buf + len, *Tn = buf + 2 * len, *W = buf + 3 * len;
-    double *acc = buf + 4 * len;
-    memcpy(Tc, c->Y, len * sizeof *Tc); /* T_0 = Y */
-    for (size_t f = 0; f < nf; f++)
-        for (size_t i = 0; i < len; i++)
-            acc[f * len + i] = plan.c[f][0] * Tc[i];
-    for (size_t j = 1; j <= plan.degree; j++) {
-        if (ntk_progress_report(c->progress, "chebyshev", j - 1, plan.degree))
-            st = ntk_error_set(err, NTK_EFAILED, "interrupted");
-        if (engine_agree(e, st, err) != NTK_OK)
-            goto done;
-        /* T_1 = (2/L)A T_0 − T_0; T_{j+1} = (4/L)A T_j − 2T_j − T_{j−1} */
-        st = dist_symm_thin(c, Tc, k, Tr, P, Tn, err);
-        if (st != NTK_OK)
-            goto done;
-        double alpha = (j == 1 ? 2.0 : 4.0) / plan.L;
-        if (j == 1)
-            for (size_t i = 0; i < len; i++)
-                Tn[i] = alpha * Tn[i] - Tc[i];
-        else
-            for (size_t i = 0; i < len; i++)
-                Tn[i] = alpha * Tn[i] - 2.0 * Tc[i] - Tp[i];
-        double *r = Tp;
-        Tp = Tc;
-        Tc = Tn;
-        Tn = r;
-        for (size_t f = 0; f < nf; f++)
-            if (j <= plan.deg[f])
-                for (size_t i = 0; i < len; i++)
-                    acc[f * len + i] += plan.c[f][j] * Tc[i];
-    }
-    ntk_progress_report(c->progress, "chebyshev", plan.degree, plan.degree);
-    for (size_t f = 0; f < nf; f++) {
-        const double *C = acc + f * len;
-        if (e->rank == 0)
-            memcpy(c->s->coef + slot[f] * len, C, len * sizeof *C);
-        if (c->h.want_train) {
-            /* f_t at the training inputs: Θ C = A C − λ C */
-            st = dist_symm_thin(c, C, k, Tr, P, W, err);
-            if (st != NTK_OK)
-                goto done;
-            if (e->rank == 0)
-                for (size_t i = 0; i < len; i++)
-                    c->s->train_pred[slot[f] * len + i] = W[i] - c->reg_abs * C[i];
-        }
-    }
-    if (e->rank == 0) {
-        c->s->used_chebyshev = 1;
-        c->s->cheb_degree = plan.degree;
-        c->s->cheb_bound = plan.L;
-        c->s->cheb_tail = 0.0;
-        for (size_t f = 0; f < nf; f++)
-            c->s->cheb_tail = fmax(c->s->cheb_tail, plan.tail[f]);
-    }
-done:
-    free(buf);
-    free(Tr);
-    free(P);
-    free(slot);
-    cheb_plan_free(&plan);
-    return err && err->status ? err->status : st;
+    return engine_agree(m->c->e, st, err);
 }
 
-static ntk_status fit_eigen(fit_ctx *c, ntk_error *err)
+static ntk_status mm_agree(void *ctx, ntk_status st, ntk_error *err)
 {
+    return engine_agree(((mpi_mat *)ctx)->c->e, st, err);
+}
+
+/* Each rank's tile rows, summed across the ranks holding each row's pieces. */
+static ntk_status mm_abs_product(void *ctx, const double *d, double *y, ntk_error *err)
+{
+    const fit_ctx *c = ((mpi_mat *)ctx)->c;
+    const dist *D = &c->D;
+    size_t n = (size_t)c->h.n;
+    memset(y, 0, n * sizeof *y);
+    for (int j = 0; j < D->lc; j++) {
+        double dj = d[dist_gcol(c->e, D, j)];
+        for (int i = 0; i < D->lr; i++)
+            y[dist_grow(c->e, D, i)] += fabs(c->A[(size_t)i + (size_t)j * D->lld]) * dj;
+    }
+    ntk_status st = MPI_Allreduce(MPI_IN_PLACE, y, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD) ==
+                            MPI_SUCCESS
+                        ? NTK_OK
+                        : ntk_error_set(err, NTK_EFAILED, "MPI_Allreduce failed");
+    return engine_agree(c->e, st, err);
+}
+
+static ntk_status mm_cheb_step(void *ctx, size_t k, size_t ld, double alpha, const double *B,
+                               double beta, double gamma, double *C, size_t nacc,
+                               const double *coef, double *const *acc, ntk_error *err)
+{
+    mpi_mat *m = ctx;
+    size_t n = (size_t)m->c->h.n;
+    ntk_status st = mm_scratch(m, k, err);
+    if (st == NTK_OK)
+        st = engine_agree(m->c->e, dist_symm_thin(m->c, B, k, m->Tr, m->P, m->R, err), err);
+    if (st != NTK_OK)
+        return st;
+    (void)ld; /* block_ld is NULL: ld = k */
+    for (size_t i = 0; i < n; i++) {
+        double *cr = C + i * k;
+        const double *br = B + i * k, *rr = m->R + i * k;
+        for (size_t j = 0; j < k; j++) {
+            double v = alpha * rr[j] + gamma * br[j];
+            cr[j] = beta != 0.0 ? v + beta * cr[j] : v;
+        }
+        for (size_t q = 0; q < nacc; q++)
+            for (size_t j = 0; j < k; j++)
+                acc[q][i * k + j] += coef[q] * cr[j];
+    }
+    return NTK_OK;
+}
+
+/* F = A·C (column-major n×w): C transposed into F, the product into R,
+ * transposed back into F. */
+static ntk_status mm_product(void *ctx, const double *C, size_t w, double *F, ntk_error *err)
+{
+    mpi_mat *m = ctx;
+    size_t n = (size_t)m->c->h.n;
+    ntk_status st = mm_scratch(m, w, err);
+    if (st != NTK_OK)
+        return st;
+    solver_to_row_major(C, n, w, F);
+    st = engine_agree(m->c->e, dist_symm_thin(m->c, F, w, m->Tr, m->P, m->R, err), err);
+    if (st == NTK_OK)
+        solver_to_col_major(m->R, n, w, F);
+    return st;
+}
+
+static ntk_status mm_eigen(void *ctx, double *w, ntk_error *err)
+{
+    mpi_mat *m = ctx;
+    fit_ctx *c = m->c;
     ntk_mpi_engine *e = c->e;
-    int n = (int)c->h.n, k = (int)c->h.k, one = 1, info = 0;
+    int n = (int)c->h.n, one = 1, info = 0;
     size_t tile = (size_t)c->D.lld * (size_t)(c->D.lc > 0 ? c->D.lc : 1);
-    double *Z = malloc(tile * sizeof *Z);
-    double *w = malloc((size_t)n * sizeof *w);
-    double *work = NULL, *Yl = NULL, *P = NULL, *G = NULL, *R = NULL, *full = NULL;
+    double *work = NULL;
     int *iwork = NULL;
-    ntk_status st = !Z || !w ? ntk_error_set(err, NTK_ENOMEM, "out of memory") : NTK_OK;
+    m->Z = malloc(tile * sizeof *m->Z);
+    ntk_status st = !m->Z ? ntk_error_set(err, NTK_ENOMEM, "out of memory") : NTK_OK;
     if (engine_agree(e, st, err) != NTK_OK)
-        goto done;
+        return err->status;
     double wq = 0;
     int iq = 0, lwork = -1, liwork = -1;
-    pdsyevd_("V", "L", &n, c->A, &one, &one, c->D.desc, w, Z, &one, &one, c->D.desc, &wq, &lwork,
-             &iq, &liwork, &info, 1, 1);
+    pdsyevd_("V", "L", &n, c->A, &one, &one, c->D.desc, w, m->Z, &one, &one, c->D.desc, &wq,
+             &lwork, &iq, &liwork, &info, 1, 1);
     lwork = (int)fmin(wq * 1.01 + 64, 2147483647.0);
     liwork = iq > 1 ? iq : 1;
     work = malloc((size_t)lwork * sizeof *work);
     iwork = malloc((size_t)liwork * sizeof *iwork);
     st = !work || !iwork ? ntk_error_set(err, NTK_ENOMEM, "out of memory (pdsyevd workspace)")
                          : NTK_OK;
-    if (engine_agree(e, st, err) != NTK_OK)
-        goto done;
-    ntk_progress_report(c->progress, "eigendecomposition", 0, 1);
-    pdsyevd_("V", "L", &n, c->A, &one, &one, c->D.desc, w, Z, &one, &one, c->D.desc, work,
-             &lwork, iwork, &liwork, &info, 1, 1);
-    ntk_progress_report(c->progress, "eigendecomposition", 1, 1);
+    if (engine_agree(e, st, err) == NTK_OK) {
+        pdsyevd_("V", "L", &n, c->A, &one, &one, c->D.desc, w, m->Z, &one, &one, c->D.desc,
+                 work, &lwork, iwork, &liwork, &info, 1, 1);
+        st = info ? ntk_error_set(err, NTK_ENUMERIC,
+                                  "the eigendecomposition failed (pdsyevd info %d)", info)
+                  : NTK_OK;
+        st = engine_agree(e, st, err);
+    }
     free(work);
     free(iwork);
-    work = NULL;
-    iwork = NULL;
-    st = info ? ntk_error_set(err, NTK_ENUMERIC, "the eigendecomposition failed (pdsyevd info %d)",
-                              info)
-              : NTK_OK;
-    if (engine_agree(e, st, err) != NTK_OK)
-        goto done;
+    return err && err->status ? err->status : st;
+}
 
-    /* The eigenvalues are on every rank: clamp and jitter exactly as the
-     * single-process solver does. */
-    double most_negative = 0.0, jitter = 0.0;
-    size_t n_clamped = 0;
-    if (e->rank == 0) { /* before clamping, as ntk_solve reports them */
-        c->s->eig_min = w[0];
-        c->s->eig_max = w[n - 1];
-    }
-    solver_clamp_eigenvalues(w, (size_t)n, &most_negative, &n_clamped);
-    int any_inf = 0;
-    for (size_t t = 0; t < c->h.n_times; t++)
-        any_inf |= isinf(c->times[t]) != 0;
-    if (any_inf && solver_eigen_jitter(w, (size_t)n, c->mean_diag, &jitter) != 0)
-        st = ntk_error_set(err, NTK_ENUMERIC,
-                           "the training kernel is singular even with jitter %.3g; use --reg",
-                           jitter);
-    if (engine_agree(e, st, err) != NTK_OK)
-        goto done;
-
+/* Out = Z·X or Zᵀ·X by pdgemm on the distributed block, gathered on rank 0
+ * and broadcast. */
+static ntk_status mm_eigvec(void *ctx, int trans, const double *X, size_t k, double *Out,
+                            ntk_error *err)
+{
+    mpi_mat *m = ctx;
+    fit_ctx *c = m->c;
+    ntk_mpi_engine *e = c->e;
+    int n = (int)c->h.n, kk = (int)k, one = 1;
     dist Yd;
-    dist_init(e, n, k, c->D.nb, &Yd);
+    dist_init(e, n, kk, c->D.nb, &Yd);
     size_t ytile = (size_t)Yd.lld * (size_t)(Yd.lc > 0 ? Yd.lc : 1);
-    Yl = malloc(ytile * sizeof *Yl);
-    P = malloc(ytile * sizeof *P);
-    G = malloc(ytile * sizeof *G);
-    R = malloc(ytile * sizeof *R);
-    full = e->rank == 0 ? malloc((size_t)n * (size_t)k * sizeof *full) : NULL;
-    st = !Yl || !P || !G || !R || (e->rank == 0 && !full)
-             ? ntk_error_set(err, NTK_ENOMEM, "out of memory")
-             : NTK_OK;
-    if (engine_agree(e, st, err) != NTK_OK)
-        goto done;
-    scatter_local(e, &Yd, c->Y, (size_t)k, Yl);
-    double alpha = 1.0, beta = 0.0;
-    pdgemm_("T", "N", &n, &k, &n, &alpha, Z, &one, &one, c->D.desc, Yl, &one, &one, Yd.desc,
-            &beta, P, &one, &one, Yd.desc);
-    size_t len = (size_t)n * (size_t)k;
-    for (size_t t = 0; t < c->h.n_times; t++) {
-        double tt = c->times[t];
-        double s_t = solver_time_scale(&c->sp, (size_t)n, (size_t)k, tt);
-        for (int i = 0; i < Yd.lr; i++) {
-            size_t gi = dist_grow(e, &Yd, i);
-            double a = isinf(tt) ? w[gi] + jitter : w[gi];
-            double g = ntk_flow_coefficient(a, s_t);
-            for (int j = 0; j < Yd.lc; j++)
-                G[(size_t)i + (size_t)j * Yd.lld] = g * P[(size_t)i + (size_t)j * Yd.lld];
-        }
-        pdgemm_("N", "N", &n, &k, &n, &alpha, Z, &one, &one, c->D.desc, G, &one, &one, Yd.desc,
-                &beta, R, &one, &one, Yd.desc);
-        dist_gather(e, &Yd, R, full);
-        if (e->rank == 0)
-            solver_to_row_major(full, (size_t)n, (size_t)k, c->s->coef + t * len);
-        if (c->h.want_train) {
-            /* Θ = A − λI shares A's eigenvectors with eigenvalues a − λ. */
-            for (int i = 0; i < Yd.lr; i++) {
-                double theta_i = w[dist_grow(e, &Yd, i)] - c->reg_abs;
-                for (int j = 0; j < Yd.lc; j++)
-                    G[(size_t)i + (size_t)j * Yd.lld] *= theta_i;
-            }
-            pdgemm_("N", "N", &n, &k, &n, &alpha, Z, &one, &one, c->D.desc, G, &one, &one,
-                    Yd.desc, &beta, R, &one, &one, Yd.desc);
-            dist_gather(e, &Yd, R, full);
-            if (e->rank == 0)
-                solver_to_row_major(full, (size_t)n, (size_t)k, c->s->train_pred + t * len);
-        }
+    double *Xl = malloc(ytile * sizeof *Xl), *Rl = malloc(ytile * sizeof *Rl);
+    ntk_status st = !Xl || !Rl ? ntk_error_set(err, NTK_ENOMEM, "out of memory") : NTK_OK;
+    if (st == NTK_OK)
+        st = mm_scratch(m, k, err);
+    else
+        st = engine_agree(e, st, err);
+    if (st == NTK_OK) {
+        solver_to_row_major(X, (size_t)n, k, m->R);
+        scatter_local(e, &Yd, m->R, k, Xl);
+        double alpha = 1.0, beta = 0.0;
+        pdgemm_(trans ? "T" : "N", "N", &n, &kk, &n, &alpha, m->Z, &one, &one, c->D.desc, Xl,
+                &one, &one, Yd.desc, &beta, Rl, &one, &one, Yd.desc);
+        dist_gather(e, &Yd, Rl, e->rank == 0 ? Out : NULL);
+        bcast_doubles(Out, (size_t)n * k);
     }
-    if (e->rank == 0) {
-        c->s->used_eigen = 1;
-        c->s->most_negative = most_negative;
-        c->s->n_clamped = n_clamped;
-        c->s->jitter = jitter;
+    free(Xl);
+    free(Rl);
+    return st;
+}
+
+static void mpi_matrix(mpi_mat *m, solver_matrix *M)
+{
+    memset(M, 0, sizeof *M);
+    M->ctx = m;
+    M->n = (size_t)m->c->h.n;
+    M->abs_product = mm_abs_product;
+    M->cheb_step = mm_cheb_step;
+    M->product = mm_product;
+    M->eigen = mm_eigen;
+    M->eigvec = mm_eigvec;
+    M->agree = mm_agree;
+}
+
+static void mpi_mat_free(mpi_mat *m)
+{
+    free(m->Tr);
+    free(m->P);
+    free(m->R);
+    free(m->Z);
+}
+
+/* The times of the job for a shared path (all, or the finite ones), their
+ * slots, the targets column-major and result blocks on every rank (rank 0
+ * copies them into the solution). */
+typedef struct {
+    size_t ns, *slot;
+    double *sc, *Ycm, *buf, **blk; /* blk[0..ns): coefficients; blk[ns..2ns): fits or NULL */
+} mpi_times;
+
+static ntk_status times_init(fit_ctx *c, int finite_only, mpi_times *t, ntk_error *err)
+{
+    size_t n = (size_t)c->h.n, k = (size_t)c->h.k, nt = (size_t)c->h.n_times, len = n * k;
+    memset(t, 0, sizeof *t);
+    t->slot = malloc(nt * sizeof *t->slot);
+    t->sc = malloc(nt * sizeof *t->sc);
+    t->Ycm = malloc(len * sizeof *t->Ycm);
+    t->blk = malloc(2 * nt * sizeof *t->blk);
+    t->buf = malloc(2 * nt * len * sizeof *t->buf);
+    ntk_status st = !t->slot || !t->sc || !t->Ycm || !t->blk || !t->buf
+                        ? ntk_error_set(err, NTK_ENOMEM, "out of memory")
+                        : NTK_OK;
+    if (engine_agree(c->e, st, err) != NTK_OK)
+        return err->status;
+    for (size_t q = 0; q < nt; q++)
+        if (!finite_only || !isinf(c->times[q])) {
+            t->sc[t->ns] = solver_time_scale(&c->sp, n, k, c->times[q]);
+            t->slot[t->ns++] = q;
+        }
+    for (size_t f = 0; f < t->ns; f++) {
+        t->blk[f] = t->buf + f * len;
+        t->blk[t->ns + f] = c->h.want_train ? t->buf + (t->ns + f) * len : NULL;
     }
-done:
-    free(Z);
-    free(w);
-    free(work);
-    free(iwork);
-    free(Yl);
-    free(P);
-    free(G);
-    free(R);
-    free(full);
-    return err && err->status ? err->status : NTK_OK;
+    solver_to_col_major(c->Y, n, k, t->Ycm);
+    return NTK_OK;
+}
+
+/* Rank 0: the result blocks into the solution (row-major). */
+static void times_store(const fit_ctx *c, const mpi_times *t)
+{
+    size_t n = (size_t)c->h.n, k = (size_t)c->h.k, len = n * k;
+    if (c->e->rank != 0)
+        return;
+    for (size_t f = 0; f < t->ns; f++) {
+        solver_to_row_major(t->blk[f], n, k, c->s->coef + t->slot[f] * len);
+        if (c->h.want_train)
+            solver_to_row_major(t->blk[t->ns + f], n, k, c->s->train_pred + t->slot[f] * len);
+    }
+}
+
+static void times_free(mpi_times *t)
+{
+    free(t->slot);
+    free(t->sc);
+    free(t->Ycm);
+    free(t->blk);
+    free(t->buf);
+}
+
+/* Finite times by the shared Chebyshev path (A only read, so t = ∞ can
+ * factor it afterwards). *declined (nothing done) past max_degree. */
+static ntk_status fit_chebyshev(fit_ctx *c, size_t max_degree, int *declined, ntk_error *err)
+{
+    *declined = 0;
+    mpi_times t;
+    ntk_status st = times_init(c, 1, &t, err);
+    mpi_mat m = {c, NULL, NULL, NULL, 0, NULL};
+    solver_matrix M;
+    mpi_matrix(&m, &M);
+    cheb_plan plan;
+    memset(&plan, 0, sizeof plan);
+    if (st == NTK_OK)
+        st = solver_chebyshev(&M, t.sc, t.ns, t.Ycm, (size_t)c->h.k, c->reg_abs, max_degree,
+                              t.blk, c->h.want_train ? t.blk + t.ns : NULL, &plan, declined,
+                              c->progress, err);
+    if (st == NTK_OK && !*declined) {
+        times_store(c, &t);
+        if (c->e->rank == 0)
+            solver_record_chebyshev(c->s, &plan);
+    }
+    cheb_plan_free(&plan);
+    mpi_mat_free(&m);
+    times_free(&t);
+    return err && err->status ? err->status : st;
+}
+
+/* Every time, t = ∞ included (the minimum-norm interpolant on a singular
+ * kernel, as the single-process solver), by the shared eigen path. */
+static ntk_status fit_eigen(fit_ctx *c, ntk_error *err)
+{
+    mpi_times t;
+    ntk_status st = times_init(c, 0, &t, err);
+    mpi_mat m = {c, NULL, NULL, NULL, 0, NULL};
+    solver_matrix M;
+    mpi_matrix(&m, &M);
+    solver_eigen_info info;
+    if (st == NTK_OK)
+        st = solver_eigen(&M, t.sc, t.ns, t.Ycm, (size_t)c->h.k, c->reg_abs, t.blk,
+                          c->h.want_train ? t.blk + t.ns : NULL, &info, c->progress, err);
+    if (st == NTK_OK) {
+        times_store(c, &t);
+        if (c->e->rank == 0)
+            solver_record_eigen(c->s, &info);
+    }
+    mpi_mat_free(&m);
+    times_free(&t);
+    return err && err->status ? err->status : st;
 }
 
 /* The Krylov path of src/solver/solver_krylov.c with the distributed matrix: every

@@ -274,114 +274,56 @@ int solver_eigen_jitter(const double *w, size_t n, double mean_diag, double *jit
     return -1;
 }
 
-/* Eigendecomposition in place: A ← V, w ← eigenvalues (ascending). dsyevd is
- * the fastest but wants 2n² of workspace; dsyevr needs a separate n×n output
- * but only O(n) workspace. Pick by available memory. */
-static ntk_status eigen_in_place(double *A, size_t n, double *w, ntk_error *err)
-{
-    size_t need_d = (2 * n * n + 6 * n + 1) * sizeof(double);
-    size_t avail = ntk_memory_available();
-    lapack_int N = (lapack_int)n;
-    if (!avail || need_d < avail * 0.9) {
-        lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', N, A, N, w);
-        if (info == 0)
-            return NTK_OK;
-        if (info > 0)
-            return ntk_error_set(err, NTK_ENUMERIC,
-                                 "the eigendecomposition did not converge (dsyevd info %d)",
-                                 (int)info);
-        if (info != LAPACK_WORK_MEMORY_ERROR)
-            return ntk_error_set(err, NTK_EFAILED, "dsyevd failed (info %d)", (int)info);
-    }
-    double *Z = ntk_alloc_checked(n * n * sizeof(double), "eigenvectors", err);
-    lapack_int *isuppz = malloc(2 * n * sizeof *isuppz);
-    if (!Z || !isuppz) {
-        free(Z);
-        free(isuppz);
-        return err && err->status ? err->status
-                                  : ntk_error_set(err, NTK_ENOMEM, "out of memory");
-    }
-    lapack_int m = 0;
-    lapack_int info = LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'V', 'A', 'L', N, A, N, 0, 0, 0, 0,
-                                     0.0, &m, w, Z, N, isuppz);
-    if (info == 0)
-        memcpy(A, Z, n * n * sizeof(double));
-    free(Z);
-    free(isuppz);
-    if (info != 0)
-        return ntk_error_set(err, NTK_ENUMERIC, "the eigendecomposition failed (dsyevr info %d)",
-                             (int)info);
-    return NTK_OK;
-}
-
+/* Every time (finite and t = ∞) from one eigendecomposition of A in place
+ * (solver_eigen.c). */
 static ntk_status solve_eigen(double *A, size_t n, const double *Y, size_t k,
                               const ntk_solve_params *p, ntk_solution *s, ntk_error *err)
 {
-    double *w = malloc(n * sizeof *w);
-    double *P = malloc(n * k * sizeof *P);   /* Vᵀ Y, column-major */
-    double *G = malloc(n * k * sizeof *G);   /* scaled P */
-    double *R = malloc(n * k * sizeof *R);   /* V G, column-major */
-    double *Ycm = malloc(n * k * sizeof *Ycm);
+    size_t nt = s->n_times, len = n * k;
+    double *sc = malloc(nt * sizeof *sc);
+    double **blk = malloc(2 * nt * sizeof *blk);
+    double *Ycm = malloc(len * sizeof *Ycm);
+    double *Cb = ntk_alloc_checked(2 * nt * len * sizeof(double), "eigen-path results", err);
     ntk_status st = NTK_OK;
-    if (!w || !P || !G || !R || !Ycm) {
-        st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    if (!sc || !blk || !Ycm || !Cb) {
+        st = err && err->status ? err->status : ntk_error_set(err, NTK_ENOMEM, "out of memory");
         goto done;
     }
-    ntk_progress_report(&p->progress, "eigendecomposition", 0, 1);
-    st = eigen_in_place(A, n, w, err);
-    ntk_progress_report(&p->progress, "eigendecomposition", 1, 1);
+    for (size_t t = 0; t < nt; t++) {
+        sc[t] = solver_time_scale(p, n, k, s->times[t]);
+        blk[t] = Cb + t * len;
+        blk[nt + t] = s->train_pred ? Cb + (nt + t) * len : NULL;
+    }
+    solver_to_col_major(Y, n, k, Ycm);
+    solver_dense d = {A, n};
+    solver_matrix M;
+    solver_dense_matrix(&d, &M);
+    solver_eigen_info info;
+    st = solver_eigen(&M, sc, nt, Ycm, k, s->reg_abs, blk, blk + nt, &info, &p->progress, err);
     if (st != NTK_OK)
         goto done;
-
-    s->used_eigen = 1;
-    s->eig_min = w[0];
-    s->eig_max = w[n - 1];
-    solver_clamp_eigenvalues(w, n, &s->most_negative, &s->n_clamped);
-
-    /* t = ∞ on a singular A: the minimum-norm interpolant (the flow's
-     * limit), i.e. eigenvalues at rounding level (n·ε·max) are left out. */
-    double floor_ = (double)n * 2.2e-16 * (w[n - 1] > 0 ? w[n - 1] : 1.0);
-    for (size_t t = 0; t < s->n_times; t++)
-        if (isinf(s->times[t])) {
-            for (size_t i = 0; i < n && w[i] <= floor_; i++)
-                s->n_null++;
-            break;
-        }
-
-    solver_to_col_major(Y, n, k, Ycm);
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)n, (int)k, (int)n, 1.0, A, (int)n,
-                Ycm, (int)n, 0.0, P, (int)n);
-    double c = p->time_scale == NTK_TIME_MEAN ? 1.0 / ((double)n * (double)k) : 1.0;
-    for (size_t t = 0; t < s->n_times; t++) {
-        double tt = s->times[t];
-        double scale_t = isinf(tt) ? INFINITY : p->lr * c * tt;
-        for (size_t i = 0; i < n; i++) {
-            double g = isinf(tt) && w[i] <= floor_ ? 0.0 : ntk_flow_coefficient(w[i], scale_t);
-            for (size_t col = 0; col < k; col++)
-                G[i + col * n] = g * P[i + col * n];
-        }
-        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)n, 1.0, A,
-                    (int)n, G, (int)n, 0.0, R, (int)n);
-        solver_to_row_major(R, n, k, s->coef + t * n * k);
-        if (s->train_pred) {
-            /* Θ = A − λI shares A's eigenvectors with eigenvalues a − λ. */
-            for (size_t i = 0; i < n; i++) {
-                double theta_i = w[i] - s->reg_abs;
-                for (size_t col = 0; col < k; col++)
-                    G[i + col * n] *= theta_i;
-            }
-            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)n, 1.0,
-                        A, (int)n, G, (int)n, 0.0, R, (int)n);
-            solver_to_row_major(R, n, k, s->train_pred + t * n * k);
-        }
+    solver_record_eigen(s, &info);
+    for (size_t t = 0; t < nt; t++) {
+        solver_to_row_major(blk[t], n, k, s->coef + t * len);
+        if (s->train_pred)
+            solver_to_row_major(blk[nt + t], n, k, s->train_pred + t * len);
     }
 done:
-    free(w);
-    free(P);
-    free(G);
-    free(R);
+    free(sc);
+    free(blk);
     free(Ycm);
+    free(Cb);
     return st;
+}
+
+void solver_record_eigen(ntk_solution *s, const solver_eigen_info *info)
+{
+    s->used_eigen = 1;
+    s->eig_min = info->eig_min;
+    s->eig_max = info->eig_max;
+    s->most_negative = fmin(s->most_negative, info->most_negative);
+    s->n_clamped += info->n_clamped;
+    s->n_null = info->n_null;
 }
 
 double solver_time_scale(const ntk_solve_params *p, size_t n, size_t k, double t)
@@ -440,34 +382,6 @@ void solver_record_chebyshev(ntk_solution *s, const cheb_plan *plan)
             s->cheb_tail = plan->tail[f];
 }
 
-/* F = A·C for the symmetric n×n A and the column-major n×w block C: through
- * gemm_thin (row-major; A's symmetry makes its storage order irrelevant) on
- * transposed copies when w is thin enough for it — 2–4× a BLAS dgemm that
- * packs all of A for a few hundred columns — else (or without memory for the
- * copies) cblas_dgemm. */
-static void train_fits_product(const double *A, size_t n, size_t w, const double *C, double *F)
-{
-    double *Bt = w <= 1024 ? malloc(n * w * sizeof *Bt) : NULL;
-    double *Ft = Bt ? malloc(n * w * sizeof *Ft) : NULL;
-    if (Ft) {
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < w; j++)
-                Bt[i * w + j] = C[i + j * n];
-        if (gemm_thin(n, n, w, 1.0, A, n, Bt, w, 0.0, Ft, w) == 0) {
-            for (size_t i = 0; i < n; i++)
-                for (size_t j = 0; j < w; j++)
-                    F[i + j * n] = Ft[i * w + j];
-            free(Bt);
-            free(Ft);
-            return;
-        }
-    }
-    free(Bt);
-    free(Ft);
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)w, (int)n, 1.0, A,
-                (int)n, C, (int)n, 0.0, F, (int)n);
-}
-
 /* The scales s = η·c·t of the finite times (*sc) and their slots in the
  * solution (*slot); *nf of them. */
 static ntk_status finite_scales(const ntk_solution *s, const ntk_solve_params *p, size_t n,
@@ -503,43 +417,32 @@ static ntk_status solve_chebyshev(double *A, size_t n, const double *Y, size_t k
     ntk_status fst = finite_scales(s, p, n, k, &sc, &slot, &nf, err);
     if (fst != NTK_OK)
         return fst;
-    cheb_plan plan;
-    ntk_progress_report(&p->progress, "chebyshev plan", 0, 1);
-    ntk_status st = cheb_plan_make(A, n, sc, nf, max_degree, &plan, err);
-    free(sc);
-    if (st != NTK_OK) {
-        free(slot);
-        return st;
-    }
-    if (plan.degree == SIZE_MAX) {
-        cheb_plan_free(&plan);
-        free(slot);
-        *declined = 1;
-        return NTK_OK;
-    }
     size_t len = n * k;
     double *Ycm = ntk_alloc_checked(len * sizeof(double), "targets", err);
     double *Cb = ntk_alloc_checked(nf * len * sizeof(double), "Chebyshev coefficients", err);
-    double *Fb = s->train_pred ? ntk_alloc_checked(nf * len * sizeof(double),
-                                                   "Chebyshev training predictions", err)
-                               : NULL;
-    double **out = malloc(nf * sizeof *out);
+    double *Fb = s->train_pred && Cb ? ntk_alloc_checked(nf * len * sizeof(double),
+                                                         "Chebyshev training predictions", err)
+                                     : NULL;
+    double **out = malloc(2 * nf * sizeof *out);
+    cheb_plan plan;
+    memset(&plan, 0, sizeof plan);
+    ntk_status st = NTK_OK;
     if (!Ycm || !Cb || !out || (s->train_pred && !Fb)) {
         st = err && err->status ? err->status : ntk_error_set(err, NTK_ENOMEM, "out of memory");
         goto done;
     }
-    for (size_t f = 0; f < nf; f++)
+    for (size_t f = 0; f < nf; f++) {
         out[f] = Cb + f * len;
-    solver_to_col_major(Y, n, k, Ycm);
-    st = cheb_apply(&plan, A, n, Ycm, k, out, &p->progress, err);
-    if (st != NTK_OK)
-        goto done;
-    if (Fb) {
-        /* f_t at the training inputs: Θ C = A C − λ C, all times in one product. */
-        train_fits_product(A, n, k * nf, Cb, Fb);
-        for (size_t i = 0; i < nf * len; i++)
-            Fb[i] -= s->reg_abs * Cb[i];
+        out[nf + f] = Fb ? Fb + f * len : NULL;
     }
+    solver_to_col_major(Y, n, k, Ycm);
+    solver_dense d = {A, n};
+    solver_matrix M;
+    solver_dense_matrix(&d, &M);
+    st = solver_chebyshev(&M, sc, nf, Ycm, k, s->reg_abs, max_degree, out, Fb ? out + nf : NULL,
+                          &plan, declined, &p->progress, err);
+    if (st != NTK_OK || *declined)
+        goto done;
     for (size_t f = 0; f < nf; f++) {
         solver_to_row_major(Cb + f * len, n, k, s->coef + slot[f] * len);
         if (Fb)
@@ -553,6 +456,7 @@ static ntk_status solve_chebyshev(double *A, size_t n, const double *Y, size_t k
     if (nf < nt)
         st = solve_cholesky(A, n, Y, k, p, s, err);
 done:
+    free(sc);
     free(Ycm);
     free(Cb);
     free(Fb);

@@ -1,8 +1,7 @@
 /* Chebyshev expansion of the gradient-flow matrix function for finite times
- * (see solver_cheb.h and ntk/solver.h). */
+ * (see solver_cheb.h and ntk/solver.h), written once against the
+ * solver_matrix hooks (solver_matrix.h) for every precision and engine. */
 #include "solver_cheb.h"
-
-#include "linalg/gemm_thin.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -11,6 +10,7 @@
 #include <string.h>
 
 #include "ntk/solver.h"
+#include "solver_matrix.h"
 
 /* Coefficients below CHEB_TOL·s are dropped (s = max g_s). The DCT that
  * computes them has rounding noise of about u·sqrt(M)·s, so the effective
@@ -23,60 +23,28 @@
 #define CHEB_BOUND_GAIN 0.01
 #define CHEB_BOUND_PASSES 6
 
-double cheb_gershgorin(const double *A, size_t n)
+/* y = |A|·d through the matrix's hook; with d = 1 the largest entry of y is
+ * Gershgorin's bound. For any positive vector d, |λ| ≤ ρ(|A|) ≤
+ * max_i (|A|d)_i / d_i (the ∞-norm of D⁻¹|A|D, D = diag d); each further pass
+ * takes d from a power-iteration step on |A|, which drives the bound down
+ * towards ρ(|A|) — λ_max itself when A is entrywise nonnegative, as ReLU NTK
+ * matrices are. Stops when a pass gains under CHEB_BOUND_GAIN or after
+ * CHEB_BOUND_PASSES, then pads for the rounding of the sums (relative
+ * (n + 2)·u). */
+ntk_status solver_spectral_bound(const solver_matrix *M, double *L, ntk_error *err)
 {
-    double best = 0.0;
-#pragma omp parallel for reduction(max : best) schedule(static)
-    for (size_t i = 0; i < n; i++) {
-        const double *r = A + i * n;
-        double sum = 0.0;
-        for (size_t j = 0; j < n; j++)
-            sum += fabs(r[j]);
-        if (sum > best)
-            best = sum;
-    }
-    return best;
-}
-
-/* y = |A|·d, row by row (8 partial sums per row for speed; any order is fine
- * for a bound that is padded for rounding). */
-static void abs_matvec(const double *A, size_t n, const double *d, double *y)
-{
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++) {
-        const double *r = A + i * n;
-        double p[8] = {0};
-        size_t j = 0;
-        for (; j + 8 <= n; j += 8)
-            for (int q = 0; q < 8; q++)
-                p[q] += fabs(r[j + q]) * d[j + q];
-        for (; j < n; j++)
-            p[0] += fabs(r[j]) * d[j];
-        y[i] = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
-    }
-}
-
-/* A rigorous bound on every |λ| of the symmetric A, never above the
- * Gershgorin bound: for any positive vector d, |λ| ≤ ρ(|A|) ≤
- * max_i (|A|d)_i / d_i (the ∞-norm of D⁻¹|A|D, D = diag d). d = 1 gives
- * Gershgorin; each further pass over A takes d from a power-iteration step
- * on |A|, which drives the bound down towards ρ(|A|) — λ_max itself when A is
- * entrywise nonnegative, as ReLU NTK matrices are. Stops when a pass gains
- * under CHEB_BOUND_GAIN or after max_passes. Not padded for rounding
- * (relative (n + 2)·u). */
-static double cheb_spectral_bound(const double *A, size_t n, size_t max_passes)
-{
+    size_t n = M->n;
     double *d = malloc((n ? n : 1) * sizeof *d), *y = malloc((n ? n : 1) * sizeof *y);
-    if (!d || !y || max_passes == 0) {
-        free(d);
-        free(y);
-        return cheb_gershgorin(A, n);
-    }
-    for (size_t i = 0; i < n; i++)
-        d[i] = 1.0;
+    ntk_status st = !d || !y ? ntk_error_set(err, NTK_ENOMEM, "out of memory") : NTK_OK;
+    if (M->agree)
+        st = M->agree(M->ctx, st, err);
     double best = INFINITY;
-    for (size_t it = 0; it < max_passes; it++) {
-        abs_matvec(A, n, d, y);
+    for (size_t i = 0; st == NTK_OK && i < n; i++)
+        d[i] = 1.0;
+    for (size_t it = 0; st == NTK_OK && it < CHEB_BOUND_PASSES; it++) {
+        st = M->abs_product(M->ctx, d, y, err);
+        if (st != NTK_OK)
+            break;
         double bound = 0.0, ymax = 0.0;
         for (size_t i = 0; i < n; i++) {
             double ratio = y[i] / d[i];
@@ -99,7 +67,10 @@ static double cheb_spectral_bound(const double *A, size_t n, size_t max_passes)
     }
     free(d);
     free(y);
-    return best;
+    if (!(best > 0.0) || isinf(best))
+        best = 1.0;
+    *L = best * (1.0 + 1e-12 + (double)(n + 2) * 1.12e-16);
+    return st;
 }
 
 void cheb_plan_free(cheb_plan *plan)
@@ -158,8 +129,8 @@ static int coefficients(double s, double L, size_t M, double *c, double *f, doub
     return 1;
 }
 
-ntk_status cheb_plan_make(const double *A, size_t n, const double *s, size_t nt,
-                          size_t max_degree, cheb_plan *plan, ntk_error *err)
+ntk_status cheb_plan_make(double L, const double *s, size_t nt, size_t max_degree,
+                          cheb_plan *plan, ntk_error *err)
 {
     memset(plan, 0, sizeof *plan);
     plan->nt = nt;
@@ -170,11 +141,6 @@ ntk_status cheb_plan_make(const double *A, size_t n, const double *s, size_t nt,
         cheb_plan_free(plan);
         return ntk_error_set(err, NTK_ENOMEM, "out of memory");
     }
-    double L = cheb_spectral_bound(A, n, CHEB_BOUND_PASSES);
-    if (!(L > 0.0))
-        L = 1.0;
-    /* Rounding in the row sums: relative (n + 2)·u at most. */
-    L *= 1.0 + 1e-12 + (double)(n + 2) * 1.12e-16;
     plan->L = L;
     size_t maxM = 2 * max_degree + 2;
     if (maxM > CHEB_MAX_POINTS)
@@ -228,62 +194,30 @@ nomem:
     return ntk_error_set(err, NTK_ENOMEM, "out of memory");
 }
 
-/* Blocks up to this many columns go through gemm_thin (A streamed once per
- * product); wider ones through the BLAS dgemm, which packs A on every call
- * but multiplies faster once k is large enough to amortize that. Measured
- * (tools/bench_blas `thin`, 2 threads, AVX-512): gemm_thin 2-4x faster for
- * k = 1..512, ~1.3x at 1024, dgemm ahead at 2048. */
-#define CHEB_THIN_MAX_K 1024
-
-/* One step of the recurrence on row-major n×k blocks with row stride ld:
- *   C ← alpha·A·B + beta·C + gamma·B,  then acc[q] += coef[q]·C (row stride
- * k) for the nacc scales whose degree reaches this step. */
-static void cheb_step(const double *A, size_t n, size_t k, size_t ld, double alpha,
-                      const double *B, double beta, double gamma, double *C, size_t nacc,
-                      const double *coef, double *const *acc)
+/* The three-term recurrence on row-major blocks padded to ld doubles a row
+ * (the layout the matrix's step wants), 64-byte aligned; out[t] serves as
+ * the row-major n×k accumulator and is transposed to column-major at the
+ * end. */
+static ntk_status cheb_apply(const cheb_plan *plan, const solver_matrix *M, const double *Ycm,
+                             size_t k, double **out, const ntk_progress *progress,
+                             ntk_error *err)
 {
-    gemm_thin_epilogue e = {alpha, beta, gamma, nacc, coef, acc, k};
-    if (k <= CHEB_THIN_MAX_K && gemm_thin_ex(n, n, k, A, n, B, ld, C, ld, &e) == 0)
-        return;
-    /* A is symmetric: row-major A·B is the same product. */
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)n, alpha, A,
-                (int)n, B, (int)ld, beta, C, (int)ld);
-    for (size_t i = 0; i < n; i++) {
-        double *c = C + i * ld;
-        if (gamma != 0.0)
-            for (size_t j = 0; j < k; j++)
-                c[j] += gamma * B[i * ld + j];
-        for (size_t q = 0; q < nacc; q++)
-            for (size_t j = 0; j < k; j++)
-                acc[q][i * k + j] += coef[q] * c[j];
-    }
-}
-
-ntk_status cheb_apply(const cheb_plan *plan, const double *A, size_t n, const double *Ycm,
-                      size_t k, double **out, const ntk_progress *progress, ntk_error *err)
-{
-    size_t len = n * k, D = plan->degree, nt = plan->nt;
-    /* The recurrence blocks are row-major with rows padded to ld doubles and
-     * 64-byte aligned, the layout gemm_thin reads in place; out[t] serves as
-     * the row-major n×k accumulator and is transposed to column-major at the
-     * end. */
-    size_t ld = k <= CHEB_THIN_MAX_K ? gemm_thin_ld(k) : k;
+    size_t n = M->n, len = n * k, D = plan->degree, nt = plan->nt;
+    size_t ld = M->block_ld ? M->block_ld(k) : k;
     size_t bytes = (n * ld * sizeof(double) + 63) / 64 * 64;
     double *Tprev = aligned_alloc(64, bytes), *Tcur = aligned_alloc(64, bytes);
     double *coef = malloc((nt ? nt : 1) * sizeof *coef);
     double **acc = malloc((nt ? nt : 1) * sizeof *acc);
-    if (!Tprev || !Tcur || !coef || !acc) {
-        free(Tprev);
-        free(Tcur);
-        free(coef);
-        free(acc);
-        return ntk_error_set(err, NTK_ENOMEM, "out of memory (Chebyshev blocks %zux%zu)", n,
-                             ld);
-    }
+    ntk_status st = NTK_OK;
+    if (!Tprev || !Tcur || !coef || !acc)
+        st = ntk_error_set(err, NTK_ENOMEM, "out of memory (Chebyshev blocks %zux%zu)", n, ld);
+    if (M->agree)
+        st = M->agree(M->ctx, st, err);
+    if (st != NTK_OK)
+        goto done;
     memset(Tprev, 0, bytes);
     memset(Tcur, 0, bytes);
     double L = plan->L;
-    ntk_status st = NTK_OK;
     /* T_0 = Y */
     for (size_t i = 0; i < n; i++)
         for (size_t c = 0; c < k; c++)
@@ -293,10 +227,12 @@ ntk_status cheb_apply(const cheb_plan *plan, const double *A, size_t n, const do
             for (size_t c = 0; c < k; c++)
                 out[t][i * k + c] = plan->c[t][0] * Tprev[i * ld + c];
     for (size_t j = 1; j <= D; j++) {
-        if (j >= 2 && ntk_progress_report(progress, "chebyshev", j, D)) {
+        if (j >= 2 && ntk_progress_report(progress, "chebyshev", j, D))
             st = ntk_error_set(err, NTK_EFAILED, "interrupted");
+        if (M->agree)
+            st = M->agree(M->ctx, st, err);
+        if (st != NTK_OK)
             break;
-        }
         size_t nacc = 0;
         for (size_t t = 0; t < nt; t++)
             if (plan->deg[t] >= j) {
@@ -305,26 +241,73 @@ ntk_status cheb_apply(const cheb_plan *plan, const double *A, size_t n, const do
             }
         if (j == 1) {
             /* T_1 = Â Y = (2/L) A Y − Y */
-            cheb_step(A, n, k, ld, 2.0 / L, Tprev, 0.0, -1.0, Tcur, nacc, coef, acc);
+            st = M->cheb_step(M->ctx, k, ld, 2.0 / L, Tprev, 0.0, -1.0, Tcur, nacc, coef, acc,
+                              err);
+            if (st != NTK_OK)
+                break;
             continue;
         }
         /* T_j = (4/L) A T_{j−1} − T_{j−2} − 2 T_{j−1}, written over T_{j−2}. */
-        cheb_step(A, n, k, ld, 4.0 / L, Tcur, -1.0, -2.0, Tprev, nacc, coef, acc);
+        st = M->cheb_step(M->ctx, k, ld, 4.0 / L, Tcur, -1.0, -2.0, Tprev, nacc, coef, acc, err);
+        if (st != NTK_OK)
+            break;
         double *sw = Tprev;
         Tprev = Tcur;
         Tcur = sw;
     }
-    ntk_progress_report(progress, "chebyshev", D, D);
-    /* Row-major accumulators to the column-major results. */
-    for (size_t t = 0; t < nt; t++) {
-        memcpy(Tcur, out[t], len * sizeof(double)); /* n·ld ≥ len */
-        for (size_t i = 0; i < n; i++)
-            for (size_t c = 0; c < k; c++)
-                out[t][i + c * n] = Tcur[i * k + c];
+    if (st == NTK_OK) {
+        ntk_progress_report(progress, "chebyshev", D, D);
+        /* Row-major accumulators to the column-major results. */
+        for (size_t t = 0; t < nt; t++) {
+            memcpy(Tcur, out[t], len * sizeof(double)); /* n·ld ≥ len */
+            for (size_t i = 0; i < n; i++)
+                for (size_t c = 0; c < k; c++)
+                    out[t][i + c * n] = Tcur[i * k + c];
+        }
     }
+done:
     free(Tprev);
     free(Tcur);
     free(coef);
     free(acc);
+    return st;
+}
+
+ntk_status solver_chebyshev(const solver_matrix *M, const double *s, size_t nf,
+                            const double *Ycm, size_t k, double reg_abs, size_t max_degree,
+                            double **coef, double **fit, cheb_plan *plan, int *declined,
+                            const ntk_progress *progress, ntk_error *err)
+{
+    *declined = 0;
+    memset(plan, 0, sizeof *plan);
+    size_t n = M->n, len = n * k;
+    ntk_progress_report(progress, "chebyshev plan", 0, 1);
+    double L = 1.0;
+    ntk_status st = solver_spectral_bound(M, &L, err);
+    if (st != NTK_OK)
+        return st;
+    st = cheb_plan_make(L, s, nf, max_degree, plan, err);
+    if (M->agree)
+        st = M->agree(M->ctx, st, err);
+    if (st != NTK_OK)
+        return st;
+    if (plan->degree == SIZE_MAX) {
+        *declined = 1;
+        return NTK_OK;
+    }
+    st = cheb_apply(plan, M, Ycm, k, coef, progress, err);
+    if (st != NTK_OK || !fit || !M->product)
+        return st;
+    /* f_t at the training inputs: Θ C = A C − λ C, every time in one product
+     * when the coefficient blocks are contiguous. */
+    int contiguous = 1;
+    for (size_t f = 1; f < nf; f++)
+        contiguous &= coef[f] == coef[0] + f * len && fit[f] == fit[0] + f * len;
+    for (size_t f = 0; f < nf && st == NTK_OK; f += contiguous ? nf : 1) {
+        size_t w = contiguous ? nf * k : k;
+        st = M->product(M->ctx, coef[f], w, fit[f], err);
+        for (size_t i = 0; st == NTK_OK && i < w * n; i++)
+            fit[f][i] -= reg_abs * coef[f][i];
+    }
     return st;
 }

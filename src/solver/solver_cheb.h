@@ -25,21 +25,14 @@ typedef struct {
     size_t degree;   /* max deg: number of matrix–block products */
 } cheb_plan;
 
-/* Coefficients for the scales s[0..nt) (finite, ≥ 0) on [0, L] where L is
- * computed from A (n×n, symmetric). Returns NTK_OK with plan->degree set
- * (SIZE_MAX if some scale needs more than max_degree); frees nothing on
- * failure beyond its own allocations. */
-ntk_status cheb_plan_make(const double *A, size_t n, const double *s, size_t nt,
-                          size_t max_degree, cheb_plan *plan, ntk_error *err);
+/* Coefficients for the scales s[0..nt) (finite, ≥ 0) on [0, L], L a
+ * rigorous upper bound on λ_max(A) (solver_spectral_bound, solver_matrix.h).
+ * Returns NTK_OK with plan->degree set (SIZE_MAX if some scale needs more
+ * than max_degree); frees nothing on failure beyond its own allocations. The
+ * recurrence itself is solver_chebyshev (solver_matrix.h). */
+ntk_status cheb_plan_make(double L, const double *s, size_t nt, size_t max_degree,
+                          cheb_plan *plan, ntk_error *err);
 
 void cheb_plan_free(cheb_plan *plan);
-
-/* Apply: out[t] (column-major n×k) = Σ_j c_j(t) T_j(Â) Y for every scale t.
- * Ycm is column-major n×k. progress (may be NULL) gets stage "chebyshev". */
-ntk_status cheb_apply(const cheb_plan *plan, const double *A, size_t n, const double *Ycm,
-                      size_t k, double **out, const ntk_progress *progress, ntk_error *err);
-
-/* λ_max bound: max_i Σ_j |A_ij|. */
-double cheb_gershgorin(const double *A, size_t n);
 
 #endif

@@ -44,6 +44,7 @@
 #include "solver_cheb.h"
 #include "solver_internal.h"
 #include "solver_krylov.h"
+#include "solver_matrix.h"
 
 /* Kernel row blocks: at most this many bytes of doubles (and at least
  * BLOCK_MIN_ROWS rows). */
@@ -61,10 +62,6 @@
 #define REFINE_MAX_RESIDUAL 1e-6
 /* A step must shrink ‖R‖_F at least by this factor to go on. */
 #define REFINE_STALL 0.5
-/* λ_max bound for the Chebyshev path: at most this many passes over the
- * matrix, stopping when one gains less than BOUND_GAIN. */
-#define BOUND_PASSES 6
-#define BOUND_GAIN 0.01
 
 typedef struct {
     const ntk_fit_problem *pb;
@@ -180,17 +177,13 @@ static ntk_status theta_times(fctx *c, const double *W, size_t m, double *Out, n
 /* ------------------------------------------------------------ float solves */
 
 typedef struct {
-    int eigen;        /* 0: Cholesky factor in c->A; 1: eigenvectors in c->A */
-    const double *w;  /* eigen: eigenvalues, clamped to ≥ 0 */
-    float *F1, *F2;   /* n×k float scratch */
+    float *F1;        /* n×k float scratch */
 } fsolver;
 
-/* D = g(A)·R through the float solver, R and D column-major n×k (may be the
- * same array): g(a) = ntk_flow_coefficient(a + shift, s); s = ∞ gives
- * (A + shift·I)⁻¹, the only one the Cholesky factor serves. R is scaled to
- * max |R| = 1 for the float round trip. */
-static void float_apply(const fctx *c, const fsolver *fs, double s, double shift, const double *R,
-                        double *D)
+/* D = (A + shift·I)⁻¹·R through the float Cholesky factor in c->A, R and D
+ * column-major n×k (may be the same array). R is scaled to max |R| = 1 for
+ * the float round trip. */
+static void float_apply(const fctx *c, const fsolver *fs, const double *R, double *D)
 {
     size_t n = c->n, k = c->k, len = n * k;
     double scale = 0.0;
@@ -202,20 +195,8 @@ static void float_apply(const fctx *c, const fsolver *fs, double s, double shift
     }
     for (size_t i = 0; i < len; i++)
         fs->F1[i] = (float)(R[i] / scale);
-    if (!fs->eigen) {
-        LAPACKE_spotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)n, (lapack_int)k, c->A, (lapack_int)n,
-                       fs->F1, (lapack_int)n);
-    } else {
-        cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)n, (int)k, (int)n, 1.0f, c->A,
-                    (int)n, fs->F1, (int)n, 0.0f, fs->F2, (int)n);
-        for (size_t i = 0; i < n; i++) {
-            double g = ntk_flow_coefficient(fs->w[i] + shift, s);
-            for (size_t col = 0; col < k; col++)
-                fs->F2[i + col * n] = (float)(g * fs->F2[i + col * n]);
-        }
-        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)n, 1.0f, c->A,
-                    (int)n, fs->F2, (int)n, 0.0f, fs->F1, (int)n);
-    }
+    LAPACKE_spotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)n, (lapack_int)k, c->A, (lapack_int)n,
+                   fs->F1, (lapack_int)n);
     for (size_t i = 0; i < len; i++)
         D[i] = scale * (double)fs->F1[i];
 }
@@ -288,7 +269,7 @@ static ntk_status refine(fctx *c, const fsolver *fs, double shift, double reg_ab
     for (size_t step = 0; ynorm > 0; step++) {
         if (ntk_progress_report(&c->pb->progress, "refinement", step, (size_t)max_steps))
             return ntk_error_set(err, NTK_EFAILED, "interrupted");
-        float_apply(c, fs, INFINITY, shift, b->R, b->D);
+        float_apply(c, fs, b->R, b->D);
         for (size_t i = 0; i < len; i++)
             C[i] += b->D[i];
         ntk_status st = theta_times(c, W, k + (step == 0 ? extra : 0), TW, err);
@@ -384,141 +365,90 @@ static ntk_status solve_inf(fctx *c, const fsolver *fs, const double *Y, double 
 
 /* ------------------------------------------------------------ finite times */
 
-/* The Chebyshev sums of solver_cheb.c with the float matrix: out[t]
- * (column-major n×k) = Σ_j c_j(t)·T_j(Â)·Y, each product A·T_j by sgemm of
- * fl(A) and a float copy of T_j, the recurrence and sums in double. */
-static ntk_status cheb_float(const fctx *c, const cheb_plan *plan, const double *Ycm,
-                             double **out, ntk_error *err)
-{
-    size_t n = c->n, k = c->k, len = n * k, D = plan->degree;
-    double *Tp = malloc(len * sizeof *Tp), *Tc = malloc(len * sizeof *Tc);
-    float *Tf = malloc(len * sizeof *Tf), *Pf = malloc(len * sizeof *Pf);
-    ntk_status st = NTK_OK;
-    if (!Tp || !Tc || !Tf || !Pf) {
-        st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
-        goto done;
-    }
-    double L = plan->L;
-    memcpy(Tp, Ycm, len * sizeof *Tp);
-    for (size_t t = 0; t < plan->nt; t++)
-        for (size_t i = 0; i < len; i++)
-            out[t][i] = plan->c[t][0] * Ycm[i];
-    for (size_t j = 1; j <= D; j++) {
-        if (ntk_progress_report(&c->pb->progress, "chebyshev", j, D)) {
-            st = ntk_error_set(err, NTK_EFAILED, "interrupted");
-            goto done;
-        }
-        const double *src = j == 1 ? Tp : Tc;
-        for (size_t i = 0; i < len; i++)
-            Tf[i] = (float)src[i];
-        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)n, 1.0f, c->A,
-                    (int)n, Tf, (int)n, 0.0f, Pf, (int)n);
-        if (j == 1) { /* T_1 = (2/L)·A·Y − Y */
-            for (size_t i = 0; i < len; i++)
-                Tc[i] = 2.0 / L * Pf[i] - Tp[i];
-        } else { /* T_j = (4/L)·A·T_{j−1} − 2·T_{j−1} − T_{j−2}, over T_{j−2} */
-            for (size_t i = 0; i < len; i++)
-                Tp[i] = 4.0 / L * Pf[i] - 2.0 * Tc[i] - Tp[i];
-            double *sw = Tp;
-            Tp = Tc;
-            Tc = sw;
-        }
-        for (size_t t = 0; t < plan->nt; t++)
-            if (plan->deg[t] >= j)
-                for (size_t i = 0; i < len; i++)
-                    out[t][i] += plan->c[t][j] * Tc[i];
-    }
-done:
-    free(Tp);
-    free(Tc);
-    free(Tf);
-    free(Pf);
-    return st;
-}
+/* The float matrix as a solver_matrix (solver_matrix.h): the shared
+ * Chebyshev and eigen paths with fl(A) — products by sgemm of fl(A) and a
+ * float copy of the block, the recurrence, sums and eigenvalue functions in
+ * double. */
+typedef struct {
+    fctx *c;
+    float *F, *G; /* float scratch, n×cap each */
+    size_t cap;
+} float_mat;
 
-/* An upper bound on λ_max of the float matrix (entries taken exactly, sums in
- * double): for any positive d, every |λ| ≤ max_i (|A|d)_i / d_i. d = 1 is
- * Gershgorin (c->anorm); a few power steps on |A| bring d towards the Perron
- * vector and the bound down towards ρ(|A|) — λ_max itself for the entrywise
- * nonnegative ReLU NTK. Padded for the rounding of the sums. */
-static double spectral_bound(const fctx *c)
+static ntk_status fm_scratch(float_mat *m, size_t k, ntk_error *err)
 {
-    size_t n = c->n;
-    double *d = malloc(n * sizeof *d), *y = malloc(n * sizeof *y);
-    double best = INFINITY;
-    for (size_t i = 0; d && y && i < n; i++)
-        d[i] = 1.0;
-    for (int pass = 0; d && y && pass < BOUND_PASSES; pass++) {
-        double bound = 0.0, ymax = 0.0;
-#pragma omp parallel for schedule(static) reduction(max : bound, ymax)
-        for (size_t i = 0; i < n; i++) {
-            const float *r = c->A + i * n;
-            double sum = 0.0;
-            for (size_t j = 0; j < n; j++)
-                sum += fabs((double)r[j]) * d[j];
-            y[i] = sum;
-            bound = fmax(bound, sum / d[i]);
-            ymax = fmax(ymax, sum);
-        }
-        int gain = bound < (1.0 - BOUND_GAIN) * best;
-        best = fmin(best, bound);
-        if (!gain || !(ymax > 0.0))
-            break;
-        for (size_t i = 0; i < n; i++)
-            d[i] = fmax(y[i] / ymax, 1e-6);
-    }
-    free(d);
-    free(y);
-    return fmin(best, c->anorm) * (1.0 + (double)(n + 2) * DBL_EPSILON);
-}
-
-/* Finite times by the Chebyshev expansion: *declined = 1 (nothing done) if
- * its degree would exceed max_degree. */
-static ntk_status finite_chebyshev(fctx *c, const double *sc, size_t nf, const double *Ycm,
-                                   double *Cfin, size_t max_degree, int *declined,
-                                   ntk_solution *s, ntk_error *err)
-{
-    *declined = 0;
-    cheb_plan plan;
-    /* cheb_plan_make bounds λ_max from the matrix it is given (a row-sum
-     * bound, exact for 1×1): the float matrix's bound, as a 1×1 matrix. */
-    double bound = spectral_bound(c);
-    ntk_status st = cheb_plan_make(&bound, 1, sc, nf, max_degree, &plan, err);
-    if (st != NTK_OK)
-        return st;
-    if (plan.degree == SIZE_MAX) {
-        cheb_plan_free(&plan);
-        *declined = 1;
+    if (k <= m->cap)
         return NTK_OK;
-    }
-    double **out = malloc(nf * sizeof *out);
-    if (!out) {
-        cheb_plan_free(&plan);
+    free(m->F);
+    free(m->G);
+    m->F = malloc(m->c->n * k * sizeof *m->F);
+    m->G = malloc(m->c->n * k * sizeof *m->G);
+    if (!m->F || !m->G) {
+        m->cap = 0;
         return ntk_error_set(err, NTK_ENOMEM, "out of memory");
     }
-    for (size_t f = 0; f < nf; f++)
-        out[f] = Cfin + f * c->n * c->k;
-    st = cheb_float(c, &plan, Ycm, out, err);
-    if (st == NTK_OK)
-        solver_record_chebyshev(s, &plan);
-    free(out);
-    cheb_plan_free(&plan);
-    return st;
+    m->cap = k;
+    return NTK_OK;
+}
+
+/* Entries taken exactly, sums in double. */
+static ntk_status fm_abs_product(void *ctx, const double *d, double *y, ntk_error *err)
+{
+    (void)err;
+    const fctx *c = ((float_mat *)ctx)->c;
+    size_t n = c->n;
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        const float *r = c->A + i * n;
+        double sum = 0.0;
+        for (size_t j = 0; j < n; j++)
+            sum += fabs((double)r[j]) * d[j];
+        y[i] = sum;
+    }
+    return NTK_OK;
+}
+
+static ntk_status fm_cheb_step(void *ctx, size_t k, size_t ld, double alpha, const double *B,
+                               double beta, double gamma, double *C, size_t nacc,
+                               const double *coef, double *const *acc, ntk_error *err)
+{
+    float_mat *m = ctx;
+    size_t n = m->c->n;
+    ntk_status st = fm_scratch(m, k, err);
+    if (st != NTK_OK)
+        return st;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < k; j++)
+            m->F[i * k + j] = (float)B[i * ld + j];
+    /* fl(A) is symmetric: row-major fl(A)·F is the same product. */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)n, 1.0f,
+                m->c->A, (int)n, m->F, (int)k, 0.0f, m->G, (int)k);
+    for (size_t i = 0; i < n; i++) {
+        double *cr = C + i * ld;
+        const double *br = B + i * ld;
+        for (size_t j = 0; j < k; j++) {
+            double v = alpha * (double)m->G[i * k + j] + gamma * br[j];
+            cr[j] = beta != 0.0 ? v + beta * cr[j] : v;
+        }
+        for (size_t q = 0; q < nacc; q++)
+            for (size_t j = 0; j < k; j++)
+                acc[q][i * k + j] += coef[q] * cr[j];
+    }
+    return NTK_OK;
 }
 
 /* Eigendecomposition in float, eigenvectors in place of c->A: ssyevd when its
  * workspace (2n² floats more) fits in available memory — its eigenvectors are
  * orthogonal to ~1e-6 where ssyevr's are to ~1e-5 —, else ssyevr (a second
- * n×n). w gets the eigenvalues, negatives clamped to 0 and reported as in the
- * double path. */
-static ntk_status eigen_float(fctx *c, double *w, ntk_solution *s, ntk_error *err)
+ * n×n). */
+static ntk_status fm_eigen(void *ctx, double *w, ntk_error *err)
 {
+    fctx *c = ((float_mat *)ctx)->c;
     size_t n = c->n, avail = ntk_memory_available();
     lapack_int N = (lapack_int)n, info = 0;
     float *wf = malloc(n * sizeof *wf);
     if (!wf)
         return ntk_error_set(err, NTK_ENOMEM, "out of memory");
-    ntk_progress_report(&c->pb->progress, "eigendecomposition", 0, 1);
     int done = 0;
     /* The workspace sizes are passed explicitly: LAPACK returns them from a
      * query as a float, which cannot hold 2n² + 6n + 1 exactly past n ≈ 2900. */
@@ -536,7 +466,7 @@ static ntk_status eigen_float(fctx *c, double *w, ntk_solution *s, ntk_error *er
     }
     if (!done) {
         float *Z = ntk_alloc_checked(n * n * sizeof *Z, "eigenvectors (single precision)", err);
-        lapack_int *isuppz = malloc(2 * n * sizeof *isuppz), m = 0;
+        lapack_int *isuppz = malloc(2 * n * sizeof *isuppz), mfound = 0;
         if (!Z || !isuppz) {
             free(Z);
             free(isuppz);
@@ -544,28 +474,61 @@ static ntk_status eigen_float(fctx *c, double *w, ntk_solution *s, ntk_error *er
             return err && err->status ? err->status
                                       : ntk_error_set(err, NTK_ENOMEM, "out of memory");
         }
-        info = LAPACKE_ssyevr(LAPACK_COL_MAJOR, 'V', 'A', 'L', N, c->A, N, 0, 0, 0, 0, 0.0f, &m,
-                              wf, Z, N, isuppz);
+        info = LAPACKE_ssyevr(LAPACK_COL_MAJOR, 'V', 'A', 'L', N, c->A, N, 0, 0, 0, 0, 0.0f,
+                              &mfound, wf, Z, N, isuppz);
         if (info == 0)
             memcpy(c->A, Z, n * n * sizeof *Z);
         free(Z);
         free(isuppz);
     }
-    ntk_progress_report(&c->pb->progress, "eigendecomposition", 1, 1);
-    if (info != 0) {
-        free(wf);
+    for (size_t i = 0; info == 0 && i < n; i++)
+        w[i] = wf[i];
+    free(wf);
+    if (info != 0)
         return ntk_error_set(err, NTK_ENUMERIC,
                              "the single-precision eigendecomposition failed (info %d)",
                              (int)info);
-    }
-    s->used_eigen = 1;
-    s->eig_min = wf[0];
-    s->eig_max = wf[n - 1];
-    for (size_t i = 0; i < n; i++)
-        w[i] = wf[i];
-    solver_clamp_eigenvalues(w, n, &s->most_negative, &s->n_clamped);
-    free(wf);
     return NTK_OK;
+}
+
+/* Largest |x| over len values, 1 if all are 0 (the float round trips are
+ * scaled by it: blocks can be far from float's range). */
+static double max_abs(const double *x, size_t len)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < len; i++)
+        m = fmax(m, fabs(x[i]));
+    return m > 0.0 ? m : 1.0;
+}
+
+static ntk_status fm_eigvec(void *ctx, int trans, const double *X, size_t k, double *Out,
+                            ntk_error *err)
+{
+    float_mat *m = ctx;
+    size_t n = m->c->n, len = n * k;
+    ntk_status st = fm_scratch(m, k, err);
+    if (st != NTK_OK)
+        return st;
+    double scale = max_abs(X, len);
+    for (size_t i = 0; i < len; i++)
+        m->F[i] = (float)(X[i] / scale);
+    cblas_sgemm(CblasColMajor, trans ? CblasTrans : CblasNoTrans, CblasNoTrans, (int)n, (int)k,
+                (int)n, 1.0f, m->c->A, (int)n, m->F, (int)n, 0.0f, m->G, (int)n);
+    for (size_t i = 0; i < len; i++)
+        Out[i] = scale * (double)m->G[i];
+    return NTK_OK;
+}
+
+static void float_matrix(float_mat *m, solver_matrix *M)
+{
+    memset(M, 0, sizeof *M);
+    M->ctx = m;
+    M->n = m->c->n;
+    M->abs_product = fm_abs_product;
+    M->cheb_step = fm_cheb_step;
+    M->eigen = fm_eigen;
+    M->eigvec = fm_eigvec;
+    /* product NULL: the fits are taken with Θ in double (theta_times). */
 }
 
 /* The Krylov path (solver_krylov.c) on the float matrix: the shift-invert
@@ -585,16 +548,6 @@ static int fop_factor(void *ctx, double sigma)
     size_t n = o->c->n;
     restore_lower_float(o->c->A, n, o->c->diag, sigma);
     return (int)LAPACKE_spotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)n, o->c->A, (lapack_int)n);
-}
-
-/* Largest |x| over len values, 1 if all are 0 (the float round trips are
- * scaled by it: basis columns can be far from float's range). */
-static double max_abs(const double *x, size_t len)
-{
-    double m = 0.0;
-    for (size_t i = 0; i < len; i++)
-        m = fmax(m, fabs(x[i]));
-    return m > 0.0 ? m : 1.0;
 }
 
 static void fop_solve(void *ctx, double *W, size_t nb)
@@ -650,33 +603,63 @@ static void fop_restore(void *ctx)
  * solve_inf. */
 typedef struct {
     fctx *c;
-    fsolver *fs;
     const double *sc;
     size_t nf;
     const double *Ycm;
-    double *Cfin, *w;
+    double *Cfin;
     ntk_solution *s;
     int refill; /* 1: c->A no longer holds fl(Θ + λI) (eigenvectors) */
 } float_problem;
 
+/* Column-major n×k result blocks of the finite times, in f->Cfin. */
+static double **finite_blocks(const float_problem *f)
+{
+    double **out = malloc((f->nf ? f->nf : 1) * sizeof *out);
+    for (size_t i = 0; out && i < f->nf; i++)
+        out[i] = f->Cfin + i * f->c->n * f->c->k;
+    return out;
+}
+
 static ntk_status fpath_chebyshev(void *ctx, size_t max_degree, int *declined, ntk_error *err)
 {
     float_problem *f = ctx;
-    return finite_chebyshev(f->c, f->sc, f->nf, f->Ycm, f->Cfin, max_degree, declined, f->s, err);
+    float_mat m = {f->c, NULL, NULL, 0};
+    solver_matrix M;
+    float_matrix(&m, &M);
+    double **out = finite_blocks(f);
+    cheb_plan plan;
+    memset(&plan, 0, sizeof plan);
+    ntk_status st = out ? solver_chebyshev(&M, f->sc, f->nf, f->Ycm, f->c->k, f->s->reg_abs,
+                                           max_degree, out, NULL, &plan, declined,
+                                           &f->c->pb->progress, err)
+                        : ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    if (st == NTK_OK && !*declined)
+        solver_record_chebyshev(f->s, &plan);
+    cheb_plan_free(&plan);
+    free(out);
+    free(m.F);
+    free(m.G);
+    return st;
 }
 
 static ntk_status fpath_eigen(void *ctx, ntk_error *err)
 {
     float_problem *f = ctx;
-    ntk_status st = eigen_float(f->c, f->w, f->s, err);
-    if (st != NTK_OK)
-        return st;
-    f->fs->eigen = 1;
-    for (size_t i = 0; i < f->nf; i++)
-        float_apply(f->c, f->fs, f->sc[i], 0.0, f->Ycm, f->Cfin + i * f->c->n * f->c->k);
-    f->fs->eigen = 0;
-    f->refill = 1;
-    return NTK_OK;
+    float_mat m = {f->c, NULL, NULL, 0};
+    solver_matrix M;
+    float_matrix(&m, &M);
+    double **out = finite_blocks(f);
+    solver_eigen_info info;
+    ntk_status st = out ? solver_eigen(&M, f->sc, f->nf, f->Ycm, f->c->k, f->s->reg_abs, out,
+                                       NULL, &info, &f->c->pb->progress, err)
+                        : ntk_error_set(err, NTK_ENOMEM, "out of memory");
+    if (st == NTK_OK)
+        solver_record_eigen(f->s, &info);
+    f->refill = 1; /* c->A holds eigenvectors (or is lost) */
+    free(out);
+    free(m.F);
+    free(m.G);
+    return st;
 }
 
 /* Smallest pole for the float factorization, × mean diag: below it fl(A) + σI
@@ -801,20 +784,20 @@ ntk_status solver_float_fit(const ntk_fit_problem *pb, ntk_solution **out,
     c.A = ntk_alloc_checked(n * n * sizeof *c.A, what, err);
     c.K = c.A ? ntk_alloc_checked(c.block * n * sizeof *c.K, "kernel row block", err) : NULL;
     size_t wcols = k * (1 + nf);
-    double *Ycm = malloc(len * sizeof *Ycm), *w = malloc(n * sizeof *w);
+    double *Ycm = malloc(len * sizeof *Ycm);
     double *W = malloc(n * wcols * sizeof *W), *TW = malloc(n * wcols * sizeof *TW);
     double *sc = malloc((nf ? nf : 1) * sizeof *sc);
     double *Cinf = malloc(len * sizeof *Cinf), *Finf = malloc(len * sizeof *Finf);
     rbufs b = {malloc(len * sizeof(double)), malloc(len * sizeof(double)),
                malloc(len * sizeof(double)), malloc(len * sizeof(double))};
-    fsolver fs = {0, w, malloc(len * sizeof(float)), malloc(len * sizeof(float))};
+    fsolver fs = {malloc(len * sizeof(float))};
     c.diag = malloc(n * sizeof *c.diag);
     if (!c.A || !c.K) {
         st = err && err->status ? err->status : ntk_error_set(err, NTK_ENOMEM, "out of memory");
         goto done;
     }
-    if (!Ycm || !w || !W || !TW || !sc || !Cinf || !Finf || !b.R || !b.D || !b.Cbest ||
-        !b.Fbest || !fs.F1 || !fs.F2 || !c.diag) {
+    if (!Ycm || !W || !TW || !sc || !Cinf || !Finf || !b.R || !b.D || !b.Cbest || !b.Fbest ||
+        !fs.F1 || !c.diag) {
         st = ntk_error_set(err, NTK_ENOMEM, "out of memory");
         goto done;
     }
@@ -828,7 +811,7 @@ ntk_status solver_float_fit(const ntk_fit_problem *pb, ntk_solution **out,
             sc[f++] = solver_time_scale(p, n, k, p->times[t]);
 
     if (nf) {
-        float_problem fp = {&c, &fs, sc, nf, Ycm, Cfin, w, s, 0};
+        float_problem fp = {&c, sc, nf, Ycm, Cfin, s, 0};
         solver_paths paths = {&fp, fpath_chebyshev, fpath_krylov, fpath_eigen};
         st = solver_finite_flow(&paths, p->method, n, k, err);
         if (st != NTK_OK)
@@ -864,7 +847,6 @@ done:
     free(c.K);
     free(c.diag);
     free(Ycm);
-    free(w);
     free(W);
     free(TW);
     free(sc);
@@ -875,7 +857,6 @@ done:
     free(b.Cbest);
     free(b.Fbest);
     free(fs.F1);
-    free(fs.F2);
     if (st != NTK_OK) {
         ntk_solution_free(s);
         return st;

@@ -8,6 +8,19 @@
 #include "ntk/solver.h"
 #include "solver_cheb.h"
 #include "solver_krylov.h"
+#include "solver_matrix.h"
+
+/* The double n×n matrix in place (column-major = row-major, symmetric, λ on
+ * its diagonal) as a solver_matrix (solver_dense.c); d must outlive M. */
+typedef struct {
+    double *A;
+    size_t n;
+} solver_dense;
+void solver_dense_matrix(solver_dense *d, solver_matrix *M);
+
+/* Record an eigendecomposition's findings in the solution (used_eigen,
+ * eig_min/max, most_negative, n_clamped, n_null). */
+void solver_record_eigen(ntk_solution *s, const solver_eigen_info *info);
 
 /* Jitter ladder for an A that is numerically singular: mean(diag)·10^e. */
 #define JITTER_FIRST_EXP (-12)
