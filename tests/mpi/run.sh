@@ -97,6 +97,19 @@ for g in "1x4 --block 8" "4x1 --block 5" "2x2 --block 16"; do
     close "$TMPD/ref_g.csv" "$TMPD/g.csv" 1e-9 || fail "grid $g"
 done
 
+# a singular kernel at t = inf on the eigen path (duplicate inputs with other
+# targets, no ridge): the minimum-norm interpolant of ntk, from the same code
+# (ntk-mpi used to add jitter here, amplifying the targets' disagreement)
+{ cat data/bostonhousing.csv; awk -F, 'NR > 1 && NR <= 121 { $NF = $NF + 3; print }' OFS=, \
+    data/bostonhousing.csv; } > "$TMPD/dup.csv"
+DUP="--train $TMPD/dup.csv --target medv --test-frac 0.25 --seed 0 --depth 2 --reg 0 --solver-path eigen --times 10,inf"
+expect_exit 0 "$NTK" eval $DUP --predictions "$TMPD/ref_dup.csv" --quiet
+for np in 1 2; do
+    expect_exit 0 $MPIRUN -np $np "$NTK_MPI" eval $DUP --predictions "$TMPD/dup$np.csv" \
+        --quiet || continue
+    close "$TMPD/ref_dup.csv" "$TMPD/dup$np.csv" 1e-9 || fail "singular kernel, eigen path, $np ranks"
+done
+
 # the per-rank memory plan is printed before the fit, and a fit that cannot fit is refused
 expect_exit 0 $MPIRUN -np 2 "$NTK_MPI" eval $REG --times inf
 expect_err_match "grid 1x2, block [0-9]+: training kernel 379x379 in local tiles of at most 379x192, about [0-9.]+ GiB per rank \([0-9.]+ GiB if finite times need pdsyevd"
