@@ -384,16 +384,19 @@ ntk_status ntk_model_predict_engine(const ntk_engine *engine, const ntk_model *m
     return st;
 }
 
-/* Test kernels in row blocks against the training rows, times C_t. */
-static ntk_status local_predict(const ntk_model *m, const double *X, size_t rows, double *scores,
-                                int threads, const ntk_progress *progress, ntk_error *err)
+size_t model_block_rows(const ntk_model *m, size_t rows)
 {
-    size_t n = m->n, k = m->k;
-    size_t block = PREDICT_BLOCK_BYTES / (sizeof(double) * (n ? n : 1));
+    size_t block = PREDICT_BLOCK_BYTES / (sizeof(double) * (m->n ? m->n : 1));
     if (block < 64)
         block = 64;
-    if (block > rows)
-        block = rows;
+    return block > rows ? rows : block;
+}
+
+ntk_status model_test_blocks(const ntk_model *m, const double *X, size_t rows, int threads,
+                             const ntk_progress *progress, model_block_fn fn, void *ctx,
+                             ntk_error *err)
+{
+    size_t n = m->n, block = model_block_rows(m, rows);
     double *Kb = ntk_alloc_checked(block * n * sizeof *Kb, "test kernel block", err);
     if (!Kb)
         return NTK_ENOMEM;
@@ -408,14 +411,36 @@ static ntk_status local_predict(const ntk_model *m, const double *X, size_t rows
         st = ntk_kernel_eval(&m->arch, m->kind, X + r0 * m->d, b, m->X, n, m->d, Kb, &kopt, err);
         if (st != NTK_OK)
             break;
-        for (size_t t = 0; t < m->n_times; t++)
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)b, (int)k, (int)n, 1.0,
-                        Kb, (int)n, m->coef + t * n * k, (int)k, 0.0,
-                        scores + (t * rows + r0) * k, (int)k);
+        fn(ctx, Kb, r0, b);
     }
     ntk_progress_report(progress, "predict", rows, rows);
     free(Kb);
     return st;
+}
+
+typedef struct {
+    const ntk_model *m;
+    size_t rows;
+    double *scores;
+} square_block;
+
+/* A block's scores at every time: Θ(block, X)·C_t. */
+static void square_block_scores(void *ctx, const double *Kb, size_t r0, size_t b)
+{
+    const square_block *q = ctx;
+    const ntk_model *m = q->m;
+    size_t n = m->n, k = m->k;
+    for (size_t t = 0; t < m->n_times; t++)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)b, (int)k, (int)n, 1.0, Kb,
+                    (int)n, m->coef + t * n * k, (int)k, 0.0, q->scores + (t * q->rows + r0) * k,
+                    (int)k);
+}
+
+static ntk_status local_predict(const ntk_model *m, const double *X, size_t rows, double *scores,
+                                int threads, const ntk_progress *progress, ntk_error *err)
+{
+    square_block q = {m, rows, scores};
+    return model_test_blocks(m, X, rows, threads, progress, square_block_scores, &q, err);
 }
 
 ntk_status ntk_model_decision_values(const ntk_model *m, const double *X, size_t rows,

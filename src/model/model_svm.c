@@ -6,10 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model_internal.h"
 #include "model_svm.h"
-
-/* Test-kernel rows per block, as for the square loss. */
-#define SVM_PREDICT_BLOCK_BYTES ((size_t)64 << 20)
 
 ntk_status model_svm_train(const ntk_dataset *train, ntk_model *m, const ntk_train_params *p,
                            double **train_scores, ntk_error *err)
@@ -136,40 +134,33 @@ done:
     return st;
 }
 
+typedef struct {
+    const ntk_model *m;
+    double *scores, *dec, *db;
+} svm_block;
+
+/* A block's pairwise decision values and, if asked, its votes. */
+static void svm_block_scores(void *ctx, const double *Kb, size_t r0, size_t b)
+{
+    const svm_block *q = ctx;
+    size_t P = q->m->svm->n_pairs;
+    double *d = q->dec ? q->dec + r0 * P : q->db;
+    ntk_svm_decision(q->m->svm, Kb, b, q->m->n, d);
+    if (q->scores)
+        ntk_svm_votes(d, b, q->m->k, q->scores + r0 * q->m->k);
+}
+
 ntk_status model_svm_predict(const ntk_model *m, const double *X, size_t rows, double *scores,
                              double *dec, int threads, const ntk_progress *progress,
                              ntk_error *err)
 {
-    size_t n = m->n, k = m->k, P = m->svm->n_pairs;
-    size_t block = SVM_PREDICT_BLOCK_BYTES / (sizeof(double) * (n ? n : 1));
-    if (block < 64)
-        block = 64;
-    if (block > rows)
-        block = rows;
-    double *Kb = ntk_alloc_checked(block * n * sizeof *Kb, "test kernel block", err);
-    double *db = Kb ? malloc(block * P * sizeof *db) : NULL;
-    if (!Kb || !db) {
-        free(Kb);
-        return Kb ? ntk_error_set(err, NTK_ENOMEM, "out of memory") : NTK_ENOMEM;
+    svm_block q = {m, scores, dec, NULL};
+    if (!dec) {
+        q.db = malloc(model_block_rows(m, rows) * m->svm->n_pairs * sizeof *q.db + 1);
+        if (!q.db)
+            return ntk_error_set(err, NTK_ENOMEM, "out of memory");
     }
-    ntk_kernel_options kopt = {threads, {NULL, NULL}};
-    ntk_status st = NTK_OK;
-    for (size_t r0 = 0; r0 < rows; r0 += block) {
-        size_t b = rows - r0 < block ? rows - r0 : block;
-        if (ntk_progress_report(progress, "predict", r0, rows)) {
-            st = ntk_error_set(err, NTK_EFAILED, "interrupted");
-            break;
-        }
-        st = ntk_kernel_eval(&m->arch, m->kind, X + r0 * m->d, b, m->X, n, m->d, Kb, &kopt, err);
-        if (st != NTK_OK)
-            break;
-        double *d = dec ? dec + r0 * P : db;
-        ntk_svm_decision(m->svm, Kb, b, n, d);
-        if (scores)
-            ntk_svm_votes(d, b, k, scores + r0 * k);
-    }
-    ntk_progress_report(progress, "predict", rows, rows);
-    free(Kb);
-    free(db);
+    ntk_status st = model_test_blocks(m, X, rows, threads, progress, svm_block_scores, &q, err);
+    free(q.db);
     return st;
 }

@@ -24,11 +24,12 @@
  * solution is then double-accurate for Θ + (λ + τ)I, as the double path's
  * jitter), or, if none does, the iterate with the smallest residual.
  *
- * Finite times: the Chebyshev recurrence of solver_cheb.c on the float
- * matrix (sgemm of fl(A) by a float copy of the block, recurrence and sums in
- * double), or, where AUTO would take the eigendecomposition (or EIGEN is
- * asked), a float eigendecomposition (ssyevd, or ssyevr when memory is
- * short); t = ∞ then evaluates the kernel again for its Cholesky. */
+ * Finite times: the shared paths of solver_matrix.h (Chebyshev, Krylov,
+ * eigen — the same code as the double solver and ntk-mpi) on the float
+ * matrix: products by sgemm of fl(A) and a float copy of the block, the
+ * recurrence, sums and eigenvalue functions in double; the eigensolver is
+ * ssyevd (ssyevr when memory is short), after which t = ∞ evaluates the
+ * kernel again for its Cholesky. */
 #include "solver_float.h"
 
 #include <cblas.h>
@@ -70,7 +71,7 @@ typedef struct {
     double *diag;        /* Θ_ii + λ in double */
     double *K;           /* one kernel row block, block × n doubles */
     size_t block;
-    double anorm;        /* ‖fl(Θ + λI)‖_∞ (Gershgorin bound, also for Chebyshev) */
+    double anorm;        /* ‖fl(Θ + λI)‖_∞, for the refinement's backward error */
     double seconds_pass; /* time in the double kernel passes */
 } fctx;
 
