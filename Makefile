@@ -122,7 +122,10 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/tests/%.d $(STATIC) | $(BUILD)/tests
 # Benchmark programs in tools/ (C, linked against the library).
 $(BUILD)/tools/%: tools/%.c $(STATIC)
 	@mkdir -p $(BUILD)/tools
-	$(CC) $(CFLAGS) -o $@ $< $(STATIC) $(LDSAN) $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(STATIC) $(LDSAN) $(LDLIBS)
+
+# The two UCI programs share the collection's reader.
+$(BUILD)/tools/uci_benchmark $(BUILD)/tools/uci_hinge: tools/uci_common.c tools/uci_common.h
 
 tools: $(BUILD)/tools/uci_benchmark
 

@@ -22,7 +22,6 @@
  * accuracy reported. The default (--loss square) is unchanged.
  */
 #include <cblas.h>
-#include <dirent.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -34,6 +33,7 @@
 #include "ntk/select.h"
 #include "ntk/solver.h"
 #include "ntk/svm.h"
+#include "uci_common.h"
 
 typedef struct {
     char name[128];
@@ -43,40 +43,6 @@ typedef struct {
     int ok;
     char error[4400];
 } result;
-
-/* Read whitespace-separated 0-based indices, one line per call. */
-static size_t *read_index_line(FILE *f, size_t *count)
-{
-    size_t cap = 64, n = 0;
-    size_t *v = malloc(cap * sizeof *v);
-    int c;
-    long cur = -1;
-    while ((c = fgetc(f)) != EOF) {
-        if (c >= '0' && c <= '9') {
-            cur = (cur < 0 ? 0 : cur * 10) + (c - '0');
-            continue;
-        }
-        if (cur >= 0) {
-            if (n == cap)
-                v = realloc(v, (cap *= 2) * sizeof *v);
-            v[n++] = (size_t)cur;
-            cur = -1;
-        }
-        if (c == '\n')
-            break;
-    }
-    if (cur >= 0) {
-        if (n == cap)
-            v = realloc(v, (cap *= 2) * sizeof *v);
-        v[n++] = (size_t)cur;
-    }
-    *count = n;
-    if (n == 0) {
-        free(v);
-        return NULL;
-    }
-    return v;
-}
 
 /* Accuracy of the predictor with (reg_rel, tau) trained on rows tr and
  * tested on rows te of the full kernel K (n×n). */
@@ -163,61 +129,22 @@ static void run_set(const char *dir, const char *name, const ntk_select_params *
 {
     double t0 = omp_get_wtime();
     snprintf(r->name, sizeof r->name, "%s", name);
-    char path[4096];
+    uci_set set;
     ntk_error err = {0};
-    ntk_read_options ro;
-    ntk_read_options_init(&ro);
-    ro.delimiter = '\t';
-    ntk_encode_options eo;
-    ntk_encode_options_init(&eo);
-    eo.drop = "1";
-    eo.task = NTK_TASK_CLASSIFICATION;
-    eo.standardize = NTK_STANDARDIZE_NONE; /* the files are standardized already */
-    ntk_table *t = NULL;
-    ntk_encoder *enc = NULL;
-    ntk_dataset *ds = NULL;
     double *K = NULL;
-    size_t *idx[10] = {0}, cnt[10] = {0};
     unsigned char *split = NULL;
     double *Xs = NULL, *ys = NULL;
-    snprintf(path, sizeof path, "%s/%s/%s_R.dat", dir, name, name);
-    if (ntk_table_read(path, &ro, &t, &err) != NTK_OK ||
-        ntk_encoder_fit(t, &eo, &enc, &err) != NTK_OK ||
-        ntk_encoder_apply(enc, t, 1, &ds, &err) != NTK_OK) {
-        snprintf(r->error, sizeof r->error, "%s", err.msg);
+    if (uci_set_load(dir, name, &set, r->error, sizeof r->error) != 0)
         goto out;
-    }
+    const ntk_dataset *ds = set.ds;
+    size_t *const *idx = set.idx;
+    const size_t *cnt = set.cnt;
     r->n = ds->n;
     r->d = ds->d;
-    r->classes = enc->n_classes;
-    /* Class indices must follow the file's 0..c-1 labels: the encoder sorts
-     * labels as text, which is the same order for single digits only, but the
-     * protocol only needs a consistent labelling, so any bijection is fine. */
-    const char *files[2] = {"conxuntos.dat", "conxuntos_kfold.dat"};
-    size_t lines[2] = {2, 8}, li = 0;
-    for (int fi = 0; fi < 2; fi++) {
-        snprintf(path, sizeof path, "%s/%s/%s", dir, name, files[fi]);
-        FILE *f = fopen(path, "r");
-        if (!f) {
-            snprintf(r->error, sizeof r->error, "cannot open %s", path);
-            goto out;
-        }
-        for (size_t l = 0; l < lines[fi]; l++, li++) {
-            idx[li] = read_index_line(f, &cnt[li]);
-            for (size_t i = 0; idx[li] && i < cnt[li]; i++)
-                if (idx[li][i] >= ds->n) {
-                    free(idx[li]);
-                    idx[li] = NULL;
-                    break;
-                }
-            if (!idx[li]) {
-                fclose(f);
-                snprintf(r->error, sizeof r->error, "%s: bad index line %zu", path, l + 1);
-                goto out;
-            }
-        }
-        fclose(f);
-    }
+    r->classes = set.enc->n_classes;
+    /* Class indices follow the encoder's label order, not the file's 0..c-1:
+     * the protocol only needs a consistent labelling, so any bijection is
+     * fine. */
     /* Selection on train part -> validation part. */
     size_t ns = cnt[0] + cnt[1], d = ds->d;
     Xs = malloc(ns * d * sizeof *Xs);
@@ -231,8 +158,8 @@ static void run_set(const char *dir, const char *name, const ntk_select_params *
     }
     ntk_select_params p = *base;
     p.split = split;
-    if (ntk_select(Xs, ns, d, ys, NTK_TASK_CLASSIFICATION, enc->n_classes, &p, &r->sel, &err) !=
-        NTK_OK) {
+    if (ntk_select(Xs, ns, d, ys, NTK_TASK_CLASSIFICATION, set.enc->n_classes, &p, &r->sel,
+                   &err) != NTK_OK) {
         snprintf(r->error, sizeof r->error, "selection: %s", err.msg);
         goto out;
     }
@@ -249,10 +176,10 @@ static void run_set(const char *dir, const char *name, const ntk_select_params *
     for (int pair = 0; pair < 4; pair++) {
         int ok;
         double acc = r->sel.hinge
-                         ? svm_accuracy(K, ds->n, ds->y, enc->n_classes, idx[2 + 2 * pair],
+                         ? svm_accuracy(K, ds->n, ds->y, set.enc->n_classes, idx[2 + 2 * pair],
                                         cnt[2 + 2 * pair], idx[3 + 2 * pair], cnt[3 + 2 * pair],
                                         &p, &r->sel, d, &err, &ok)
-                         : fit_accuracy(K, ds->n, ds->y, enc->n_classes, idx[2 + 2 * pair],
+                         : fit_accuracy(K, ds->n, ds->y, set.enc->n_classes, idx[2 + 2 * pair],
                                         cnt[2 + 2 * pair], idx[3 + 2 * pair], cnt[3 + 2 * pair],
                                         r->sel.reg_rel, r->sel.tau, &err, &ok);
         if (!ok) {
@@ -265,20 +192,11 @@ static void run_set(const char *dir, const char *name, const ntk_select_params *
     r->ok = 1;
 out:
     r->seconds = omp_get_wtime() - t0;
-    for (int i = 0; i < 10; i++)
-        free(idx[i]);
     free(K);
     free(Xs);
     free(ys);
     free(split);
-    ntk_dataset_free(ds);
-    ntk_encoder_free(enc);
-    ntk_table_free(t);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    uci_set_free(&set);
 }
 
 static void json_params(FILE *f, const result *r)
@@ -365,37 +283,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: uci-benchmark DIR [--datasets a,b,c] [--format table|json]\n");
         return 2;
     }
-    char **names = NULL;
     size_t n_names = 0;
-    if (only) {
-        char *copy = strdup(only), *save = NULL;
-        for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-            names = realloc(names, (n_names + 1) * sizeof *names);
-            names[n_names++] = strdup(tok);
-        }
-        free(copy);
-    } else {
-        DIR *dp = opendir(dir);
-        if (!dp) {
-            fprintf(stderr, "uci-benchmark: cannot open %s\n", dir);
-            return 2;
-        }
-        struct dirent *e;
-        while ((e = readdir(dp))) {
-            if (e->d_name[0] == '.')
-                continue;
-            char p[4096];
-            snprintf(p, sizeof p, "%s/%s/conxuntos_kfold.dat", dir, e->d_name);
-            FILE *f = fopen(p, "r");
-            if (!f)
-                continue;
-            fclose(f);
-            names = realloc(names, (n_names + 1) * sizeof *names);
-            names[n_names++] = strdup(e->d_name);
-        }
-        closedir(dp);
-        qsort(names, n_names, sizeof *names, cmp_str);
-    }
+    char **names = uci_set_names(dir, only, &n_names);
+    if (!names && !only)
+        return 2;
     result *res = calloc(n_names ? n_names : 1, sizeof *res);
     double t0 = omp_get_wtime(), sum = 0;
     size_t n_ok = 0;

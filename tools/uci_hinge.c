@@ -19,7 +19,6 @@
  *        [--threads N] [--eps E]
  * (tools/uci-benchmark DIR --loss hinge ... runs this program.) */
 #include <cblas.h>
-#include <dirent.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -29,6 +28,7 @@
 #include "ntk/dataset.h"
 #include "ntk/kernel.h"
 #include "ntk/svm.h"
+#include "uci_common.h"
 
 #define MAX_L 4
 #define N_C 7
@@ -42,83 +42,23 @@ typedef struct {
     char error[4400];
 } hresult;
 
-/* One line of whitespace-separated row indices (all < n); NULL if none or bad. */
-static size_t *index_line(FILE *f, size_t n, size_t *count)
-{
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len = getline(&line, &cap, f);
-    *count = 0;
-    if (len <= 0) {
-        free(line);
-        return NULL;
-    }
-    size_t *v = malloc(((size_t)len / 2 + 1) * sizeof *v), k = 0;
-    char *p = line, *end;
-    for (;;) {
-        unsigned long x = strtoul(p, &end, 10);
-        if (end == p)
-            break;
-        if (x >= n) {
-            k = 0;
-            break;
-        }
-        v[k++] = x;
-        p = end;
-    }
-    free(line);
-    if (!k) {
-        free(v);
-        return NULL;
-    }
-    *count = k;
-    return v;
-}
-
 static void run_hinge(const char *dir, const char *name, double eps, int threads, hresult *r)
 {
     double t0 = omp_get_wtime();
     snprintf(r->name, sizeof r->name, "%s", name);
-    char path[4096];
+    uci_set set;
     ntk_error err = {0};
-    ntk_read_options ro;
-    ntk_read_options_init(&ro);
-    ro.delimiter = '\t';
-    ntk_encode_options eo;
-    ntk_encode_options_init(&eo);
-    eo.drop = "1";
-    eo.task = NTK_TASK_CLASSIFICATION;
-    eo.standardize = NTK_STANDARDIZE_NONE; /* standardized by Fernández-Delgado et al. */
-    ntk_table *t = NULL;
-    ntk_encoder *enc = NULL;
-    ntk_dataset *ds = NULL;
-    size_t *idx[10] = {0}, cnt[10] = {0}, *lab = NULL;
+    size_t *lab = NULL;
     double *K[MAX_L + 1] = {0};
-    snprintf(path, sizeof path, "%s/%s/%s_R.dat", dir, name, name);
-    if (ntk_table_read(path, &ro, &t, &err) != NTK_OK ||
-        ntk_encoder_fit(t, &eo, &enc, &err) != NTK_OK ||
-        ntk_encoder_apply(enc, t, 1, &ds, &err) != NTK_OK) {
-        snprintf(r->error, sizeof r->error, "%s", err.msg);
+    if (uci_set_load(dir, name, &set, r->error, sizeof r->error) != 0)
         goto out;
-    }
-    size_t n = ds->n, d = ds->d, k = enc->n_classes;
+    const ntk_dataset *ds = set.ds;
+    size_t *const *idx = set.idx;
+    const size_t *cnt = set.cnt;
+    size_t n = ds->n, d = ds->d, k = set.enc->n_classes;
     r->n = n;
     r->d = d;
     r->classes = k;
-    const char *files[2] = {"conxuntos.dat", "conxuntos_kfold.dat"};
-    for (int fi = 0, li = 0; fi < 2; fi++) {
-        snprintf(path, sizeof path, "%s/%s/%s", dir, name, files[fi]);
-        FILE *f = fopen(path, "r");
-        for (int l = 0; l < (fi ? 8 : 2); l++, li++)
-            if (!f || !(idx[li] = index_line(f, n, &cnt[li]))) {
-                snprintf(r->error, sizeof r->error, "%s: missing or bad index line %d", path,
-                         l + 1);
-                if (f)
-                    fclose(f);
-                goto out;
-            }
-        fclose(f);
-    }
     lab = malloc(n * sizeof *lab);
     for (size_t i = 0; i < n; i++)
         lab[i] = (size_t)ds->y[i];
@@ -203,19 +143,10 @@ static void run_hinge(const char *dir, const char *name, double eps, int threads
     r->ok = 1;
 out:
     r->seconds = omp_get_wtime() - t0;
-    for (int i = 0; i < 10; i++)
-        free(idx[i]);
     for (int L = 0; L <= MAX_L; L++)
         free(K[L]);
     free(lab);
-    ntk_dataset_free(ds);
-    ntk_encoder_free(enc);
-    ntk_table_free(t);
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    uci_set_free(&set);
 }
 
 int main(int argc, char **argv)
@@ -249,33 +180,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: uci-benchmark DIR --loss hinge [--format table|json] ...\n");
         return 2;
     }
-    char **names = NULL;
     size_t n_names = 0;
-    if (only) {
-        char *copy = strdup(only), *save = NULL;
-        for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-            names = realloc(names, (n_names + 1) * sizeof *names);
-            names[n_names++] = strdup(tok);
-        }
-        free(copy);
-    } else {
-        DIR *dp = opendir(dir);
-        struct dirent *e;
-        while (dp && (e = readdir(dp))) {
-            char p[4096];
-            snprintf(p, sizeof p, "%s/%s/conxuntos_kfold.dat", dir, e->d_name);
-            FILE *f = e->d_name[0] != '.' ? fopen(p, "r") : NULL;
-            if (!f)
-                continue;
-            fclose(f);
-            names = realloc(names, (n_names + 1) * sizeof *names);
-            names[n_names++] = strdup(e->d_name);
-        }
-        if (dp)
-            closedir(dp);
-        if (names)
-            qsort(names, n_names, sizeof *names, by_name);
-    }
+    char **names = uci_set_names(dir, only, &n_names);
+    if (!names && !only)
+        return 2;
     hresult *res = calloc(n_names ? n_names : 1, sizeof *res);
     double t0 = omp_get_wtime(), sum = 0;
     size_t n_ok = 0;
