@@ -283,7 +283,8 @@ static ntk_status solve_eigen(double *A, size_t n, const double *Y, size_t k,
     double *sc = malloc(nt * sizeof *sc);
     double **blk = malloc(2 * nt * sizeof *blk);
     double *Ycm = malloc(len * sizeof *Ycm);
-    double *Cb = ntk_alloc_checked(2 * nt * len * sizeof(double), "eigen-path results", err);
+    size_t nblk = s->train_pred ? 2 * nt : nt;
+    double *Cb = ntk_alloc_checked(nblk * len * sizeof(double), "eigen-path results", err);
     ntk_status st = NTK_OK;
     if (!sc || !blk || !Ycm || !Cb) {
         st = err && err->status ? err->status : ntk_error_set(err, NTK_ENOMEM, "out of memory");
