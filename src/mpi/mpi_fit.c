@@ -262,17 +262,7 @@ static ntk_status mm_cheb_step(void *ctx, size_t k, size_t ld, double alpha, con
     if (st != NTK_OK)
         return st;
     (void)ld; /* block_ld is NULL: ld = k */
-    for (size_t i = 0; i < n; i++) {
-        double *cr = C + i * k;
-        const double *br = B + i * k, *rr = m->R + i * k;
-        for (size_t j = 0; j < k; j++) {
-            double v = alpha * rr[j] + gamma * br[j];
-            cr[j] = beta != 0.0 ? v + beta * cr[j] : v;
-        }
-        for (size_t q = 0; q < nacc; q++)
-            for (size_t j = 0; j < k; j++)
-                acc[q][i * k + j] += coef[q] * cr[j];
-    }
+    solver_cheb_finish(n, k, k, alpha, m->R, k, B, beta, gamma, C, nacc, coef, acc);
     return NTK_OK;
 }
 

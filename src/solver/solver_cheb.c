@@ -194,6 +194,23 @@ nomem:
     return ntk_error_set(err, NTK_ENOMEM, "out of memory");
 }
 
+void solver_cheb_finish(size_t n, size_t k, size_t ld, double alpha, const double *P, size_t ldp,
+                        const double *B, double beta, double gamma, double *C, size_t nacc,
+                        const double *coef, double *const *acc)
+{
+    for (size_t i = 0; i < n; i++) {
+        double *cr = C + i * ld;
+        const double *br = B + i * ld, *pr = P + i * ldp;
+        for (size_t j = 0; j < k; j++) {
+            double v = alpha * pr[j] + gamma * br[j];
+            cr[j] = beta != 0.0 ? v + beta * cr[j] : v;
+        }
+        for (size_t q = 0; q < nacc; q++)
+            for (size_t j = 0; j < k; j++)
+                acc[q][i * k + j] += coef[q] * cr[j];
+    }
+}
+
 /* The three-term recurrence on row-major blocks padded to ld doubles a row
  * (the layout the matrix's step wants), 64-byte aligned; out[t] serves as
  * the row-major n×k accumulator and is transposed to column-major at the

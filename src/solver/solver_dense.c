@@ -62,15 +62,7 @@ static ntk_status dense_cheb_step(void *ctx, size_t k, size_t ld, double alpha, 
     /* A is symmetric: row-major A·B is the same product. */
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)n, alpha, A,
                 (int)n, B, (int)ld, beta, C, (int)ld);
-    for (size_t i = 0; i < n; i++) {
-        double *c = C + i * ld;
-        if (gamma != 0.0)
-            for (size_t j = 0; j < k; j++)
-                c[j] += gamma * B[i * ld + j];
-        for (size_t q = 0; q < nacc; q++)
-            for (size_t j = 0; j < k; j++)
-                acc[q][i * k + j] += coef[q] * c[j];
-    }
+    solver_cheb_finish(n, k, ld, 1.0, C, ld, B, 0.0, gamma, C, nacc, coef, acc);
     return NTK_OK;
 }
 

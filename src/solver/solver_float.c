@@ -373,6 +373,7 @@ static ntk_status solve_inf(fctx *c, const fsolver *fs, const double *Y, double 
 typedef struct {
     fctx *c;
     float *F, *G; /* float scratch, n×cap each */
+    double *D;    /* a product in double, n×cap */
     size_t cap;
 } float_mat;
 
@@ -382,9 +383,11 @@ static ntk_status fm_scratch(float_mat *m, size_t k, ntk_error *err)
         return NTK_OK;
     free(m->F);
     free(m->G);
+    free(m->D);
     m->F = malloc(m->c->n * k * sizeof *m->F);
     m->G = malloc(m->c->n * k * sizeof *m->G);
-    if (!m->F || !m->G) {
+    m->D = malloc(m->c->n * k * sizeof *m->D);
+    if (!m->F || !m->G || !m->D) {
         m->cap = 0;
         return ntk_error_set(err, NTK_ENOMEM, "out of memory");
     }
@@ -424,17 +427,9 @@ static ntk_status fm_cheb_step(void *ctx, size_t k, size_t ld, double alpha, con
     /* fl(A) is symmetric: row-major fl(A)·F is the same product. */
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)n, 1.0f,
                 m->c->A, (int)n, m->F, (int)k, 0.0f, m->G, (int)k);
-    for (size_t i = 0; i < n; i++) {
-        double *cr = C + i * ld;
-        const double *br = B + i * ld;
-        for (size_t j = 0; j < k; j++) {
-            double v = alpha * (double)m->G[i * k + j] + gamma * br[j];
-            cr[j] = beta != 0.0 ? v + beta * cr[j] : v;
-        }
-        for (size_t q = 0; q < nacc; q++)
-            for (size_t j = 0; j < k; j++)
-                acc[q][i * k + j] += coef[q] * cr[j];
-    }
+    for (size_t i = 0; i < n * k; i++)
+        m->D[i] = m->G[i];
+    solver_cheb_finish(n, k, ld, alpha, m->D, k, B, beta, gamma, C, nacc, coef, acc);
     return NTK_OK;
 }
 
@@ -624,7 +619,7 @@ static double **finite_blocks(const float_problem *f)
 static ntk_status fpath_chebyshev(void *ctx, size_t max_degree, int *declined, ntk_error *err)
 {
     float_problem *f = ctx;
-    float_mat m = {f->c, NULL, NULL, 0};
+    float_mat m = {f->c, NULL, NULL, NULL, 0};
     solver_matrix M;
     float_matrix(&m, &M);
     double **out = finite_blocks(f);
@@ -640,13 +635,14 @@ static ntk_status fpath_chebyshev(void *ctx, size_t max_degree, int *declined, n
     free(out);
     free(m.F);
     free(m.G);
+    free(m.D);
     return st;
 }
 
 static ntk_status fpath_eigen(void *ctx, ntk_error *err)
 {
     float_problem *f = ctx;
-    float_mat m = {f->c, NULL, NULL, 0};
+    float_mat m = {f->c, NULL, NULL, NULL, 0};
     solver_matrix M;
     float_matrix(&m, &M);
     double **out = finite_blocks(f);
@@ -660,6 +656,7 @@ static ntk_status fpath_eigen(void *ctx, ntk_error *err)
     free(out);
     free(m.F);
     free(m.G);
+    free(m.D);
     return st;
 }
 

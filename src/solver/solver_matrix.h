@@ -45,6 +45,15 @@ typedef struct solver_matrix {
     ntk_status (*agree)(void *ctx, ntk_status st, ntk_error *err);
 } solver_matrix;
 
+/* The end of a Chebyshev step after its product P = A·B (row-major, row
+ * stride ldp; may be C itself, with alpha 1 and beta 0):
+ *   C ← alpha·P + beta·C + gamma·B,  then acc[q] += coef[q]·C
+ * on n×k blocks of row stride ld (acc: row stride k). For the cheb_step
+ * hooks that cannot fuse it into their product. */
+void solver_cheb_finish(size_t n, size_t k, size_t ld, double alpha, const double *P, size_t ldp,
+                        const double *B, double beta, double gamma, double *C, size_t nacc,
+                        const double *coef, double *const *acc);
+
 /* Rigorous upper bound on λ_max(A) (A symmetric PSD plus rounding):
  * Gershgorin, tightened by Collatz–Wielandt passes of |A|, padded for the
  * rounding of the sums (see solver_cheb.c). */
